@@ -1,0 +1,477 @@
+"""The campaign data model, declared once.
+
+Validation, the JSON Schema for editors (``undersigned schema``) and the
+reference in the README all come from these classes and their field docstrings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler,
+                      GetJsonSchemaHandler, model_validator)
+from pydantic_core import core_schema
+
+from .terms import ADDRESSEES
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+LANG_PATTERN = r"^[a-z]{2,3}$"
+
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+"""A lower-case identifier: letters, digits and hyphens (``bokayev``, ``appeal-2017``)."""
+Lang = Annotated[str, Field(pattern=LANG_PATTERN)]
+"""A language code (ISO 639-1 where one exists): ``en``, ``ru``, ``kk``."""
+Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True,
+                              frozen=True, validate_default=False)
+
+
+# --- value types ----------------------------------------------------------------------
+
+
+class LocalText:
+    """Text in one or several languages.
+
+    Written either as plain text (the same in every language: names,
+    references) or as a mapping from language to text::
+
+        subject:
+          en: Political prisoners in Kazakhstan
+          ru: Политические заключённые в Казахстане
+    """
+
+    __slots__ = ("texts",)
+
+    def __init__(self, texts: dict[str, str]):
+        self.texts = texts
+        """Language -> text; the key ``*`` holds text that is the same in every language."""
+
+    def get(self, lang: str) -> str | None:
+        """The text in ``lang``, or None when it has not been written."""
+        return self.texts.get(lang, self.texts.get("*"))
+
+    def values(self) -> list[str]:
+        return list(self.texts.values())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LocalText) and other.texts == self.texts
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.texts.items())))
+
+    def __repr__(self) -> str:
+        return f"LocalText({self.texts!r})"
+
+    @classmethod
+    def parse(cls, value: Any) -> "LocalText":
+        if isinstance(value, LocalText):
+            return value
+        if isinstance(value, str):
+            return cls({"*": value})
+        if isinstance(value, dict):
+            texts = {}
+            for lang, text in value.items():
+                if not isinstance(lang, str) or not re.match(LANG_PATTERN, lang):
+                    raise ValueError(f"'{lang}' is not a language code like en or ru")
+                if not isinstance(text, str):
+                    raise ValueError(f"the {lang} text must be text, got {_kind(text)}")
+                texts[lang] = text
+            if not texts:
+                raise ValueError("give the text, or a mapping from language to text")
+            return cls(texts)
+        raise ValueError(f"expected text or a mapping from language to text, got {_kind(value)}")
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
+        return core_schema.no_info_plain_validator_function(
+            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda v: v.texts.get("*", v.texts)))
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema, handler: GetJsonSchemaHandler):
+        return {"anyOf": [
+            {"type": "string"},
+            {"type": "object", "minProperties": 1,
+             "propertyNames": {"pattern": LANG_PATTERN},
+             "additionalProperties": {"type": "string"}},
+        ]}
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date known to the year, the month or the day: ``2007``, ``2016-12``, ``2016-11-28``."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    def key(self, precision: int) -> tuple[int, ...]:
+        """The date cut to ``precision`` parts (1 year, 2 month, 3 day), for comparisons."""
+        return (self.year, self.month or 0, self.day or 0)[:precision]
+
+    @property
+    def precision(self) -> int:
+        return 1 if self.month is None else 2 if self.day is None else 3
+
+    def __str__(self) -> str:
+        parts = [f"{self.year:04d}"] + [f"{p:02d}" for p in (self.month, self.day) if p]
+        return "-".join(parts)
+
+    @classmethod
+    def parse(cls, value: Any) -> "PartialDate":
+        if isinstance(value, PartialDate):
+            return value
+        if isinstance(value, dt.date):
+            return cls(value.year, value.month, value.day)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str):
+            match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value.strip())
+            if match:
+                year, month, day = (int(g) if g else None for g in match.groups())
+                try:
+                    dt.date(year, month or 1, day or 1)
+                except ValueError as exc:
+                    raise ValueError(f"'{value}' is not a real date ({exc})") from None
+                return cls(year, month, day)
+        raise ValueError("expected a date like 2017-06-12 (or 2017-06, or 2017), "
+                         f"got {_shown(value)}")
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
+        return core_schema.no_info_plain_validator_function(
+            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(str))
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema, handler: GetJsonSchemaHandler):
+        return {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
+                "description": "A date, or just its year and month, or its year."}
+
+
+def _kind(value: Any) -> str:
+    names = {bool: "true/false", int: "a number", float: "a number", list: "a list",
+             dict: "a mapping", type(None): "nothing"}
+    return f"{names.get(type(value), type(value).__name__)} {_shown(value)}" \
+        if not isinstance(value, (list, dict, type(None))) else names[type(value)]
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f'"{text}"' if isinstance(value, str) else text
+
+
+# --- cases ----------------------------------------------------------------------------
+
+
+class Category(str, Enum):
+    """Why a person was targeted, as the appeals group them."""
+
+    civil_society_activist = "civil-society-activist"
+    trade_union_activist = "trade-union-activist"
+    journalist = "journalist"
+    social_network_user = "social-network-user"
+    human_rights_defender = "human-rights-defender"
+    lawyer = "lawyer"
+    politician = "politician"
+    businessperson = "businessperson"
+    religious_believer = "religious-believer"
+    other = "other"
+
+
+class Status(str, Enum):
+    """Where the person stands now."""
+
+    pre_trial_detention = "pre-trial-detention"
+    serving_sentence = "serving-sentence"
+    suspended_sentence = "suspended-sentence"
+    restricted_freedom = "restricted-freedom"
+    released = "released"
+    unknown = "unknown"
+
+
+class Person(_Model):
+    """A person concerned by a case."""
+
+    name: str = Field(min_length=1)
+    """Canonical spelling in Latin script, "Given Family" (``Maks Bokayev``); every document uses it."""
+    variants: list[str] = []
+    """Other spellings and transliterations met in sources (``Max Bokayev``, ``Bokaev``)."""
+    native: str | None = None
+    """The name in its native script (``Макс Бокаев``); used in letters in that script's languages."""
+    title: str | None = None
+    """How to refer to the person, e.g. ``Mr`` or ``Ms``."""
+
+
+class UNDecision(_Model):
+    """A decision, opinion or communication of a United Nations body on the case."""
+
+    body: Literal["wgad", "human-rights-committee", "committee-against-torture",
+                  "special-procedures", "other"]
+    """``wgad`` (Working Group on Arbitrary Detention), ``human-rights-committee``, ..."""
+    reference: str
+    """The decision's citation, e.g. ``Opinion No. 16/2017``."""
+    date: PartialDate | None = None
+    """When it was adopted."""
+    finding: LocalText | None = None
+    """What it found or asked for, in a sentence."""
+    url: Url | None = None
+    """Where it is published."""
+
+
+class Case(_Model):
+    """One case: a person (or people) prosecuted, and the facts an appeal cites. One YAML file in ``cases/``; its id is the file name."""
+
+    people: list[Person] = Field(min_length=1)
+    """The person or people concerned."""
+    category: Category
+    """Why they were targeted."""
+    status: Status
+    """Where they stand now."""
+    region: LocalText | None = None
+    """The town or region of the case (``Atyrau``)."""
+    arrested: PartialDate | None = None
+    """Date of arrest or detention."""
+    sentenced: PartialDate | None = None
+    """Date of the first-instance sentence."""
+    appeal: PartialDate | None = None
+    """Date the appeal was decided."""
+    released: PartialDate | None = None
+    """Date of release."""
+    sentence: LocalText | None = None
+    """The sentence as handed down (``five years' imprisonment and a three-year ban on civic activity``)."""
+    detention: LocalText | None = None
+    """Place of detention (``penal colony in Petropavlovsk``)."""
+    charges: list[LocalText] = []
+    """The charges, one per item."""
+    health: LocalText | None = None
+    """Health concerns."""
+    un_decisions: list[UNDecision] = []
+    """Decisions of UN bodies on the case."""
+    summary: LocalText | None = None
+    """One or two sentences on the case, used where a letter lists several cases."""
+    facts: LocalText | None = None
+    """The facts in full, as Markdown paragraphs, used where a letter details the case."""
+    sources: list[Url] = []
+    """Where the facts come from."""
+    notes: str | None = None
+    """Editorial notes: what the sources leave open or disagree on. Never printed."""
+
+
+# --- signatories ----------------------------------------------------------------------
+
+
+class Signatory(_Model):
+    """A Member who signs (or is invited to sign)."""
+
+    id: Id | None = None
+    """Stable id, used for signature fields and question authors; by default the family name in lower case (``sanchez-caldentey``)."""
+    title: str | None = None
+    """``Mr``, ``Ms``, ``Dr`` ..."""
+    given: str = Field(min_length=1)
+    """Given name(s), as the Member writes them (``Pier Antonio``)."""
+    family: str = Field(min_length=1)
+    """Family name(s) with diacritics (``Sánchez Caldentey``); displayed in capitals."""
+    country: str
+    """Member State, as an ISO 3166 code (``IT``, ``GB``; Greece is ``GR``, not ``EL``)."""
+    group: str
+    """Political group, in its EP form (``PPE``, ``Verts/ALE``) or English form (``EPP``, ``Greens/EFA``)."""
+    roles: list[LocalText] = []
+    """Roles printed under the name (``Chair of the Subcommittee on Human Rights``)."""
+    ep_id: int | None = None
+    """The Member's id on the European Parliament's website."""
+    status: Literal["invited", "signed", "declined"] = "invited"
+    """Whether the Member has signed."""
+    signed_on: PartialDate | None = None
+    """When the Member signed."""
+    signature_image: str | None = None
+    """A scanned signature (PNG or JPEG), relative to the campaign folder; printed once ``status`` is ``signed``."""
+
+    @model_validator(mode="after")
+    def _default_id(self) -> "Signatory":
+        if self.id is None:
+            object.__setattr__(self, "id", slug(self.family))
+        return self
+
+    @property
+    def display_name(self) -> str:
+        """The EP display form: "Given FAMILY"."""
+        return f"{self.given} {self.family.upper()}"
+
+    @property
+    def name(self) -> str:
+        """Mixed case, as in a written question's author line."""
+        return f"{self.given} {self.family}"
+
+
+class SignatoryList(_Model):
+    """The Members who sign a campaign's documents. One YAML file in ``signatories/``."""
+
+    term: int
+    """The parliamentary term (8: 2014-2019, 9: 2019-2024, 10: 2024-2029)."""
+    title: str | None = None
+    """What the list is, for people reading the file."""
+    signatories: list[Signatory] = Field(min_length=1)
+    """The Members, in the order they sign."""
+    notes: str | None = None
+    """Editorial notes. Never printed."""
+
+
+# --- recipients and documents ---------------------------------------------------------
+
+
+class Recipient(_Model):
+    """Someone a letter is addressed to. Declared under ``recipients:`` in the campaign file."""
+
+    honorific: LocalText | None = None
+    """Form of address before the name (``H.E. Mr``)."""
+    name: LocalText
+    """The recipient's name (``Nursultan Nazarbayev``)."""
+    position: LocalText | None = None
+    """The recipient's office (``President of the Republic of Kazakhstan``)."""
+    organisation: LocalText | None = None
+    """The institution, if not clear from the position."""
+    address: list[LocalText] = []
+    """Postal address, one line per item."""
+    salutation: LocalText
+    """Opening of the letter (``Dear Mr President,``)."""
+    languages: list[Lang] | None = None
+    """The languages this recipient gets copies in, preferred first; by default the document's."""
+    template: str | None = None
+    """A template variant for this recipient's copies."""
+    additions: LocalText | None = None
+    """Markdown paragraphs added to every letter to this recipient, after the cases."""
+    notes: str | None = None
+    """Editorial notes. Never printed."""
+
+
+def _copy_from_id(value: Any) -> Any:
+    return {"recipient": value} if isinstance(value, str) else value
+
+
+class RecipientCopy(_Model):
+    """One recipient of a letter, with what is different in their copy."""
+
+    recipient: Id
+    """The recipient's id under ``recipients:``."""
+    salutation: LocalText | None = None
+    """Replaces the recipient's salutation in this letter."""
+    languages: list[Lang] | None = None
+    """Replaces the languages of this recipient's copies of this letter."""
+    intro: LocalText | None = None
+    """Replaces the letter's opening paragraphs (Markdown)."""
+    additions: LocalText | None = None
+    """Markdown paragraphs added after the cases in this copy."""
+    template: str | None = None
+    """A template variant for this copy."""
+
+
+class Sender(_Model):
+    """Who the letter is from, printed in the letterhead."""
+
+    name: LocalText
+    """The sender line (``Members of the European Parliament``)."""
+    lines: list[LocalText] = []
+    """Lines under it: an address, a website."""
+    logo: str | None = None
+    """An image (PNG, JPEG or SVG) relative to the campaign folder."""
+    logo_alt: LocalText | None = None
+    """Text alternative of the logo, for screen readers."""
+
+
+class _Document(_Model):
+    template: str | None = None
+    """The template, looked up in the campaign's ``templates/`` then among the built-in ones."""
+    date: dt.date
+    """The date printed on the document, and its PDF creation date."""
+    signatories: Id
+    """The signatory list (a file in ``signatories/`` without ``.yaml``)."""
+    cases: list[Id] = []
+    """The cases the document concerns (files in ``cases/`` without ``.yaml``)."""
+    languages: list[Lang] = Field(default=["en"], min_length=1)
+    """The languages to produce."""
+    notes: str | None = None
+    """Editorial notes: what the sources leave open. Never printed."""
+
+
+class Letter(_Document):
+    """A letter from the signatories to one or more recipients."""
+
+    kind: Literal["letter"]
+    """``letter``."""
+    place: LocalText
+    """Where it is written (``Brussels``)."""
+    reference: str | None = None
+    """Reference printed at the top and in the footer."""
+    subject: LocalText
+    """The subject line."""
+    recipients: list[Annotated[RecipientCopy, BeforeValidator(_copy_from_id)]] = Field(min_length=1)
+    """Recipient ids, or mappings with a ``recipient`` id and what differs in that copy."""
+    intro: LocalText
+    """Opening paragraphs (Markdown)."""
+    case_text: Literal["summary", "facts"] = "summary"
+    """Which text of each case the letter prints: the ``summary`` or the full ``facts``."""
+    requests: list[LocalText] = []
+    """What the signatories ask for, one item each."""
+    closing: LocalText | None = None
+    """A closing paragraph before the complimentary close (Markdown)."""
+
+
+class Question(_Document):
+    """A question for written answer to an EU institution."""
+
+    kind: Literal["question"]
+    """``question``."""
+    term: int
+    """The parliamentary term; sets the Rule number and the header's wording."""
+    addressee: Literal[ADDRESSEES]  # type: ignore[valid-type]
+    """``vp-hr``, ``commission``, ``council`` or ``european-council``."""
+    number: str | None = Field(default=None, pattern=r"^[EP]-\d{6}/\d{4}$")
+    """The number the Parliament gave it, in citation form (``E-007095/2017``); none while drafting."""
+    priority: bool = False
+    """A priority question (one per author a month, answered within three weeks)."""
+    authors: list[Id] = Field(min_length=1)
+    """Ids of the authors in the signatory list."""
+    supporters: list[Id] = []
+    """Ids of supporting Members in the signatory list."""
+    subject: LocalText
+    """The subject, without the ``VP/HR —`` prefix, which is added for the VP/HR."""
+    body: LocalText
+    """The context paragraphs (Markdown)."""
+    questions: list[LocalText] = Field(min_length=1)
+    """The sub-questions, numbered in the output; at most three."""
+
+
+Document = Annotated[Letter | Question, Field(discriminator="kind")]
+
+
+class Campaign(_Model):
+    """The campaign file, ``campaign.yaml``: who sends, to whom, and which documents."""
+
+    title: str
+    """The campaign's name."""
+    description: str | None = None
+    """What the campaign is for."""
+    sender: Sender
+    """The letterhead."""
+    output_dir: str = "outputs"
+    """Where PDFs are written, relative to the campaign folder."""
+    recipients: dict[Id, Recipient] = {}
+    """Recipients of letters, by id."""
+    documents: dict[Id, Document] = Field(min_length=1)
+    """The documents, by id; the id starts each output file name."""
+
+
+def slug(text: str) -> str:
+    """``Sánchez Caldentey`` -> ``sanchez-caldentey``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"

@@ -1,0 +1,154 @@
+"""Making the PDF of one rendered HTML document with WeasyPrint.
+
+WeasyPrint is imported here only, and only when a PDF is made, so that
+``undersigned --help`` and ``undersigned check`` stay fast.
+
+Three guarantees are enforced here rather than hoped for:
+- nothing outside the campaign folder and the built-in templates is read, and
+  nothing is fetched from the network (``CampaignFetcher``);
+- every character is in the shipped font, so no fallback font from the machine
+  ever appears (``check_glyphs``);
+- any WeasyPrint warning or error fails the document instead of leaving a
+  silently degraded PDF.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from contextlib import contextmanager
+from functools import lru_cache
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .errors import FetchRefused, RenderError
+
+FONTS_DIR = Path(__file__).parent / "fonts"
+BUILTIN_DIR = Path(__file__).parent
+PDF_VARIANT = "pdf/a-3b"
+"""Archival PDF by default: fonts embedded, colours defined, metadata in XMP."""
+
+
+def _fetcher_class():
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    class CampaignFetcher(URLFetcher):
+        """Serves ``data:`` URLs and files under the allowed folders; refuses all else."""
+
+        def __init__(self, roots: list[Path]):
+            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False,
+                             timeout=5)
+            self.roots = [root.resolve() for root in roots]
+
+        def fetch(self, url, headers=None):
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme != "file":
+                raise FatalURLFetchingError(f"refused to fetch {url}: only files in the "
+                                            "campaign folder can be used")
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if not any(path.is_relative_to(root) for root in self.roots):
+                raise FatalURLFetchingError(f"refused to read {path}: it is outside the "
+                                            "campaign folder")
+            return super().fetch(path.as_uri(), headers)
+
+    return CampaignFetcher
+
+
+@lru_cache(maxsize=1)
+def fetcher_class():
+    """The URL fetcher class (built once WeasyPrint is imported)."""
+    return _fetcher_class()
+
+
+def make_fetcher(campaign_root: Path):
+    """A fetcher that may read the campaign folder and the built-in templates and fonts."""
+    return fetcher_class()([campaign_root, BUILTIN_DIR])
+
+
+@lru_cache(maxsize=1)
+def font_coverage() -> frozenset[int]:
+    """Code points the shipped fonts can draw (all four styles cover the same set)."""
+    from fontTools.ttLib import TTFont
+
+    covered: set[int] = set()
+    for path in sorted(FONTS_DIR.glob("*-Regular.ttf")):
+        with TTFont(path, lazy=True) as font:
+            covered.update(font.getBestCmap())
+    return frozenset(covered)
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.chars: set[str] = set()
+
+    def handle_data(self, data):
+        self.chars.update(data)
+
+    def handle_starttag(self, tag, attrs):
+        # Only the alt text of images can be drawn (when the image is missing).
+        for name, value in attrs:
+            if name == "alt" and value:
+                self.chars.update(value)
+
+
+def check_glyphs(html: str, what: str) -> None:
+    """Fail if the document uses a character the shipped font cannot draw."""
+    collector = _TextCollector()
+    collector.feed(html)
+    covered = font_coverage()
+    missing = sorted(c for c in collector.chars
+                     if ord(c) not in covered and not c.isspace()
+                     and unicodedata.category(c) not in ("Cc", "Cf"))
+    if missing:
+        shown = ", ".join(f"'{c}' (U+{ord(c):04X} {unicodedata.name(c, '?')})"
+                          for c in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise RenderError(f"{what}: the font has no glyph for {shown}{more}; "
+                          "use other characters or add a font that has them")
+
+
+@contextmanager
+def _weasyprint_messages():
+    """Collect WeasyPrint's warnings and errors during a render."""
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    logger = logging.getLogger("weasyprint")
+    handler = Collect(level=logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+def render_pdf(html: str, campaign_root: Path, what: str, variant: str | None = PDF_VARIANT,
+               font_config=None) -> bytes:
+    """The PDF of ``html``; a RenderError naming ``what`` if anything went wrong."""
+    import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
+
+    check_glyphs(html, what)
+    try:
+        with _weasyprint_messages() as messages:
+            document = weasyprint.HTML(string=html, base_url=campaign_root.resolve().as_uri() + "/",
+                                       url_fetcher=make_fetcher(campaign_root))
+            rendered = document.render(font_config=font_config)
+            pdf = rendered.write_pdf(pdf_variant=variant)
+    except FatalURLFetchingError as exc:
+        raise FetchRefused(f"{what}: {exc}") from exc
+    except RenderError:
+        raise
+    except Exception as exc:  # WeasyPrint raises many kinds; each fails this document only.
+        raise RenderError(f"{what}: WeasyPrint failed: {type(exc).__name__}: {exc}") from exc
+    if messages:
+        details = "; ".join(record.getMessage() for record in messages[:3])
+        raise RenderError(f"{what}: WeasyPrint reported: {details}")
+    return pdf

@@ -1,0 +1,33 @@
+"""JSON Schema of each campaign file kind, generated from the models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .models import Campaign, Case, SignatoryList
+
+KINDS = {"campaign": Campaign, "case": Case, "signatories": SignatoryList}
+
+
+def schema_for(kind: str) -> dict:
+    """The JSON Schema (draft 2020-12) of one file kind."""
+    model = KINDS[kind]
+    schema = model.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"undersigned:{kind}.schema.json", **schema}
+
+
+def schema_text(kind: str) -> str:
+    return json.dumps(schema_for(kind), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_schemas(directory: Path) -> list[Path]:
+    """Write ``KIND.schema.json`` for every kind into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind in KINDS:
+        path = directory / f"{kind}.schema.json"
+        path.write_text(schema_text(kind), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,249 @@
+"""Reading campaign YAML safely, with the line and column of every value.
+
+PyYAML's safe loader is the parser, but not its constructor: we build the
+Python values ourselves from the node tree so that
+
+- duplicate keys are errors (PyYAML silently keeps the last one);
+- only YAML 1.2 core scalars are typed: ``NO`` and ``on`` stay text, ``0012``
+  stays text (not octal 10), ``2017-13-45`` stays text for the model to reject;
+- every value's position is kept, so that a model error can name its line;
+- aliases cannot expand into a "billion laughs", nor nesting exhaust the stack.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from .errors import Problems
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""A campaign file larger than this is refused before it is parsed."""
+MAX_NODES = 100_000
+"""How many values one file may expand to, aliases included."""
+MAX_DEPTH = 64
+"""How deeply values may nest."""
+
+Key = str | int
+Position = tuple[int, int]
+
+_CORE = "tag:yaml.org,2002:"
+
+
+class _CoreResolver(yaml.resolver.BaseResolver):
+    """Resolves plain scalars by the YAML 1.2 core schema, not YAML 1.1's."""
+
+
+for _tag, _pattern, _first in [
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    # Decimal integers only, and no leading zero: "0012" is text, never octal.
+    ("int", r"^[-+]?(?:0|[1-9][0-9]*)$", "-+0123456789"),
+    ("float", r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$",
+     "-+.0123456789"),
+    ("float", r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+."),
+]:
+    _CoreResolver.add_implicit_resolver(_CORE + _tag, re.compile(_pattern), list(_first))
+
+
+class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser,
+                yaml.composer.Composer, _CoreResolver):
+    """Parses to a node tree only; construction is ours."""
+
+    def __init__(self, stream: str):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        _CoreResolver.__init__(self)
+
+
+@dataclass
+class YamlFile:
+    """A parsed YAML file: its values and where each one stands."""
+
+    path: Path
+    """The file on disk."""
+    label: str
+    """How messages name the file (relative to the campaign folder)."""
+    data: object = None
+    """The values, as dicts, lists, str, int, float, bool and None."""
+    positions: dict[tuple[Key, ...], Position] = field(default_factory=dict)
+    """(line, column) of each value by its path of keys; of its key for mapping entries."""
+
+    def position(self, loc: tuple[Key, ...]) -> Position:
+        """The position of ``loc``, or of its nearest ancestor that has one."""
+        loc = tuple(loc)
+        while loc not in self.positions and loc:
+            loc = loc[:-1]
+        return self.positions.get(loc, (1, 1))
+
+
+def read_yaml(path: Path, label: str, problems: Problems) -> YamlFile | None:
+    """Parse one campaign file; report what is wrong to ``problems`` and return None then."""
+    before = len(problems.errors)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.add(label, message=f"cannot read the file: {exc.strerror or exc}")
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        problems.add(label, message=f"the file is {len(raw):,} bytes; campaign files are "
+                     f"limited to {MAX_FILE_BYTES:,} bytes")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.add(label, line, column, message=f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
+                     "save the file as UTF-8")
+        return None
+    result = YamlFile(path, label)
+    try:
+        node = _compose(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or "invalid YAML"
+        if exc.context and exc.problem:
+            message = f"{exc.context}: {exc.problem}"
+        if "\\t" in message or "'\\t'" in message:
+            message += "; indent with spaces, not tabs"
+        problems.add(label, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
+                     message=f"invalid YAML: {message}")
+        return None
+    except yaml.YAMLError as exc:
+        problems.add(label, message=f"invalid YAML: {exc}")
+        return None
+    except RecursionError:
+        problems.add(label, message=f"values nest too deeply (more than {MAX_DEPTH} levels)")
+        return None
+    if node is None:
+        result.data = None
+        result.positions[()] = (1, 1)
+        return result
+    builder = _Builder(result, problems)
+    result.data = builder.build(node, (), 0)
+    return None if len(problems.errors) > before else result
+
+
+def _compose(text: str):
+    loader = _Composer(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    return node
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Builder:
+    """Turns a node tree into plain values, recording positions and problems."""
+
+    def __init__(self, target: YamlFile, problems: Problems):
+        self.target = target
+        self.problems = problems
+        self.count = 0
+
+    def build(self, node, loc: tuple[Key, ...], depth: int):
+        try:
+            return self._value(node, loc, depth)
+        except _TooLarge as exc:
+            line, column = self.target.position(loc)
+            self.problems.add(self.target.label, line, column, message=str(exc))
+            return None
+
+    def _error(self, node, loc, message):
+        field = dotted(loc)
+        self.problems.add(self.target.label, node.start_mark.line + 1,
+                          node.start_mark.column + 1, field, message)
+
+    def _value(self, node, loc, depth):
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooLarge(f"the file expands to more than {MAX_NODES:,} values "
+                            "(too many aliases?)")
+        if depth > MAX_DEPTH:
+            raise _TooLarge(f"values nest too deeply (more than {MAX_DEPTH} levels)")
+        self.target.positions.setdefault(loc, (node.start_mark.line + 1,
+                                               node.start_mark.column + 1))
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, loc)
+        if isinstance(node, SequenceNode):
+            if node.tag != _CORE + "seq":
+                self._error(node, loc, f"the tag {node.tag} is not allowed")
+            return [self._value(item, loc + (i,), depth + 1)
+                    for i, item in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            return self._mapping(node, loc, depth)
+        self._error(node, loc, "unsupported YAML value")  # pragma: no cover
+        return None
+
+    def _mapping(self, node, loc, depth):
+        if node.tag != _CORE + "map":
+            self._error(node, loc, f"the tag {node.tag} is not allowed")
+        result: dict = {}
+        first_line: dict = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self._error(key_node, loc, "a key must be plain text, not a list or mapping")
+                continue
+            key = self._scalar(key_node, loc)
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                key = key_node.value
+            key_line = key_node.start_mark.line + 1
+            if key in result:
+                self._error(key_node, loc + (key,),
+                            f"duplicate key '{key}' (first given on line {first_line[key]}); "
+                            "a key may appear only once")
+                continue
+            first_line[key] = key_line
+            self.target.positions[loc + (key,)] = (key_line, key_node.start_mark.column + 1)
+            result[key] = self._value(value_node, loc + (key,), depth + 1)
+        return result
+
+    def _scalar(self, node, loc):
+        tag, text = node.tag, node.value
+        if tag == _CORE + "str":
+            return text
+        if tag == _CORE + "null":
+            return None
+        if tag == _CORE + "bool":
+            return text.lower() == "true"
+        if tag == _CORE + "int":
+            try:
+                return int(text)
+            except ValueError:
+                self._error(node, loc, f"'{text}' is not a whole number")
+                return text
+        if tag == _CORE + "float":
+            lowered = text.lower().lstrip("+")
+            if lowered in (".inf", "-.inf", ".nan"):
+                return float(lowered.replace(".", ""))
+            try:
+                return float(text)
+            except ValueError:
+                self._error(node, loc, f"'{text}' is not a number")
+                return text
+        self._error(node, loc, f"the tag {tag} is not allowed; write plain values")
+        return text
+
+
+def dotted(loc: tuple[Key, ...]) -> str:
+    """``('signatories', 3, 'group')`` -> ``signatories[3].group``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
