@@ -50,8 +50,7 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
             "date": i18n.format_date(document.date, lang),
             "date_iso": document.date.isoformat(),
             "subject": local(document.subject),
-            "notes_for_editors": None,
-        },
+                    },
         "cases": cases,
         "signatories": signatories,
         "fonts_url": FONTS_DIR.as_uri(),
@@ -103,14 +102,16 @@ def _case(case_id, case, lang, local, t) -> dict:
     names = [_person_name(p, lang) for p in case.people]
     joined = names[0] if len(names) == 1 else \
         ", ".join(names[:-1]) + f" {t('and')} " + names[-1]
+    region = local(case.region)
     return {
         "id": case_id,
         "name": joined,
         "names": names,
         "people": [{"name": _person_name(p, lang), "title": p.title} for p in case.people],
-        "category": t(f"category.{case.category.value}"),
+        # "other" says nothing to a reader: the templates print no category then.
+        "category": None if case.category.value == "other" else t(f"category.{case.category.value}"),
         "status": case.status.value,
-        "region": local(case.region),
+        "region": region,
         "arrested": i18n.format_date(case.arrested, lang) or None,
         "sentenced": i18n.format_date(case.sentenced, lang) or None,
         "appeal": i18n.format_date(case.appeal, lang) or None,
@@ -125,13 +126,13 @@ def _case(case_id, case, lang, local, t) -> dict:
             "date": i18n.format_date(d.date, lang) or None,
             "finding": local(d.finding),
         } for d in case.un_decisions],
-        "summary": markdown(local(case.summary)),
-        "facts": markdown(local(case.facts)),
+        "summary": markdown(local(case.summary), lang),
+        "facts": markdown(local(case.facts), lang),
     }
 
 
 def _letter_context(context, loaded, document: Letter, output: Output, local) -> None:
-    campaign = loaded.campaign
+    campaign, lang = loaded.campaign, output.lang
     copy = document.recipients[output.copy_index]
     recipient = campaign.recipients[copy.recipient]
     sender = campaign.sender
@@ -139,11 +140,11 @@ def _letter_context(context, loaded, document: Letter, output: Output, local) ->
     context["document"].update({
         "place": local(document.place),
         "reference": document.reference,
-        "intro": markdown(local(copy.intro or document.intro)),
+        "intro": markdown(local(copy.intro or document.intro), lang),
         "case_text": document.case_text,
-        "requests": [markdown(local(r)) for r in document.requests],
-        "closing": markdown(local(document.closing)),
-        "additions": [markdown(local(a)) for a in additions],
+        "requests": [markdown(local(r), lang) for r in document.requests],
+        "closing": markdown(local(document.closing), lang),
+        "additions": [markdown(local(a), lang) for a in additions],
     })
     context["recipient"] = {
         "id": copy.recipient,
@@ -164,6 +165,7 @@ def _letter_context(context, loaded, document: Letter, output: Output, local) ->
 
 
 def _question_context(context, question: Question, signatories, term, local, t) -> None:
+    lang = context["lang"]
     by_id = {s["id"]: s for s in signatories}
     authors = [by_id[a] for a in question.authors]
     supporters = [by_id[s] for s in question.supporters]
@@ -183,7 +185,7 @@ def _question_context(context, question: Question, signatories, term, local, t) 
         "rule": t("question.rule", number=term.question_rule),
         "term": term.number,
         "subject_line": subject,
-        "body": markdown(local(question.body)),
+        "body": markdown(local(question.body), lang),
         "body_text": local(question.body),
         "questions": [local(q) for q in question.questions],
     })

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -132,23 +133,70 @@ def _weasyprint_messages():
 def render_pdf(html: str, campaign_root: Path, what: str, variant: str | None = PDF_VARIANT,
                font_config=None) -> bytes:
     """The PDF of ``html``; a RenderError naming ``what`` if anything went wrong."""
+    with _failures_named(what):
+        return layout(html, campaign_root, what, font_config).write_pdf(pdf_variant=variant)
+
+
+def layout(html: str, campaign_root: Path, what: str, font_config=None):
+    """WeasyPrint's laid-out document (pages and boxes) of ``html``."""
     import weasyprint
-    from weasyprint.urls import FatalURLFetchingError
 
     check_glyphs(html, what)
+    with _failures_named(what):
+        document = weasyprint.HTML(string=html,
+                                   base_url=campaign_root.resolve().as_uri() + "/",
+                                   url_fetcher=make_fetcher(campaign_root))
+        return document.render(font_config=font_config)
+
+
+@contextmanager
+def _failures_named(what: str):
+    """Turn whatever WeasyPrint raises or logs into a RenderError naming the document."""
+    from weasyprint.urls import FatalURLFetchingError
+
     try:
         with _weasyprint_messages() as messages:
-            document = weasyprint.HTML(string=html, base_url=campaign_root.resolve().as_uri() + "/",
-                                       url_fetcher=make_fetcher(campaign_root))
-            rendered = document.render(font_config=font_config)
-            pdf = rendered.write_pdf(pdf_variant=variant)
+            yield
     except FatalURLFetchingError as exc:
         raise FetchRefused(f"{what}: {exc}") from exc
-    except RenderError:
+    except (RenderError, FetchRefused):
         raise
     except Exception as exc:  # WeasyPrint raises many kinds; each fails this document only.
         raise RenderError(f"{what}: WeasyPrint failed: {type(exc).__name__}: {exc}") from exc
     if messages:
         details = "; ".join(record.getMessage() for record in messages[:3])
         raise RenderError(f"{what}: WeasyPrint reported: {details}")
-    return pdf
+
+
+@dataclass(frozen=True)
+class ElementBox:
+    """Where an element was laid out: its page and border box, in CSS px from the top left."""
+
+    page: int
+    """0-based page index."""
+    element_id: str
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def element_boxes(document, css_class: str) -> list[ElementBox]:
+    """Every laid-out box of the elements with ``css_class``, one per element and page.
+
+    An element split across pages has a box on each; one kept whole, on one page only.
+    """
+    found = []
+    for index, page in enumerate(document.pages):
+        seen = set()
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is None or id(element) in seen or not hasattr(box, "border_width"):
+                continue
+            if css_class not in (element.get("class") or "").split():
+                continue
+            seen.add(id(element))
+            found.append(ElementBox(index, element.get("id") or "", box.border_box_x(),
+                                    box.border_box_y(), box.border_width(),
+                                    box.border_height()))
+    return found

@@ -48,20 +48,26 @@ def make_environment(campaign_templates: Path | None) -> SandboxedEnvironment:
     return env
 
 
-@lru_cache(maxsize=1)
-def _markdown_parser():
+QUOTES = {"en": "“”‘’", "ru": "«»„“", "de": "„“‚‘", "fr": "«»‹›", "kk": "«»„“"}
+"""Typographic quotes per language, for the straight quotes typed in data files."""
+
+
+@lru_cache(maxsize=None)
+def _markdown_parser(lang: str):
     from markdown_it import MarkdownIt
 
     # CommonMark without raw HTML; images are off too, so that text from a case
     # file can never make the PDF fetch anything.
-    return MarkdownIt("commonmark", {"html": False, "typographer": False}).disable("image")
+    parser = MarkdownIt("commonmark", {"html": False, "typographer": True,
+                                       "quotes": QUOTES.get(lang, QUOTES["en"])})
+    return parser.enable(["replacements", "smartquotes"]).disable("image")
 
 
-def markdown(text: str | None) -> Markup:
-    """Markdown paragraphs as HTML; raw HTML in the text is printed as text."""
+def markdown(text: str | None, lang: str = "en") -> Markup:
+    """Markdown paragraphs as HTML, with the language's quotes; raw HTML is printed as text."""
     if not text:
         return Markup("")
-    return Markup(_markdown_parser().render(str(text)))
+    return Markup(_markdown_parser(lang).render(str(text)))
 
 
 def css_string(text: str) -> Markup:

@@ -1,0 +1,53 @@
+"""Shared fixtures: copies of the example campaign in tmp_path, and PDF readers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CAMPAIGN_PARTS = ("campaign.yaml", "cases", "signatories", "templates", "catalogues")
+
+
+def copy_example(target: Path) -> Path:
+    """A copy of the example campaign at the repository root, without its outputs."""
+    target.mkdir(parents=True, exist_ok=True)
+    for part in CAMPAIGN_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        elif source.is_file():
+            shutil.copyfile(source, target / part)
+    return target
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A fresh copy of the example campaign."""
+    return copy_example(tmp_path / "campaign")
+
+
+@pytest.fixture(scope="session")
+def built_example(tmp_path_factory) -> Path:
+    """The example campaign, built once for the session (read-only for tests)."""
+    from undersigned.build import build
+
+    root = copy_example(tmp_path_factory.mktemp("built") / "campaign")
+    report = build(root)
+    assert not report.failed, [r.error for r in report.failed]
+    return root
+
+
+def pdf_text(path: Path) -> str:
+    """The text a reader of the PDF sees, page after page."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def pdf_pages_text(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(path).pages]

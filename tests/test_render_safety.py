@@ -1,0 +1,162 @@
+"""Rendering treats campaign data as untrusted: printed, never run or fetched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import pdf_text
+from undersigned.build import build, render_html
+from undersigned.campaign import load_campaign
+from undersigned.cli import cli
+from undersigned.errors import FetchRefused, RenderError
+from undersigned.pdf import make_fetcher, render_pdf
+from undersigned.plan import plan_outputs
+
+QUESTION = "question-political-prisoners"
+
+
+def set_question_body(root: Path, body: str) -> None:
+    """Replace the body of the first written question with ``body`` (a YAML block)."""
+    text = (root / "campaign.yaml").read_text()
+    start = text.index("    body: >-\n      On 19 October 2017")
+    end = text.index("    questions:\n", start)
+    indented = "\n".join("      " + line for line in body.splitlines())
+    (root / "campaign.yaml").write_text(text[:start] + "    body: |\n" + indented + "\n"
+                                        + text[end:])
+
+
+def only_question(root: Path):
+    loaded = load_campaign(root)
+    [output] = plan_outputs(loaded, documents=[QUESTION])
+    return loaded, output
+
+
+def test_html_and_script_in_data_are_printed_as_text(example):
+    set_question_body(example, '<script>alert(1)</script> and <b>bold</b> & {{ 7 * 7 }}')
+    loaded, output = only_question(example)
+    html = render_html(loaded, output)
+    assert "<script>" not in html and "<b>" not in html
+    assert "&lt;script&gt;" in html
+    text = pdf_text_of(loaded, output, html)
+    assert "<script>alert(1)</script> and <b>bold</b> & {{ 7 * 7 }}" in text
+
+
+def test_markdown_images_and_file_links_never_reach_the_pdf(example):
+    set_question_body(example, "See ![secret](file:///etc/passwd) and "
+                               "[a link](file:///etc/passwd) and <img src=\"file:///etc/passwd\">.")
+    loaded, output = only_question(example)
+    html = render_html(loaded, output)
+    assert "<img" not in html
+    assert 'href="file:' not in html
+    render_pdf(html, loaded.root, output.label)  # nothing to fetch, nothing refused
+
+
+def pdf_text_of(loaded, output, html) -> str:
+    target = loaded.root / "check.pdf"
+    target.write_bytes(render_pdf(html, loaded.root, output.label))
+    return " ".join(pdf_text(target).split())
+
+
+def test_fetcher_serves_campaign_files_and_data_urls_only(example, tmp_path):
+    from weasyprint.urls import FatalURLFetchingError
+
+    inside = example / "cases" / "bokayev.yaml"
+    fetcher = make_fetcher(example)
+    assert fetcher.fetch(inside.as_uri()).read().startswith(b"# yaml-language-server")
+    assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret")
+    for url in [outside.as_uri(), "file:///etc/passwd", "http://127.0.0.1/x.png",
+                "https://example.org/logo.png", "ftp://example.org/x"]:
+        with pytest.raises(FatalURLFetchingError):
+            fetcher.fetch(url)
+    link = example / "link.txt"
+    link.symlink_to(outside)
+    with pytest.raises(FatalURLFetchingError, match="outside the campaign folder"):
+        fetcher.fetch(link.as_uri())
+
+
+def test_template_that_reads_a_file_outside_the_campaign_fails_that_document(example):
+    (example / "templates" / "question.html").write_text(
+        '{% extends "builtin/question.html" %}'
+        '{% block body %}<img src="file:///etc/passwd" alt="x">{% endblock %}')
+    loaded, output = only_question(example)
+    with pytest.raises(FetchRefused, match=r"^question-political-prisoners.en: refused to read "
+                                           r"/etc/passwd: it is outside the campaign folder$"):
+        render_pdf(render_html(loaded, output), loaded.root, output.label)
+
+
+def test_a_character_missing_from_the_font_fails_the_document(example):
+    set_question_body(example, "Signed 漢 by all.")
+    loaded, output = only_question(example)
+    with pytest.raises(RenderError) as caught:
+        render_pdf(render_html(loaded, output), loaded.root, output.label)
+    assert str(caught.value) == (
+        "question-political-prisoners.en: the font has no glyph for '漢' "
+        "(U+6F22 CJK UNIFIED IDEOGRAPH-6F22); use other characters or add a font that has them")
+
+
+def test_kazakh_letters_render_in_the_shipped_font(example):
+    set_question_body(example, "Қазақстан Республикасы: Ә Ғ Қ Ң Ө Ұ Ү Һ І ә ғ қ ң ө ұ ү һ і")
+    loaded, output = only_question(example)
+    text = pdf_text_of(loaded, output, render_html(loaded, output))
+    assert "Ә Ғ Қ Ң Ө Ұ Ү Һ І ә ғ қ ң ө ұ ү һ і" in text
+
+
+def test_undefined_variable_names_template_file_and_line(example):
+    (example / "templates" / "question.html").write_text(
+        '{% extends "builtin/question.html" %}\n{% block body %}\n{{ document.sumary }}\n'
+        '{% endblock %}\n')
+    loaded, output = only_question(example)
+    with pytest.raises(RenderError) as caught:
+        render_html(loaded, output)
+    assert str(caught.value) == ("templates/question.html:3: question-political-prisoners.en: "
+                                 "'dict object' has no attribute 'sumary'")
+
+
+def test_sandbox_blocks_access_to_python_internals(example):
+    (example / "templates" / "question.html").write_text(
+        "{% extends 'builtin/question.html' %}{% block body %}"
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}{% endblock %}")
+    loaded, output = only_question(example)
+    with pytest.raises(RenderError, match="access to attribute '__class__' of 'str' object is unsafe"):
+        render_html(loaded, output)
+
+
+def test_one_failing_output_does_not_stop_the_others(example):
+    (example / "templates" / "question.html").write_text(
+        "{% extends 'builtin/question.html' %}{% block body %}{{ nothing.here }}{% endblock %}")
+    result = CliRunner().invoke(cli, ["build", str(example), "--document", QUESTION,
+                                      "--document", "appeal-dzhakishev-tokmadi"])
+    assert result.exit_code == 1
+    written = sorted(p.name for p in (example / "outputs").glob("*.pdf"))
+    assert written == ["appeal-dzhakishev-tokmadi.president.en.pdf",
+                       "appeal-dzhakishev-tokmadi.president.ru.pdf",
+                       "appeal-dzhakishev-tokmadi.prosecutor-general.ru.pdf"]
+    assert "1 output failed:" in result.stderr
+    assert ("  templates/question.html:1: question-political-prisoners.en: "
+            "'nothing' is undefined") in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"to retry just these: undersigned build {example} --document {QUESTION} --lang en")
+
+
+def test_build_never_starts_on_invalid_data(example):
+    text = (example / "campaign.yaml").read_text()
+    (example / "campaign.yaml").write_text(text.replace("authors: [kelam, delvaux]\n    cases: [bokayev",
+                                                        "authors: [kelam, delvo]\n    cases: [bokayev", 1))
+    result = CliRunner().invoke(cli, ["build", str(example)])
+    assert result.exit_code == 1
+    assert not (example / "outputs").exists()
+    assert ("documents.question-political-prisoners.authors[1]: 'delvo' is not in the list "
+            "'meps-2017'; did you mean 'delvaux'?") in result.stderr
+    assert result.stderr.splitlines()[-1] == "1 error, 0 warnings; nothing was written"
+
+
+def test_library_build_reports_results(example):
+    report = build(example, documents=[QUESTION])
+    assert [r.output.stem for r in report.results] == ["question-political-prisoners.en"]
+    assert [p.name for p in report.results[0].written] == [
+        "question-political-prisoners.en.pdf", "question-political-prisoners.en.txt"]

@@ -1,0 +1,28 @@
+"""``undersigned init``: a new campaign folder from the built-in example."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .errors import UndersignedError
+
+SCAFFOLD = Path(__file__).parent / "scaffold"
+
+
+def create_campaign(directory: Path) -> list[Path]:
+    """Copy the starter campaign into ``directory``, which must be new or empty."""
+    directory = Path(directory)
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise UndersignedError(f"{directory} already exists and is not empty; "
+                               "choose a new folder name")
+    written = []
+    for source in sorted(SCAFFOLD.rglob("*")):
+        if source.is_dir() or "__pycache__" in source.parts:
+            continue
+        target = directory / source.relative_to(SCAFFOLD)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        written.append(target)
+    (directory / "outputs").mkdir(exist_ok=True)
+    return written
