@@ -389,6 +389,8 @@ class _Checker:
         return isinstance(data, str)
 
     def _missing(self, loc, what, name, known, where) -> None:
+        if where.endswith(".yaml") and (self.loaded.root / where).is_file():
+            return  # the file exists but is invalid: its own errors say why
         self.add(self.campaign_file, loc, f"there is no {what} '{name}' (looked for {where})"
                  + did_you_mean(name, list(known)))
 
