@@ -60,6 +60,12 @@ class CampaignNotFound(UndersignedError):
     exit_code = 2
 
 
+class UsageError(UndersignedError):
+    """Raised when a command is asked for something the campaign does not have."""
+
+    exit_code = 2
+
+
 class RenderError(UndersignedError):
     """Raised when one output (a PDF or its HTML) cannot be produced."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import UndersignedError, did_you_mean
+from .errors import UsageError, did_you_mean
 from .models import Letter
 from .templating import template_for
 
@@ -68,6 +68,6 @@ def _all_outputs(loaded):
 def _known(what: str, asked, known) -> None:
     for name in asked:
         if name not in known:
-            raise UndersignedError(f"there is no {what} '{name}' in the campaign"
+            raise UsageError(f"there is no {what} '{name}' in the campaign"
                                    + did_you_mean(name, list(known))
                                    + f" (known: {', '.join(sorted(known))})")

@@ -1,0 +1,140 @@
+"""The command line as a user meets it: exact output, exit codes, help, docs."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from undersigned import __version__
+from undersigned.cli import cli
+
+COMMANDS = sorted(cli.commands)
+
+
+def run(*args, **kwargs):
+    return CliRunner().invoke(cli, list(args), **kwargs)
+
+
+def test_check_on_the_example_prints_its_summary(example):
+    result = run("check", str(example))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"{example / 'campaign.yaml'}: Political prisoners in Kazakhstan, autumn 2017",
+        "  17 cases, 1 signatory list (13 signatories), 2 recipients",
+        "  4 documents: 2 letters, 2 written questions",
+        "  a build would write 10 files (8 PDFs, 2 text exports) to outputs/",
+        "ok",
+    ]
+    assert result.stderr == ""
+
+
+def test_check_does_not_import_weasyprint(example):
+    code = ("import sys; from undersigned.cli import main; sys.argv=['undersigned','check',"
+            f"{str(example)!r}]\ntry: main()\nexcept SystemExit: pass\n"
+            "assert 'weasyprint' not in sys.modules, 'weasyprint imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_missing_campaign_folder_is_a_usage_error(tmp_path):
+    result = run("check", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {tmp_path / 'nowhere'}: no such folder\n"
+
+
+def test_folder_without_campaign_file_says_how_to_start(tmp_path):
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {tmp_path}: there is no campaign.yaml here; "
+                             "create a campaign with `undersigned init DIR`\n")
+
+
+def test_init_creates_a_campaign_that_passes_check_and_builds(tmp_path):
+    target = tmp_path / "new"
+    result = run("init", str(target))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1] == f"next: cd {target} && undersigned check && undersigned build"
+    assert run("check", str(target), "--strict").exit_code == 0
+    built = run("build", str(target))
+    assert built.exit_code == 0, built.output
+    assert (target / "outputs" / "appeal.minister.en.pdf").stat().st_size > 1000
+
+
+def test_init_refuses_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    result = run("init", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: {tmp_path} already exists and is not empty; "
+                             "choose a new folder name\n")
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("kind", ["campaign", "case", "signatories"])
+def test_schema_is_json_schema_with_field_descriptions(kind):
+    result = run("schema", kind)
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["additionalProperties"] is False
+    for name, field in schema["properties"].items():
+        assert field.get("description"), f"{kind}.{name} has no description"
+
+
+def test_schema_validates_the_example_files(tmp_path):
+    import jsonschema
+    import yaml
+
+    run("schema", "--output-dir", str(tmp_path))
+    pairs = [("campaign", REPO / "campaign.yaml")]
+    pairs += [("case", path) for path in sorted((REPO / "cases").glob("*.yaml"))]
+    pairs += [("signatories", path) for path in sorted((REPO / "signatories").glob("*.yaml"))]
+    for kind, path in pairs:
+        schema = json.loads((tmp_path / f"{kind}.schema.json").read_text())
+        data = yaml.load(path.read_text(), Loader=yaml.BaseLoader)  # all scalars as text
+        data = json.loads(json.dumps(data))
+        errors = [e for e in jsonschema.Draft202012Validator(schema).iter_errors(data)
+                  if e.validator not in ("type", "anyOf", "oneOf")]  # BaseLoader reads 8 as "8"
+        assert not errors, (path, errors[0].message)
+
+
+def test_version():
+    result = run("--version")
+    assert result.stdout == f"undersigned, version {__version__}\n"
+
+
+def test_unknown_filter_value_is_a_usage_error_with_a_hint(example):
+    result = run("build", str(example), "--document", "apeal-political-prisoners")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: there is no document 'apeal-political-prisoners' "
+                                    "in the campaign; did you mean 'appeal-political-prisoners'?")
+    assert not (example / "outputs").exists()
+
+
+def test_preview_writes_html_of_one_copy(example):
+    result = run("preview", "appeal-political-prisoners", str(example), "-r", "prosecutor-general")
+    assert result.exit_code == 0, result.output
+    path = example / "outputs" / "appeal-political-prisoners.prosecutor-general.ru.html"
+    assert Path(result.stdout.strip()).resolve() == path.resolve()
+    html = path.read_text()
+    assert '<html lang="ru"' in html
+    assert "Генеральному прокурору Республики Казахстан" in html
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout
+    assert f"undersigned {command}" in result.stdout.split("Example:")[1]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_documented_in_the_readme(command):
+    readme = (REPO / "README.md").read_text()
+    assert re.search(rf"`undersigned {command}\b", readme), f"README does not document {command}"
