@@ -55,6 +55,7 @@ def test_build_writes_every_document_recipient_and_language(built_example):
         "appeal-political-prisoners.president.en.pdf",
         "appeal-political-prisoners.president.ru.pdf",
         "appeal-political-prisoners.prosecutor-general.ru.pdf",
+        "manifest.json",
         "question-dzhakishev-tokmadi.en.pdf",
         "question-dzhakishev-tokmadi.en.txt",
         "question-political-prisoners.en.pdf",

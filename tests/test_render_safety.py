@@ -156,7 +156,8 @@ def test_build_never_starts_on_invalid_data(example):
 
 
 def test_library_build_reports_results(example):
-    report = build(example, documents=[QUESTION])
+    report = build(example, documents=[QUESTION], jobs=1)
     assert [r.output.stem for r in report.results] == ["question-political-prisoners.en"]
+    assert report.results[0].action == "built"
     assert [p.name for p in report.results[0].written] == [
         "question-political-prisoners.en.pdf", "question-political-prisoners.en.txt"]

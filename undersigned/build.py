@@ -1,44 +1,388 @@
-"""Running a build: check, plan, render each output, write it safely.
+"""Planning and running a build: every output accounted for, none lost.
 
-One failing output never stops the others; each PDF is written to a temporary
-file in the output folder and renamed into place, so a reader never sees half
-a PDF and an interrupted build leaves nothing corrupt behind.
+``plan_build`` checks the campaign, lists every output (document × recipient ×
+language, narrowed by the filters) with its input hash and its state on disk.
+``build`` then renders what is missing or stale in a pool of worker processes;
+one failing output never stops the others. Each file is written to a
+temporary file and renamed into place, so an interrupted build (Ctrl-C, a
+killed worker, a full disk) leaves no partial PDF, and the next run completes
+only what is missing. Signed or hand-modified PDFs are never overwritten;
+``force`` moves them aside first.
 """
 
 from __future__ import annotations
 
 import os
+import resource
+import signal
 import tempfile
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
 from .campaign import LoadedCampaign, load_campaign
 from .context import build_context
 from .errors import UndersignedError
+from .fingerprint import Fingerprinter, digest_of
+from .manifest import Entry, Manifest, sha256_of
 from .plan import Output, plan_outputs
 from .templating import make_environment, render_template
+
+BUILD_STATES = ("missing", "stale")
+"""States that a build renders; ``force`` adds the others."""
+PART_SUFFIX = ".part"
+
+
+@dataclass
+class Planned:
+    """One output of a build, with its input hash and its state before the build."""
+
+    output: Output
+    input_hash: str
+    state: str
+    moved_aside: Path | None = None
+    """Where a signed or modified PDF was moved by ``force``."""
+
+
+@dataclass
+class BuildPlan:
+    """Everything a build will consider, before anything is rendered."""
+
+    loaded: LoadedCampaign
+    manifest: Manifest
+    items: list[Planned]
+    bundles: list["Bundle"] = field(default_factory=list)
+
+    def to_render(self, force: bool = False) -> list[Planned]:
+        return [p for p in self.items if force or p.state in BUILD_STATES]
+
+    def kept(self, force: bool = False) -> list[Planned]:
+        """Signed or modified outputs that this build leaves alone."""
+        return [] if force else [p for p in self.items if p.state in ("signed", "modified")]
+
+
+@dataclass
+class Bundle:
+    """A print-ready PDF of all the copies of one document in the plan."""
+
+    document: str
+    outputs: list[Output]
+    input_hash: str
+    state: str
+    moved_aside: Path | None = None
+
+    @property
+    def stem(self) -> str:
+        return f"{self.document}.bundle"
 
 
 @dataclass
 class Result:
-    """What happened to one output."""
+    """What happened to one output (or bundle) in a build."""
 
-    output: Output
+    label: str
+    output: Output | None
+    action: str
+    """``built``, ``kept`` (signed or modified, left alone), ``up-to-date`` or ``failed``."""
     written: list[Path] = field(default_factory=list)
     error: str | None = None
+    moved_aside: Path | None = None
+    pages: int | None = None
 
 
 @dataclass
 class BuildReport:
-    """The outcome of a build: one result per planned output."""
+    """The outcome of a build."""
 
-    loaded: LoadedCampaign
+    plan: BuildPlan
     results: list[Result] = field(default_factory=list)
+    interrupted: bool = False
+    worker_peak_kib: int = 0
+    """The largest resident memory of any process that rendered (KiB)."""
+
+    @property
+    def loaded(self) -> LoadedCampaign:
+        return self.plan.loaded
 
     @property
     def failed(self) -> list[Result]:
-        return [r for r in self.results if r.error]
+        return [r for r in self.results if r.action == "failed"]
+
+    def count(self, action: str) -> int:
+        return sum(r.action == action for r in self.results)
+
+
+def plan_build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool = False,
+               bundle: bool = False) -> BuildPlan:
+    """Check the campaign and work out every output's input hash and state on disk."""
+    loaded = load_campaign(root, strict=strict)
+    outputs = plan_outputs(loaded, documents, recipients, langs)
+    fingerprints = Fingerprinter(loaded)
+    manifest = Manifest.load(loaded.output_dir)
+    items = []
+    for output in outputs:
+        input_hash = fingerprints.output_hash(output)
+        items.append(Planned(output, input_hash, manifest.state(output.stem, output.files,
+                                                                 input_hash)))
+    plan = BuildPlan(loaded, manifest, items)
+    if bundle:
+        for document in sorted({p.output.document for p in items}):
+            parts = [p for p in items if p.output.document == document]
+            input_hash = digest_of(*[p.input_hash for p in parts])
+            stem = f"{document}.bundle"
+            plan.bundles.append(Bundle(document, [p.output for p in parts], input_hash,
+                                       manifest.state(stem, [f"{stem}.pdf"], input_hash)))
+    return plan
+
+
+def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool = False,
+          jobs: int | None = None, force: bool = False, bundle: bool = False,
+          on_start: Callable[[BuildPlan, int], None] | None = None,
+          on_result: Callable[[Result], None] | None = None) -> BuildReport:
+    """Check, plan, then render what is missing or stale; failures are collected, not raised."""
+    plan = plan_build(root, documents, recipients, langs, strict, bundle)
+    report = BuildReport(plan)
+    out_dir = plan.loaded.output_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_parts(out_dir)
+
+    def record(result: Result) -> None:
+        report.results.append(result)
+        if on_result:
+            on_result(result)
+
+    for planned in plan.items:
+        if not force and planned.state == "up-to-date":
+            record(Result(planned.output.label, planned.output, "up-to-date"))
+        elif planned.state in ("signed", "modified") and not force:
+            record(Result(planned.output.label, planned.output, "kept",
+                          error=_kept_reason(out_dir, planned)))
+    tasks: list[tuple[str, object, Planned | Bundle]] = []
+    for planned in plan.to_render(force):
+        tasks.append(("output", planned.output, planned))
+    for item in plan.bundles:
+        if force or item.state in BUILD_STATES or any(
+                p.output in item.outputs for p in plan.to_render(force)):
+            tasks.append(("bundle", item, item))
+        elif item.state == "up-to-date":
+            record(Result(f"{item.stem}", None, "up-to-date"))
+    if on_start:
+        on_start(plan, len(tasks))
+    if force:
+        for _, _, item in tasks:
+            if item.state in ("signed", "modified"):
+                stem = item.stem if isinstance(item, Bundle) else item.output.stem
+                item.moved_aside = _move_aside(out_dir / f"{stem}.pdf")
+    _run(plan, tasks, jobs, report, record)
+    plan.manifest.save()
+    return report
+
+
+def _kept_reason(out_dir: Path, planned: Planned) -> str:
+    name = f"{planned.output.stem}.pdf"
+    why = "is signed" if planned.state == "signed" else "was changed after it was built"
+    return (f"{out_dir.name}/{name} {why}; it is kept as it is "
+            "(build --force moves it aside and rebuilds)")
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename a signed or modified PDF so that a rebuild cannot overwrite it."""
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.stem}.kept-{stamp}{path.suffix}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.stem}.kept-{stamp}-{counter}{path.suffix}")
+    os.replace(path, target)
+    return target
+
+
+def _remove_stale_parts(out_dir: Path) -> None:
+    """Delete temporary files left by an interrupted build (never a finished file)."""
+    for part in out_dir.glob(f".*{PART_SUFFIX}"):
+        part.unlink(missing_ok=True)
+
+
+# --- running the tasks ----------------------------------------------------------------
+
+
+def _run(plan: BuildPlan, tasks, jobs, report: BuildReport, record) -> None:
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
+    manifest, out_dir = plan.manifest, plan.loaded.output_dir
+    last_save = time.monotonic()
+
+    def finish(kind, item, outcome) -> None:
+        nonlocal last_save
+        result = _result_of(kind, item, outcome, manifest, out_dir)
+        report.worker_peak_kib = max(report.worker_peak_kib, outcome.get("peak_kib", 0))
+        record(result)
+        if time.monotonic() - last_save > 1.0:  # keep progress if the build is killed
+            manifest.save()
+            last_save = time.monotonic()
+
+    if jobs == 1:
+        renderer = Renderer(plan.loaded)
+        try:
+            for kind, target, item in tasks:
+                finish(kind, item, renderer.run(kind, target))
+        except KeyboardInterrupt:
+            report.interrupted = True
+        return
+
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                             initargs=(plan.loaded,)) as pool:
+        pending = {}
+        queue = list(tasks)
+        try:
+            # Keep a few tasks per worker in flight, so that an interruption
+            # loses little and results come back in plan order.
+            while queue or pending:
+                while queue and len(pending) < jobs * 2:
+                    kind, target, item = queue.pop(0)
+                    pending[pool.submit(_work, kind, target)] = (kind, item)
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    kind, item = pending.pop(future)
+                    try:
+                        outcome = future.result()
+                    except BrokenProcessPool:
+                        outcome = {"error": f"{_label(item)}: a worker process died while "
+                                            "rendering it (killed, or out of memory)"}
+                    finish(kind, item, outcome)
+                if any(isinstance(f.exception(), BrokenProcessPool)
+                       for f in done if f.done() and not f.cancelled()):
+                    for kind, target, item in queue:
+                        finish(kind, item, {"error": f"{_label(item)}: not rendered, the "
+                                                     "worker pool stopped"})
+                    queue.clear()
+        except KeyboardInterrupt:
+            report.interrupted = True
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future, (kind, item) in pending.items():
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    finish(kind, item, future.result())
+
+
+def _label(item: Planned | Bundle) -> str:
+    return item.stem if isinstance(item, Bundle) else item.output.label
+
+
+def _result_of(kind, item, outcome: dict, manifest: Manifest, out_dir: Path) -> Result:
+    if kind == "bundle":
+        label, output, stem = item.stem, None, item.stem
+        meta = {"document": item.document, "recipient": None,
+                "lang": "+".join(sorted({o.lang for o in item.outputs})), "kind": "bundle"}
+    else:
+        output = item.output
+        label, stem = output.label, output.stem
+        meta = {"document": output.document, "recipient": output.recipient,
+                "lang": output.lang, "kind": output.kind}
+    moved = item.moved_aside
+    if outcome.get("error"):
+        return Result(label, output, "failed", error=outcome["error"], moved_aside=moved)
+    manifest.entries[stem] = Entry(**meta, files=outcome["files"], input_hash=item.input_hash,
+                                   sha256=outcome["sha256"], pages=outcome["pages"],
+                                   signatories=outcome["signatories"], size=outcome["size"],
+                                   mtime_ns=outcome["mtime_ns"])
+    return Result(label, output, "built", [out_dir / name for name in outcome["files"]],
+                  moved_aside=moved, pages=outcome["pages"])
+
+
+_WORKER: "Renderer | None" = None
+
+
+def _init_worker(loaded: LoadedCampaign) -> None:
+    global _WORKER
+    # The parent handles Ctrl-C: it lets running outputs finish and stops the rest.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER = Renderer(loaded)
+
+
+def _work(kind: str, target) -> dict:
+    assert _WORKER is not None
+    return _WORKER.run(kind, target)
+
+
+class Renderer:
+    """Renders outputs for one campaign, reusing what can be reused between documents:
+    the Jinja environment (compiled templates) and WeasyPrint's font configuration."""
+
+    def __init__(self, loaded: LoadedCampaign):
+        self.loaded = loaded
+        self.env = make_environment(loaded.templates_dir)
+        self._font_config = None
+
+    @property
+    def font_config(self):
+        if self._font_config is None:
+            from weasyprint.text.fonts import FontConfiguration
+
+            self._font_config = FontConfiguration()
+        return self._font_config
+
+    def run(self, kind: str, target) -> dict:
+        """Render and write one output or bundle; errors are returned, not raised."""
+        label = target.stem if kind == "bundle" else target.label
+        try:
+            if kind == "bundle":
+                outcome = self._bundle(target)
+            else:
+                outcome = self._output(target)
+        except UndersignedError as exc:
+            outcome = {"error": str(exc)}
+        except OSError as exc:
+            outcome = {"error": f"{label}: cannot write {exc.filename or 'a file'}: "
+                                f"{exc.strerror or exc}"}
+        outcome["peak_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return outcome
+
+    def _layout(self, output: Output):
+        from .pdf import layout
+
+        html = render_html(self.loaded, output, self.env)
+        return layout(html, self.loaded.root, output.label, self.font_config)
+
+    def _output(self, output: Output) -> dict:
+        from .pdf import write_pdf
+
+        document = self._layout(output)
+        out_dir = self.loaded.output_dir
+        files = {f"{output.stem}.pdf": write_pdf(document, output.label)}
+        if output.kind == "question":
+            files[f"{output.stem}.txt"] = render_text(self.loaded, output, self.env).encode()
+        return self._write(files, len(document.pages), self._signatories(output.document))
+
+    def _bundle(self, bundle: Bundle) -> dict:
+        from .pdf import write_pdf
+
+        documents = [self._layout(output) for output in bundle.outputs]
+        pages = [page for document in documents for page in document.pages]
+        combined = documents[0].copy(pages)
+        data = write_pdf(combined, bundle.stem)
+        return self._write({f"{bundle.stem}.pdf": data}, len(pages),
+                           self._signatories(bundle.document))
+
+    def _signatories(self, document_id: str) -> list[str]:
+        document = self.loaded.campaign.documents[document_id]
+        return [m.id for m in self.loaded.lists[document.signatories].signatories]
+
+    def _write(self, files: dict[str, bytes], pages: int, signatories: list[str]) -> dict:
+        out_dir = self.loaded.output_dir
+        for name, data in files.items():
+            write_atomically(out_dir / name, data)
+        pdf = out_dir / next(iter(files))
+        stat = pdf.stat()
+        return {"files": list(files), "sha256": sha256_of(pdf), "pages": pages,
+                "signatories": signatories, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+# --- rendering one output -----------------------------------------------------------------
 
 
 def render_html(loaded: LoadedCampaign, output: Output, env=None) -> str:
@@ -58,39 +402,6 @@ def render_text(loaded: LoadedCampaign, output: Output, env=None) -> str:
     return render_template(env, name, context, loaded.root, output.label)
 
 
-def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool = False,
-          on_result: Callable[[Result, int, int], None] | None = None) -> BuildReport:
-    """Check the campaign, then make every planned output; failures are collected, not raised."""
-    from .pdf import render_pdf
-
-    loaded = load_campaign(root, strict=strict)
-    outputs = plan_outputs(loaded, documents, recipients, langs)
-    env = make_environment(loaded.templates_dir)
-    report = BuildReport(loaded)
-    out_dir = loaded.output_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for index, output in enumerate(outputs, 1):
-        result = Result(output)
-        try:
-            html = render_html(loaded, output, env)
-            pdf = render_pdf(html, loaded.root, output.label)
-            files = {out_dir / f"{output.stem}.pdf": pdf}
-            if output.kind == "question":
-                files[out_dir / f"{output.stem}.txt"] = render_text(loaded, output, env).encode()
-            for path, data in files.items():
-                write_atomically(path, data)
-                result.written.append(path)
-        except UndersignedError as exc:
-            result.error = str(exc)
-        except OSError as exc:
-            result.error = f"{output.label}: cannot write {exc.filename or out_dir}: " \
-                f"{exc.strerror or exc}"
-        report.results.append(result)
-        if on_result:
-            on_result(result, index, len(outputs))
-    return report
-
-
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -99,7 +410,8 @@ def _umask() -> int:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that ``path`` is either the old file or the whole new one."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                     suffix=PART_SUFFIX)
     try:
         os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:

@@ -121,39 +121,113 @@ def with_filters(function):
 @campaign_argument
 @with_filters
 @strict_option
-def build(campaign_dir: Path, documents, recipients, langs, strict: bool):
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes (default: the number of CPUs).")
+@click.option("--force", is_flag=True,
+              help="Rebuild everything; signed or changed PDFs are moved aside, never deleted.")
+@click.option("--bundle", is_flag=True,
+              help="Also write DOCUMENT.bundle.pdf: all copies of a document, for printing.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
+def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force, bundle,
+          dry_run):
     """Check the campaign, then render every document, recipient and language to PDF.
 
-    Written questions also get a plain-text export. Files are written to the
-    campaign's output folder (outputs/ by default), named DOCUMENT.RECIPIENT.LANG.pdf.
+    Only outputs whose inputs changed since the last build are rendered;
+    outputs/manifest.json records what each was built from. Written questions
+    also get a plain-text export. Files are named DOCUMENT.RECIPIENT.LANG.pdf.
+    A signed PDF is never overwritten.
 
     \b
     Example:
       undersigned build
-      undersigned build --document appeal-political-prisoners --lang ru
+      undersigned build --document appeal-political-prisoners --lang ru --jobs 2
     """
-    from .build import build as run_build
+    from .build import build as run_build, plan_build
 
-    def progress(result, index, total):
-        if result.error:
-            click.echo(f"[{index}/{total}] FAILED {result.output.label}", err=True)
-        else:
-            names = ", ".join(_shown(p) for p in result.written)
-            click.echo(f"[{index}/{total}] {names}")
+    if dry_run:
+        plan = plan_build(campaign_dir, documents, recipients, langs, strict, bundle)
+        _print_warnings(plan.loaded.warnings)
+        for item in plan.items:
+            action = "render" if force or item.state in ("missing", "stale") else "skip"
+            click.echo(f"{action:7} {item.state:11} {', '.join(item.output.files)}")
+        for item in plan.bundles:
+            click.echo(f"{'render' if force or item.state != 'up-to-date' else 'skip':7} "
+                       f"{item.state:11} {item.stem}.pdf")
+        click.echo(f"{_count(len(plan.to_render(force)), 'output')} to render, "
+                   f"{_count(len(plan.items), 'output')} planned; nothing was written")
+        return
 
-    report = run_build(campaign_dir, documents, recipients, langs, strict=strict,
-                       on_result=progress)
-    for warning in report.loaded.warnings:
-        click.echo(str(warning), err=True)
-    done = len(report.results) - len(report.failed)
-    click.echo(f"{_count(done, 'output')} written to {_shown(report.loaded.output_dir)}/")
+    progress = _Progress()
+    report = run_build(campaign_dir, documents, recipients, langs, strict=strict, jobs=jobs,
+                       force=force, bundle=bundle, on_start=progress.start,
+                       on_result=progress.result)
+    progress.close()
+    _print_warnings(report.loaded.warnings)
+    for result in report.results:
+        if result.action == "kept":
+            click.echo(f"kept: {result.error}", err=True)
+        if result.moved_aside:
+            click.echo(f"moved aside: {_shown(result.moved_aside)}", err=True)
+    click.echo(f"{report.count('built')} built, {report.count('up-to-date')} up to date, "
+               f"{report.count('kept')} kept, {len(report.failed)} failed "
+               f"in {_shown(report.loaded.output_dir)}/")
     if report.failed:
         click.echo(f"{_count(len(report.failed), 'output')} failed:", err=True)
         for result in report.failed:
             click.echo(f"  {result.error}", err=True)
-        rerun = _rerun_command(campaign_dir, report.failed)
-        click.echo(f"to retry just these: {rerun}", err=True)
+        click.echo(f"to retry just these: {_rerun_command(campaign_dir, report.failed)}",
+                   err=True)
+    if report.interrupted:
+        click.echo("interrupted: what was finished is saved; run the same command to "
+                   "build the rest", err=True)
+        sys.exit(130)
+    if report.failed:
         sys.exit(1)
+
+
+def _print_warnings(warnings) -> None:
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+
+
+class _Progress:
+    """A progress bar on a terminal (count, rate, time left); plain lines elsewhere."""
+
+    def __init__(self):
+        self.tty = sys.stdout.isatty()
+        self.total = self.done = 0
+        self.started = 0.0
+
+    def start(self, plan, total: int) -> None:
+        import time
+
+        self.total, self.started = total, time.monotonic()
+        if total == 0:
+            click.echo("nothing to render: every output is up to date")
+
+    def result(self, result) -> None:
+        import time
+
+        if result.action not in ("built", "failed"):
+            return
+        self.done += 1
+        if not self.tty:
+            status = "FAILED " if result.action == "failed" else ""
+            names = ", ".join(_shown(p) for p in result.written) or result.label
+            click.echo(f"[{self.done}/{self.total}] {status}{names}")
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = self.done / elapsed
+        left = (self.total - self.done) / rate if rate else 0
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        bar = "#" * filled + "-" * (width - filled)
+        click.echo(f"\r[{bar}] {self.done}/{self.total}  {rate:.1f}/s  "
+                   f"{int(left) // 60}:{int(left) % 60:02d} left ", nl=False)
+
+    def close(self) -> None:
+        if self.tty and self.done:
+            click.echo()
 
 
 def _shown(path: Path) -> str:
@@ -167,13 +241,66 @@ def _rerun_command(campaign_dir: Path, failed) -> str:
     words = ["undersigned", "build"]
     if str(campaign_dir) != ".":
         words.append(str(campaign_dir))
-    for document in sorted({r.output.document for r in failed}):
+    outputs = [r.output for r in failed if r.output is not None]
+    for document in sorted({o.document for o in outputs}
+                           | {r.label.removesuffix(".bundle") for r in failed if r.output is None}):
         words += ["--document", document]
-    for recipient in sorted({r.output.recipient for r in failed if r.output.recipient}):
+    for recipient in sorted({o.recipient for o in outputs if o.recipient}):
         words += ["--recipient", recipient]
-    for lang in sorted({r.output.lang for r in failed}):
+    for lang in sorted({o.lang for o in outputs}):
         words += ["--lang", lang]
+    if any(r.output is None for r in failed):
+        words.append("--bundle")
     return " ".join(words)
+
+
+@cli.command()
+@campaign_argument
+@with_filters
+def status(campaign_dir: Path, documents, recipients, langs):
+    """Say which outputs are up to date, stale, missing, signed or changed by hand.
+
+    Exit status 0 when every output is up to date (or signed), 1 otherwise.
+
+    \b
+    Example:
+      undersigned status
+      undersigned status --document appeal-political-prisoners
+    """
+    from .build import plan_build
+
+    plan = plan_build(campaign_dir, documents, recipients, langs)
+    counts: dict[str, int] = {}
+    for item in plan.items:
+        counts[item.state] = counts.get(item.state, 0) + 1
+        click.echo(f"{item.state:11} {', '.join(item.output.files)}")
+    click.echo(", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
+    if any(state not in ("up-to-date", "signed") for state in counts):
+        sys.exit(1)
+
+
+@cli.command()
+def doctor():
+    """Report whether this machine can render, fast and reproducibly, and how to fix it.
+
+    Checks Python, WeasyPrint and Pango, HarfBuzz-subset (without it rendering
+    is about 3x slower and PDFs are not byte-reproducible), the shipped fonts,
+    and renders a test page.
+
+    \b
+    Example:
+      undersigned doctor
+    """
+    from .doctor import diagnose
+
+    findings = diagnose()
+    for finding in findings:
+        mark = "ok  " if finding.ok else "FAIL"
+        click.echo(f"{mark} {finding.name}: {finding.detail}")
+        if not finding.ok and finding.fix:
+            click.echo(f"     fix: {finding.fix}")
+    if not all(f.ok for f in findings):
+        sys.exit(1)
 
 
 @cli.command()

@@ -130,11 +130,15 @@ def _weasyprint_messages():
         logger.removeHandler(handler)
 
 
-def render_pdf(html: str, campaign_root: Path, what: str, variant: str | None = PDF_VARIANT,
-               font_config=None) -> bytes:
+def render_pdf(html: str, campaign_root: Path, what: str, font_config=None) -> bytes:
     """The PDF of ``html``; a RenderError naming ``what`` if anything went wrong."""
+    return write_pdf(layout(html, campaign_root, what, font_config), what)
+
+
+def write_pdf(document, what: str) -> bytes:
+    """The PDF bytes of a laid-out document, PDF/A-3b."""
     with _failures_named(what):
-        return layout(html, campaign_root, what, font_config).write_pdf(pdf_variant=variant)
+        return document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
 def layout(html: str, campaign_root: Path, what: str, font_config=None):

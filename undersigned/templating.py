@@ -195,7 +195,7 @@ def check_templates(loaded, problems: Problems) -> None:
             problems.add(template_label(env, name, exc.filename, loaded.root), exc.lineno,
                          message=f"template syntax: {exc.message}")
             continue
-        for dependency in _templates_reached(env, name):
+        for dependency in templates_reached(env, name)[0]:
             try:
                 keys = phrases_used(env, dependency)
             except TemplateNotFound:
@@ -226,9 +226,14 @@ def check_templates(loaded, problems: Problems) -> None:
                              + ", ".join(missing))
 
 
-def _templates_reached(env: SandboxedEnvironment, name: str) -> list[str]:
-    """``name`` and every template it extends, includes or imports by a constant name."""
+def templates_reached(env: SandboxedEnvironment, name: str) -> tuple[list[str], bool]:
+    """``name`` and every template it extends, includes or imports by a constant name.
+
+    The flag says whether some template names another by an expression, which
+    this cannot follow.
+    """
     seen: list[str] = []
+    dynamic = False
     todo = [name]
     while todo:
         current = todo.pop()
@@ -244,4 +249,6 @@ def _templates_reached(env: SandboxedEnvironment, name: str) -> list[str]:
                                    nodes.FromImport)):
             if isinstance(node.template, nodes.Const) and isinstance(node.template.value, str):
                 todo.append(node.template.value)
-    return seen
+            else:
+                dynamic = True
+    return seen, dynamic

@@ -1,0 +1,119 @@
+"""What each output depends on, as one hash: the key of incremental builds.
+
+An output's input hash covers its document, recipient, sender, cases,
+signatory list (and signature images), the catalogue of its language, the
+templates it reaches, the fonts and the toolkit's version. Change any of them
+and exactly the outputs that use it are rebuilt; change nothing and nothing is.
+Hashes are computed from the validated models, not by rendering, so that a
+no-op build of a thousand letters stays well under a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import TemplateNotFound
+
+from . import __version__
+from .campaign import LoadedCampaign
+from .models import Letter
+from .pdf import FONTS_DIR, PDF_VARIANT
+from .plan import Output
+from .templating import make_environment, templates_reached
+
+
+def digest_of(*parts: str | bytes) -> str:
+    """SHA-256 of a sequence of parts (each length-prefixed, so parts cannot run together)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _model_digest(model) -> str:
+    return digest_of(json.dumps(model.model_dump(mode="json"), sort_keys=True, ensure_ascii=False))
+
+
+@lru_cache(maxsize=None)
+def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
+    return digest_of(path.read_bytes())
+
+
+def file_digest(path: Path) -> str:
+    """The hash of a file's content (cached while its size and time are unchanged)."""
+    stat = path.stat()
+    return _file_digest(path, stat.st_size, stat.st_mtime_ns)
+
+
+def _fonts_digest() -> str:
+    return digest_of(*[file_digest(p) for p in sorted(FONTS_DIR.glob("*.ttf"))])
+
+
+class Fingerprinter:
+    """Computes input hashes for the outputs of one loaded campaign, memoising the parts."""
+
+    def __init__(self, loaded: LoadedCampaign):
+        self.loaded = loaded
+        self.env = make_environment(loaded.templates_dir)
+        self._memo: dict[tuple, str] = {}
+        self._base = digest_of(__version__, PDF_VARIANT, _fonts_digest())
+
+    def _memoised(self, key: tuple, compute) -> str:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def output_hash(self, output: Output) -> str:
+        loaded = self.loaded
+        document = loaded.campaign.documents[output.document]
+        parts = [
+            self._base,
+            output.stem, output.template, output.kind,
+            self._memoised(("document", output.document), lambda: _model_digest(document)),
+            self._memoised(("list", document.signatories), lambda: self._list_digest(
+                document.signatories)),
+            self._memoised(("catalogue", output.lang), lambda: digest_of(json.dumps(
+                loaded.catalogues[output.lang].phrases, sort_keys=True, ensure_ascii=False))),
+            self._memoised(("template", output.template),
+                           lambda: self._template_digest(output.template)),
+        ]
+        parts += [self._memoised(("case", case_id),
+                                 lambda case_id=case_id: _model_digest(loaded.cases[case_id]))
+                  for case_id in document.cases]
+        if isinstance(document, Letter):
+            parts.append(self._memoised(("sender",), self._sender_digest))
+            parts.append(self._memoised(("recipient", output.recipient), lambda: _model_digest(
+                loaded.campaign.recipients[output.recipient])))
+        else:
+            name = output.template.rsplit(".", 1)[0] + ".txt"
+            parts.append(self._memoised(("template", name), lambda: self._template_digest(name)))
+        return digest_of(*parts)
+
+    def _list_digest(self, list_id: str) -> str:
+        signatories = self.loaded.lists[list_id]
+        images = [file_digest(self.loaded.root / m.signature_image)
+                  for m in signatories.signatories if m.signature_image]
+        return digest_of(_model_digest(signatories), *images)
+
+    def _sender_digest(self) -> str:
+        sender = self.loaded.campaign.sender
+        logo = file_digest(self.loaded.root / sender.logo) if sender.logo else ""
+        return digest_of(_model_digest(sender), logo)
+
+    def _template_digest(self, name: str) -> str:
+        names, dynamic = templates_reached(self.env, name)
+        if dynamic:  # a template chosen by an expression: any template may be used
+            names = sorted(self.env.list_templates())
+        sources = []
+        for template in sorted(set(names)):
+            try:
+                sources.append(template + "\0" + self.env.loader.get_source(self.env, template)[0])
+            except TemplateNotFound:  # its absence is part of the input too
+                sources.append(template + "\0<missing>")
+        return digest_of(*sources)
+
