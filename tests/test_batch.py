@@ -1,0 +1,290 @@
+"""Batches: plans, incremental rebuilds, the manifest, interruptions, kept copies."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from undersigned.build import build, plan_build
+from undersigned.campaign import load_campaign
+from undersigned.cli import cli
+from undersigned.manifest import sha256_of
+from undersigned.plan import plan_outputs
+
+ALL = [
+    "appeal-dzhakishev-tokmadi.president.en",
+    "appeal-dzhakishev-tokmadi.president.ru",
+    "appeal-dzhakishev-tokmadi.prosecutor-general.ru",
+    "appeal-political-prisoners.president.en",
+    "appeal-political-prisoners.president.ru",
+    "appeal-political-prisoners.prosecutor-general.ru",
+    "question-dzhakishev-tokmadi.en",
+    "question-political-prisoners.en",
+]
+
+
+def stems(results, action=None):
+    return sorted(r.label for r in results if action is None or r.action == action)
+
+
+@pytest.mark.parametrize("filters, expected", [
+    ({}, ALL),
+    ({"documents": ["appeal-political-prisoners"]}, ALL[3:6]),
+    ({"recipients": ["prosecutor-general"]}, [ALL[2], ALL[5]]),
+    ({"langs": ["en"]}, [ALL[0], ALL[3], ALL[6], ALL[7]]),
+    ({"documents": ["appeal-dzhakishev-tokmadi"], "langs": ["ru"]}, ALL[1:3]),
+    ({"recipients": ["president"], "langs": ["ru"]}, [ALL[1], ALL[4]]),
+    ({"documents": ["question-political-prisoners"], "recipients": ["president"]}, []),
+])
+def test_plan_for_filter_combinations(example, filters, expected):
+    loaded = load_campaign(example)
+    assert sorted(o.stem for o in plan_outputs(loaded, **filters)) == expected
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(example):
+    result = CliRunner().invoke(cli, ["build", str(example), "--dry-run", "-l", "ru"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "render  missing     appeal-dzhakishev-tokmadi.president.ru.pdf",
+        "render  missing     appeal-dzhakishev-tokmadi.prosecutor-general.ru.pdf",
+        "render  missing     appeal-political-prisoners.president.ru.pdf",
+        "render  missing     appeal-political-prisoners.prosecutor-general.ru.pdf",
+        "4 outputs to render, 4 outputs planned; nothing was written",
+    ]
+    assert not (example / "outputs").exists()
+
+
+@pytest.fixture
+def built(example) -> Path:
+    report = build(example, jobs=2)
+    assert stems(report.results, "built") == ALL
+    return example
+
+
+def manifest(root: Path) -> dict:
+    return json.loads((root / "outputs" / "manifest.json").read_text())["outputs"]
+
+
+def test_manifest_matches_the_files_on_disk(built):
+    entries = manifest(built)
+    assert sorted(entries) == ALL
+    for stem, entry in entries.items():
+        pdf = built / "outputs" / entry["files"][0]
+        assert entry["sha256"] == sha256_of(pdf)
+        assert entry["pages"] == len(PdfReader(pdf).pages)
+        assert entry["size"] == pdf.stat().st_size
+        assert len(entry["signatories"]) == 13
+        assert stem.startswith(entry["document"]) and stem.endswith(entry["lang"])
+    assert entries["question-political-prisoners.en"]["files"] == [
+        "question-political-prisoners.en.pdf", "question-political-prisoners.en.txt"]
+
+
+def test_no_op_rebuild_renders_nothing(built):
+    before = {p.name: p.stat().st_mtime_ns for p in (built / "outputs").glob("*.pdf")}
+    report = build(built, jobs=2)
+    assert stems(report.results, "up-to-date") == ALL
+    assert report.count("built") == 0
+    after = {p.name: p.stat().st_mtime_ns for p in (built / "outputs").glob("*.pdf")}
+    assert before == after
+    status = CliRunner().invoke(cli, ["status", str(built)])
+    assert status.exit_code == 0
+    assert status.stdout.splitlines()[-1] == "8 up-to-date"
+
+
+def test_changing_one_case_rebuilds_exactly_the_outputs_that_use_it(built):
+    path = built / "cases" / "bokayev.yaml"
+    text = path.read_text()
+    assert "penal colony in Petropavlovsk" in text
+    path.write_text(text.replace("penal colony in Petropavlovsk", "penal colony near Petropavlovsk"))
+    report = build(built, jobs=2)
+    # Bokayev is in the appeal on all 17 prisoners and its question, not in the others.
+    assert stems(report.results, "built") == ALL[3:6] + [ALL[7]]
+
+
+def test_changing_the_signatory_list_rebuilds_every_output(built):
+    path = built / "signatories" / "meps-2017.yaml"
+    path.write_text(path.read_text().replace("given: Brando", "given: Brando Maria"))
+    report = build(built, jobs=2)
+    assert stems(report.results, "built") == ALL
+
+
+def test_changing_one_template_rebuilds_only_its_documents(built):
+    path = built / "templates" / "letter-appeal.html"
+    path.write_text(path.read_text().replace("margin-bottom: 0.35em", "margin-bottom: 0.4em"))
+    report = build(built, jobs=2)
+    assert stems(report.results, "built") == ALL[3:6]
+    status = CliRunner().invoke(cli, ["status", str(built)])
+    assert status.exit_code == 0
+
+
+def test_status_names_stale_and_missing_outputs(built):
+    (built / "outputs" / "question-political-prisoners.en.txt").unlink()
+    path = built / "templates" / "letter-appeal.html"
+    path.write_text(path.read_text() + "\n")
+    result = CliRunner().invoke(cli, ["status", str(built)])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert "missing     question-political-prisoners.en.pdf, question-political-prisoners.en.txt" in lines
+    assert "stale       appeal-political-prisoners.president.en.pdf" in lines
+    assert lines[-1] == "1 missing, 3 stale, 4 up-to-date"
+
+
+def fake_signature(pdf: Path) -> None:
+    """Append an incremental update with a signature dictionary, as a signing tool would."""
+    with pdf.open("ab") as handle:
+        handle.write(b"\n99 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /ByteRange [0 1 2 3] "
+                     b"/Contents <00> >>\nendobj\n")
+
+
+def test_a_signed_pdf_is_never_overwritten(built):
+    pdf = built / "outputs" / "appeal-political-prisoners.president.en.pdf"
+    fake_signature(pdf)
+    signed = pdf.read_bytes()
+    path = built / "signatories" / "meps-2017.yaml"
+    path.write_text(path.read_text().replace("given: Brando", "given: Brando Maria"))
+    result = CliRunner().invoke(cli, ["build", str(built), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert pdf.read_bytes() == signed
+    assert ("kept: outputs/appeal-political-prisoners.president.en.pdf is signed; it is kept "
+            "as it is (build --force moves it aside and rebuilds)") in result.stderr
+    assert "7 built, 0 up to date, 1 kept, 0 failed" in result.stdout
+    status = CliRunner().invoke(cli, ["status", str(built)])
+    assert "signed      appeal-political-prisoners.president.en.pdf" in status.stdout
+
+
+def test_force_moves_a_signed_pdf_aside_instead_of_deleting_it(built):
+    pdf = built / "outputs" / "appeal-political-prisoners.president.en.pdf"
+    fake_signature(pdf)
+    signed = pdf.read_bytes()
+    result = CliRunner().invoke(cli, ["build", str(built), "--force", "-d",
+                                      "appeal-political-prisoners", "-r", "president", "-l", "en"])
+    assert result.exit_code == 0, result.output
+    [kept] = list((built / "outputs").glob("appeal-political-prisoners.president.en.kept-*.pdf"))
+    assert kept.read_bytes() == signed
+    assert pdf.read_bytes() != signed and b"/ByteRange" not in pdf.read_bytes()
+    assert f"moved aside: {kept}" in result.stderr or "moved aside: " in result.stderr
+
+
+def test_a_pdf_changed_by_hand_is_kept(built):
+    pdf = built / "outputs" / "question-political-prisoners.en.pdf"
+    with pdf.open("ab") as handle:
+        handle.write(b"\n% annotated\n")
+    changed = pdf.read_bytes()
+    path = built / "signatories" / "meps-2017.yaml"
+    path.write_text(path.read_text().replace("given: Brando", "given: Brando Maria"))
+    report = build(built, jobs=1)
+    assert stems(report.results, "kept") == ["question-political-prisoners.en"]
+    assert pdf.read_bytes() == changed
+
+
+def test_a_touched_but_unchanged_pdf_is_still_up_to_date(built):
+    pdf = built / "outputs" / "question-political-prisoners.en.pdf"
+    os.utime(pdf, ns=(time.time_ns(), time.time_ns()))
+    report = build(built, jobs=1)
+    assert stems(report.results, "up-to-date") == ALL
+
+
+def test_a_damaged_manifest_loses_nothing(built):
+    (built / "outputs" / "manifest.json").write_text("{ not json")
+    report = build(built, jobs=2)
+    assert stems(report.results, "built") == ALL
+    assert sorted(manifest(built)) == ALL
+
+
+def test_bundle_has_every_copy_and_a_bookmark_each(built):
+    report = build(built, jobs=2, bundle=True, documents=["appeal-political-prisoners"])
+    assert stems(report.results, "built") == ["appeal-political-prisoners.bundle"]
+    reader = PdfReader(built / "outputs" / "appeal-political-prisoners.bundle.pdf")
+    singles = sum(len(PdfReader(built / "outputs" / f"{stem}.pdf").pages) for stem in ALL[3:6])
+    assert len(reader.pages) == singles
+    assert [item.title for item in reader.outline] == [
+        "Nursultan Nazarbayev, President of the Republic of Kazakhstan (en)",
+        "Нурсултану Назарбаеву, Президенту Республики Казахстан (ru)",
+        "Жакипу Асанову, Генеральному прокурору Республики Казахстан (ru)",
+    ]
+    again = build(built, jobs=2, bundle=True, documents=["appeal-political-prisoners"])
+    assert again.count("built") == 0
+
+
+KILLER = r"""
+import os, signal, sys
+import undersigned.build as b
+from undersigned.build import build
+
+real = b.write_atomically
+count = {"n": 0}
+
+def dying_write(path, data):
+    count["n"] += path.suffix == ".pdf"
+    if path.suffix == ".pdf" and count["n"] == int(sys.argv[2]):
+        # Die in the middle of writing: half the bytes are in the temporary file.
+        import tempfile
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        os.write(fd, data[: len(data) // 2])
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(path, data)
+
+b.write_atomically = dying_write
+build(sys.argv[1], jobs=1)
+"""
+
+
+@pytest.mark.parametrize("die_at", [1, 4])
+def test_a_batch_killed_mid_write_leaves_no_partial_pdf_and_resumes(example, die_at):
+    process = subprocess.run([sys.executable, "-c", KILLER, str(example), str(die_at)],
+                             capture_output=True)
+    assert process.returncode == -signal.SIGKILL
+    out = example / "outputs"
+    finished = sorted(out.glob("*.pdf"))
+    assert len(finished) == die_at - 1
+    for pdf in finished:
+        assert PdfReader(pdf).pages  # every PDF that is there is whole
+    assert list(out.glob(".*.part"))  # the half-written temporary file
+    report = build(example, jobs=2)
+    assert not report.failed
+    assert sorted(p.name for p in out.glob("*.pdf")) == sorted(f"{s}.pdf" for s in ALL)
+    assert not list(out.glob(".*.part"))
+    assert sorted(manifest(example)) == ALL
+
+
+def test_a_killed_worker_fails_its_outputs_and_the_others_finish(example, monkeypatch):
+    import undersigned.build as b
+
+    original = b.Renderer.run
+
+    def run(self, kind, target):
+        if kind == "output" and target.stem == "question-political-prisoners.en":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(self, kind, target)
+
+    monkeypatch.setattr(b.Renderer, "run", run)
+    report = build(example, jobs=2)
+    failed = {r.label: r.error for r in report.failed}
+    assert "question-political-prisoners.en" in failed
+    assert failed["question-political-prisoners.en"] == (
+        "question-political-prisoners.en: a worker process died while rendering it "
+        "(killed, or out of memory)")
+    for result in report.results:
+        if result.action == "built":
+            assert PdfReader(result.written[0]).pages
+    monkeypatch.undo()
+    rerun = build(example, jobs=1)
+    assert not rerun.failed
+    assert sorted(manifest(example)) == ALL
+
+
+def test_plan_build_reports_states_without_rendering(built):
+    (built / "outputs" / "appeal-political-prisoners.president.en.pdf").unlink()
+    plan = plan_build(built)
+    states = {item.output.stem: item.state for item in plan.items}
+    assert states["appeal-political-prisoners.president.en"] == "missing"
+    assert sum(state == "up-to-date" for state in states.values()) == 7
