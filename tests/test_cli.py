@@ -138,3 +138,18 @@ def test_every_command_has_help_with_an_example(command):
 def test_every_command_is_documented_in_the_readme(command):
     readme = (REPO / "README.md").read_text()
     assert re.search(rf"`undersigned {command}\b", readme), f"README does not document {command}"
+
+
+def test_cli_py_runs_from_the_checkout_without_installing():
+    result = subprocess.run([sys.executable, str(REPO / "cli.py"), "--version"],
+                            capture_output=True, text=True, cwd=REPO.parent)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"undersigned, version {__version__}\n"
+
+
+def test_help_is_fast_because_it_imports_no_library():
+    code = ("import sys; from undersigned.cli import main; sys.argv=['undersigned','--help']\n"
+            "try: main()\nexcept SystemExit: pass\n"
+            "loaded = [m for m in ('weasyprint', 'pydantic', 'jinja2', 'babel') if m in sys.modules]\n"
+            "assert not loaded, loaded")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)

@@ -161,3 +161,52 @@ def test_library_build_reports_results(example):
     assert report.results[0].action == "built"
     assert [p.name for p in report.results[0].written] == [
         "question-political-prisoners.en.pdf", "question-political-prisoners.en.txt"]
+
+
+def image_sizes(pdf: Path) -> set[tuple[int, int]]:
+    """(width, height) of every distinct image in the PDF."""
+    from pypdf import PdfReader
+
+    sizes = set()
+    for page in PdfReader(pdf).pages:
+        for ref in page["/Resources"].get("/XObject", {}).values():
+            image = ref.get_object()
+            if image["/Subtype"] == "/Image":
+                sizes.add((int(image["/Width"]), int(image["/Height"])))
+    return sizes
+
+
+def test_logo_and_signature_images_from_the_campaign_are_printed(example):
+    from conftest import tiny_png
+
+    tiny_png(example / "images" / "logo.png", width=60, height=24)
+    tiny_png(example / "images" / "panzeri.png", width=80, height=30, rgb=(0, 0, 0))
+    campaign = example / "campaign.yaml"
+    campaign.write_text(campaign.read_text().replace(
+        "sender:\n", "sender:\n  logo: images/logo.png\n  logo_alt: Logo of the senders\n", 1))
+    signatories = example / "signatories" / "meps-2017.yaml"
+    signatories.write_text(signatories.read_text().replace(
+        "    ep_id: 28365\n", "    ep_id: 28365\n    signature_image: images/panzeri.png\n", 1))
+    loaded = load_campaign(example)
+    [output] = plan_outputs(loaded, documents=["appeal-dzhakishev-tokmadi"],
+                            recipients=["president"], langs=["en"])
+    html = render_html(loaded, output)
+    assert 'alt="Logo of the senders"' in html
+    assert 'alt="Signature: Pier Antonio PANZERI"' in html
+    target = example / "out.pdf"
+    target.write_bytes(render_pdf(html, loaded.root, output.label))
+    assert image_sizes(target) == {(60, 24), (80, 30)}
+
+
+def test_signature_image_outside_the_campaign_is_a_check_error(example, tmp_path):
+    from conftest import tiny_png
+
+    outside = tiny_png(tmp_path / "elsewhere.png")
+    signatories = example / "signatories" / "meps-2017.yaml"
+    signatories.write_text(signatories.read_text().replace(
+        "    ep_id: 28365\n", f"    ep_id: 28365\n    signature_image: {outside}\n", 1))
+    result = CliRunner().invoke(cli, ["check", str(example)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"signatories/meps-2017.yaml:19:5: signatories[0].signature_image: '{outside}' is not "
+        "a file in the campaign folder")

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from . import i18n
 from .errors import CampaignInvalid, CampaignNotFound, Problem, Problems, did_you_mean
 from .models import (ID_PATTERN, LANG_PATTERN, Campaign, Case, Letter, LocalText, Question,
-                     SignatoryList, _kind)
+                     SignatoryList, describe)
 from .terms import TERMS
 from .yamlfile import YamlFile, dotted, read_yaml
 
@@ -135,9 +135,21 @@ def _load_model(root: Path, rel: Path, model: type[BaseModel], files, problems):
     try:
         return model.model_validate(source.data)
     except ValidationError as exc:
-        for error in exc.errors():
+        for error in _without_missing_explained_by_typos(model, exc.errors()):
             _report(source, model, error, problems)
         return None
+
+
+def _without_missing_explained_by_typos(model, errors: list[dict]) -> list[dict]:
+    """Drop "group: missing" where "grup: unknown field; did you mean 'group'?" says it all."""
+    suggested = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            parent = error["loc"][:-1]
+            hint = did_you_mean(error["loc"][-1], _fields_at(model, parent))
+            if hint:
+                suggested.add(parent + (hint.split("'")[1],))
+    return [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in suggested)]
 
 
 def _report(source: YamlFile, model: type[BaseModel], error: dict, problems: Problems) -> None:
@@ -164,12 +176,14 @@ def _report(source: YamlFile, model: type[BaseModel], error: dict, problems: Pro
         message = "missing; say what the document is: kind: letter, or kind: question"
     elif kind == "string_pattern_mismatch":
         message = _pattern_message(ctx.get("pattern", ""), value)
-    elif kind == "too_short":
+    elif kind in ("too_short", "string_too_short"):
         message = "must not be empty"
+    elif kind == "string_type" and isinstance(value, (int, float)):  # bools too
+        message = f"expected text, got {describe(value)}; put it in quotes if it is meant as text"
     elif kind == "value_error":
         message = str(ctx.get("error", error["msg"]))
     elif message is not None:
-        message = message.format(got=_kind(value))
+        message = message.format(got=describe(value))
     else:
         message = error["msg"]
     line, column = source.position(loc)
@@ -178,7 +192,7 @@ def _report(source: YamlFile, model: type[BaseModel], error: dict, problems: Pro
 
 _MESSAGES = {
     "missing": "missing; this field is required",
-    "string_type": "expected text, got {got}; put it in quotes if it is meant as text",
+    "string_type": "expected text, got {got}",
     "int_type": "expected a whole number, got {got}",
     "int_parsing": "expected a whole number, got {got}",
     "int_from_float": "expected a whole number, got {got}",
@@ -209,7 +223,7 @@ def _pattern_message(pattern: str, value: Any) -> str:
 
 
 def _shown_value(value: Any) -> str:
-    return f"'{value}'" if isinstance(value, str) else _kind(value)
+    return f"'{value}'" if isinstance(value, str) else describe(value)
 
 
 def _data_loc(data: Any, loc: tuple) -> tuple:
@@ -313,13 +327,18 @@ def _check_list(root: Path, signatories: SignatoryList, source: YamlFile,
     for i, member in enumerate(signatories.signatories):
         if member.id in seen:
             add(("signatories", i), f"two signatories have the id '{member.id}' "
-                f"(signatories[{seen[member.id]}] too); give one of them an explicit id:")
+                f"(signatories[{seen[member.id]}] too); give one of them an explicit id")
         seen.setdefault(member.id, i)
         if member.country not in countries:
             hint = i18n.COMMON_MISTAKES.get(member.country.upper())
             add(("signatories", i, "country"), f"'{member.country}' is not an ISO 3166 "
                 "country code" + (f"; did you mean '{hint}'?" if hint
                                   else did_you_mean(member.country.upper(), countries)))
+        elif member.country not in i18n.EU_MEMBERS and not (
+                member.country == "GB" and signatories.term in (8, 9)):
+            add(("signatories", i, "country"), f"'{member.country}' "
+                f"({i18n.country_name(member.country, 'en')}) has no Members in the European "
+                f"Parliament of term {signatories.term}", "warning")
         if term is not None and term.group(member.group) is None:
             add(("signatories", i, "group"), f"'{member.group}' is not a political group "
                 f"of term {term.number}" + did_you_mean(member.group, term.group_acronyms())
@@ -335,8 +354,11 @@ def _check_list(root: Path, signatories: SignatoryList, source: YamlFile,
 
 def _inside(root: Path, relative: str) -> bool:
     """Whether ``relative`` names an existing file inside the campaign folder."""
-    target = (root / relative).resolve()
-    return target.is_file() and target.is_relative_to(root.resolve())
+    try:
+        target = (root / relative).resolve()
+        return target.is_file() and target.is_relative_to(root.resolve())
+    except (OSError, ValueError):  # a NUL byte, a name too long, a loop of links
+        return False
 
 
 # --- cross-checks ---------------------------------------------------------------------
@@ -370,6 +392,10 @@ class _Checker:
 
     def _check_references(self, doc_id: str, document, loc: tuple) -> None:
         loaded = self.loaded
+        self._duplicates(loc + ("cases",), document.cases, "case")
+        if isinstance(document, Letter):
+            self._duplicates(loc + ("recipients",), [c.recipient for c in document.recipients],
+                             "recipient", "; each copy needs a file name of its own")
         for i, case_id in enumerate(document.cases):
             if case_id not in loaded.cases:
                 self._missing(loc + ("cases", i), "case", case_id, loaded.cases,
@@ -383,6 +409,14 @@ class _Checker:
                     where = loc + ("recipients", i) + (() if self._plain(loc, i) else ("recipient",))
                     self._missing(where, "recipient", copy.recipient,
                                   loaded.campaign.recipients, "recipients: in campaign.yaml")
+
+    def _duplicates(self, loc: tuple, ids: list[str], what: str, why: str = "") -> None:
+        first: dict[str, int] = {}
+        for i, name in enumerate(ids):
+            if name in first:
+                self.add(self.campaign_file, loc + (i,), f"the {what} '{name}' is listed twice "
+                         f"(also at {loc[-1]}[{first[name]}]){why}")
+            first.setdefault(name, i)
 
     def _plain(self, loc: tuple, i: int) -> bool:
         data = self.campaign_file.data["documents"][loc[1]]["recipients"][i]
@@ -428,14 +462,14 @@ class _Checker:
         """(file, location, text, languages needed) of every localised text a document prints."""
         loaded, cf = self.loaded, self.campaign_file
         langs = list(document.languages)
+        if isinstance(document, Letter):  # a letter is printed in its copies' languages
+            langs = sorted({lang for copy in document.recipients
+                            for lang in self._copy_languages(document, copy)})
         yield from _local_fields(cf, loc, document, langs)
         signatories = loaded.lists.get(document.signatories)
         case_fields = ("summary",) if getattr(document, "case_text", None) == "summary" \
             else ("facts",) if isinstance(document, Letter) else ()
         if isinstance(document, Letter):
-            copy_langs = sorted({lang for copy in document.recipients
-                                 for lang in self._copy_languages(document, copy)})
-            langs = copy_langs
             sender = loaded.campaign.sender
             yield from _local_fields(cf, ("sender",), sender, langs)
             for i, copy in enumerate(document.recipients):

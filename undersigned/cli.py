@@ -128,8 +128,10 @@ def with_filters(function):
 @click.option("--bundle", is_flag=True,
               help="Also write DOCUMENT.bundle.pdf: all copies of a document, for printing.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
+@click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Also write the outcome as JSON: counts, failures, time, worker memory.")
 def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force, bundle,
-          dry_run):
+          dry_run, report_json):
     """Check the campaign, then render every document, recipient and language to PDF.
 
     Only outputs whose inputs changed since the last build are rendered;
@@ -157,11 +159,16 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
                    f"{_count(len(plan.items), 'output')} planned; nothing was written")
         return
 
+    import time
+
+    started = time.monotonic()
     progress = _Progress()
     report = run_build(campaign_dir, documents, recipients, langs, strict=strict, jobs=jobs,
                        force=force, bundle=bundle, on_start=progress.start,
                        on_result=progress.result)
     progress.close()
+    if report_json:
+        _write_report(report_json, report, time.monotonic() - started)
     _print_warnings(report.loaded.warnings)
     for result in report.results:
         if result.action == "kept":
@@ -183,6 +190,20 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
         sys.exit(130)
     if report.failed:
         sys.exit(1)
+
+
+def _write_report(path: Path, report, seconds: float) -> None:
+    import json
+
+    data = {
+        "seconds": round(seconds, 3),
+        "counts": {action: report.count(action)
+                   for action in ("built", "up-to-date", "kept", "failed")},
+        "failures": [{"output": r.label, "error": r.error} for r in report.failed],
+        "interrupted": report.interrupted,
+        "worker_peak_memory_kib": report.worker_peak_kib,
+    }
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def _print_warnings(warnings) -> None:

@@ -99,10 +99,23 @@ def _problem_order(problem: Problem) -> tuple:
 
 def did_you_mean(value: object, choices: list[str] | tuple[str, ...] | set[str]) -> str:
     """A ``; did you mean 'x'?`` hint for a mistyped name, or an empty string."""
+    match = closest(value, choices)
+    return f"; did you mean '{match}'?" if match else ""
+
+
+def closest(value: object, choices: list[str] | tuple[str, ...] | set[str]) -> str | None:
+    """The choice ``value`` was most likely meant to be, if one is close enough."""
     if not isinstance(value, str):
-        return ""
+        return None
+    extension = value[value.rfind("."):] if "." in value else ""
+    if extension and any(c.endswith(extension) for c in choices):
+        # Compare file names without their shared extension: "closing.html" is not
+        # "question.html" just because both end in ".html".
+        stems = {c[:-len(extension)]: c for c in choices if c.endswith(extension)}
+        match = closest(value[:-len(extension)], list(stems))
+        return stems[match] if match is not None else None
     lowered = {c.lower(): c for c in choices}
     if value.lower() in lowered and lowered[value.lower()] != value:
-        return f"; did you mean '{lowered[value.lower()]}'?"
+        return lowered[value.lower()]
     close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
-    return f"; did you mean '{lowered[close[0]]}'?" if close else ""
+    return lowered[close[0]] if close else None

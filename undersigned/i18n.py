@@ -55,6 +55,13 @@ def load_catalogues(campaign_root: Path | None, problems: Problems) -> dict[str,
             loaded = read_yaml(path, label, problems)
             if loaded is None:
                 continue
+            if loaded.data is None:
+                problems.add(label, message="the file is empty")
+                continue
+            if not isinstance(loaded.data, dict):
+                problems.add(label, 1, 1, message="a catalogue is a mapping from phrase keys "
+                             "to text")
+                continue
             catalogue = catalogues.setdefault(path.stem, Catalogue(path.stem))
             _flatten(loaded, loaded.data, (), catalogue, problems)
     return catalogues
@@ -68,9 +75,9 @@ def _flatten(source: YamlFile, data: object, loc: tuple, catalogue: Catalogue,
         return
     key = ".".join(str(part) for part in loc)
     line, column = source.position(loc)
-    if not isinstance(data, str) or not loc:
-        problems.add(source.label, line, column, key,
-                     "a phrase must be text; put it in quotes")
+    if not isinstance(data, str):
+        hint = "; put it in quotes" if isinstance(data, (int, float)) else ""
+        problems.add(source.label, line, column, key, f"a phrase must be text{hint}")
         return
     catalogue.phrases[key] = data
     catalogue.where[key] = (source.label, line)
@@ -108,6 +115,9 @@ def country_name(code: str, lang: str) -> str:
 NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 """Babel territory codes that are not ISO 3166 countries."""
 COMMON_MISTAKES = {"UK": "GB", "EL": "GR"}
+EU_MEMBERS = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT "
+                       "RO SE SI SK".split())
+"""Member States whose Members sit in the Parliament (the United Kingdom too until 2020)."""
 """Codes used in EU texts that are not ISO 3166 (the EU writes Greece EL, the UK UK)."""
 
 

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler,
-                      GetJsonSchemaHandler, model_validator)
+                      GetJsonSchemaHandler, StrictBool, StrictInt, model_validator)
 from pydantic_core import core_schema
 
 from .terms import ADDRESSEES
@@ -27,6 +27,17 @@ Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Lang = Annotated[str, Field(pattern=LANG_PATTERN)]
 """A language code (ISO 639-1 where one exists): ``en``, ``ru``, ``kk``."""
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
+
+
+def _iso_date_only(value: Any) -> Any:
+    # Pydantic would take a number as seconds since 1970: "date: 0" is not 1 January 1970.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"expected a date like 2017-10-19, got {describe(value)}")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
+"""A full date written as in ISO 8601, ``2017-10-19``."""
 
 
 class _Model(BaseModel):
@@ -82,12 +93,13 @@ class LocalText:
                 if not isinstance(lang, str) or not re.match(LANG_PATTERN, lang):
                     raise ValueError(f"'{lang}' is not a language code like en or ru")
                 if not isinstance(text, str):
-                    raise ValueError(f"the {lang} text must be text, got {_kind(text)}")
+                    raise ValueError(f"the {lang} text must be text, got {describe(text)}")
                 texts[lang] = text
             if not texts:
                 raise ValueError("give the text, or a mapping from language to text")
             return cls(texts)
-        raise ValueError(f"expected text or a mapping from language to text, got {_kind(value)}")
+        raise ValueError("expected text or a mapping from language to text, "
+                         f"got {describe(value)}")
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
@@ -143,7 +155,7 @@ class PartialDate:
                     raise ValueError(f"'{value}' is not a real date ({exc})") from None
                 return cls(year, month, day)
         raise ValueError("expected a date like 2017-06-12 (or 2017-06, or 2017), "
-                         f"got {_shown(value)}")
+                         f"got {describe(value)}")
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
@@ -156,18 +168,26 @@ class PartialDate:
                 "description": "A date, or just its year and month, or its year."}
 
 
-def _kind(value: Any) -> str:
-    names = {bool: "true/false", int: "a number", float: "a number", list: "a list",
-             dict: "a mapping", type(None): "nothing"}
-    return f"{names.get(type(value), type(value).__name__)} {_shown(value)}" \
-        if not isinstance(value, (list, dict, type(None))) else names[type(value)]
+def describe(value: Any) -> str:
+    """A value as a message shows it: ``"12 June"``, ``the number 12``, ``true``, ``a list``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"the number {value:g}" if isinstance(value, float) else f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing"
+    return _shown(value)
 
 
 def _shown(value: Any) -> str:
     text = str(value)
     if len(text) > 40:
         text = text[:37] + "..."
-    return f'"{text}"' if isinstance(value, str) else text
+    return f'"{text}"'
 
 
 # --- cases ----------------------------------------------------------------------------
@@ -287,7 +307,7 @@ class Signatory(_Model):
     """Political group, in its EP form (``PPE``, ``Verts/ALE``) or English form (``EPP``, ``Greens/EFA``)."""
     roles: list[LocalText] = []
     """Roles printed under the name (``Chair of the Subcommittee on Human Rights``)."""
-    ep_id: int | None = None
+    ep_id: StrictInt | None = None
     """The Member's id on the European Parliament's website."""
     status: Literal["invited", "signed", "declined"] = "invited"
     """Whether the Member has signed."""
@@ -316,7 +336,7 @@ class Signatory(_Model):
 class SignatoryList(_Model):
     """The Members who sign a campaign's documents. One YAML file in ``signatories/``."""
 
-    term: int
+    term: StrictInt
     """The parliamentary term (8: 2014-2019, 9: 2019-2024, 10: 2024-2029)."""
     title: str | None = None
     """What the list is, for people reading the file."""
@@ -391,7 +411,7 @@ class Sender(_Model):
 class _Document(_Model):
     template: str | None = None
     """The template, looked up in the campaign's ``templates/`` then among the built-in ones."""
-    date: dt.date
+    date: IsoDate
     """The date printed on the document, and its PDF creation date."""
     signatories: Id
     """The signatory list (a file in ``signatories/`` without ``.yaml``)."""
@@ -431,13 +451,13 @@ class Question(_Document):
 
     kind: Literal["question"]
     """``question``."""
-    term: int
+    term: StrictInt
     """The parliamentary term; sets the Rule number and the header's wording."""
     addressee: Literal[ADDRESSEES]  # type: ignore[valid-type]
     """``vp-hr``, ``commission``, ``council`` or ``european-council``."""
     number: str | None = Field(default=None, pattern=r"^[EP]-\d{6}/\d{4}$")
     """The number the Parliament gave it, in citation form (``E-007095/2017``); none while drafting."""
-    priority: bool = False
+    priority: StrictBool = False
     """A priority question (one per author a month, answered within three weeks)."""
     authors: list[Id] = Field(min_length=1)
     """Ids of the authors in the signatory list."""

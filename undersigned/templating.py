@@ -144,111 +144,188 @@ def render_template(env: SandboxedEnvironment, name: str, context: dict,
 # --- checks ---------------------------------------------------------------------------
 
 
-def phrases_used(env: SandboxedEnvironment, name: str) -> dict[str, int]:
-    """Catalogue keys a template asks for with ``t('key')``, with their line numbers."""
-    source, filename, _ = env.loader.get_source(env, name)
-    tree = env.parse(source, name, filename)
-    found: dict[str, int] = {}
-    for call in tree.find_all(nodes.Call):
-        if (isinstance(call.node, nodes.Name) and call.node.name == "t" and call.args
-                and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str)):
-            found.setdefault(call.args[0].value, call.lineno)
-    return found
+class TemplateScan:
+    """Reads templates once each: the phrases they use, the templates they reach, their faults.
 
-
-def check_templates(loaded, problems: Problems) -> None:
-    """Templates exist and parse; every phrase they use exists in every language needed."""
-    from .campaign import CAMPAIGN_FILE
-    from .i18n import REFERENCE_LANGUAGE
-
-    env = make_environment(loaded.templates_dir)
-    source = loaded.files[CAMPAIGN_FILE]
-    available = sorted(env.list_templates(filter_func=lambda n: n.endswith(".html")))
-    needed: dict[str, tuple] = {}  # template name -> where it was asked for
-    languages: set[str] = set()
-    campaign = loaded.campaign
-    for doc_id, document in campaign.documents.items():
-        loc = ("documents", doc_id)
-        languages.update(document.languages)
-        needed.setdefault(template_for(document), loc + ("template",))
-        for i, copy in enumerate(getattr(document, "recipients", [])):
-            recipient = campaign.recipients.get(copy.recipient)
-            if copy.template:
-                needed.setdefault(copy.template, loc + ("recipients", i, "template"))
-            elif recipient is not None and recipient.template:
-                needed.setdefault(recipient.template,
-                                  ("recipients", copy.recipient, "template"))
-            languages.update(copy.languages or (recipient and recipient.languages) or [])
-
-    used: dict[str, tuple[str, int]] = {}
-    for name, loc in needed.items():
-        try:
-            template = env.get_template(name)
-        except TemplateNotFound as exc:
-            line, column = source.position(loc)
-            missing = exc.name if exc.name != name else name
-            problems.add(source.label, line, column, dotted(loc),
-                         f"there is no template '{missing}' in templates/ or among the "
-                         "built-in ones" + did_you_mean(missing, available))
-            continue
-        except TemplateSyntaxError as exc:
-            problems.add(template_label(env, name, exc.filename, loaded.root), exc.lineno,
-                         message=f"template syntax: {exc.message}")
-            continue
-        for dependency in templates_reached(env, name)[0]:
-            try:
-                keys = phrases_used(env, dependency)
-            except TemplateNotFound:
-                continue
-            except TemplateSyntaxError as exc:
-                problems.add(template_label(env, dependency, exc.filename, loaded.root),
-                             exc.lineno, message=f"template syntax: {exc.message}")
-                continue
-            filename = env.loader.get_source(env, dependency)[1]
-            label = template_label(env, dependency, filename, loaded.root)
-            for key, line in keys.items():
-                used.setdefault(key, (label, line))
-        del template
-
-    reference = loaded.catalogues.get(REFERENCE_LANGUAGE)
-    for lang in sorted(languages & set(loaded.catalogues)):
-        catalogue = loaded.catalogues[lang]
-        for key, (label, line) in sorted(used.items()):
-            if key not in catalogue.phrases:
-                problems.add(label, line, message=f"the phrase '{key}' is missing from the "
-                             f"'{lang}' catalogue; add it to catalogues/{lang}.yaml")
-        if reference is not None and lang != REFERENCE_LANGUAGE:
-            missing = [k for k in reference.phrases if k not in catalogue.phrases
-                       and k not in used]
-            if missing:
-                label = next(iter(catalogue.where.values()), (f"catalogues/{lang}.yaml", 0))[0]
-                problems.add(label, message=f"phrases missing from the '{lang}' catalogue: "
-                             + ", ".join(missing))
-
-
-def templates_reached(env: SandboxedEnvironment, name: str) -> tuple[list[str], bool]:
-    """``name`` and every template it extends, includes or imports by a constant name.
-
-    The flag says whether some template names another by an expression, which
-    this cannot follow.
+    Faults are problems for ``check``: a template that is missing where another
+    names it, that does not parse, or that is not UTF-8, each at its file and line.
     """
-    seen: list[str] = []
-    dynamic = False
-    todo = [name]
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.append(current)
+
+    def __init__(self, env: SandboxedEnvironment, campaign_root: Path | None):
+        self.env = env
+        self.root = campaign_root
+        self._parsed: dict[str, tuple | None] = {}
+        self.faults: list[tuple[str, int, int, str]] = []
+        """(file label, line, column, message) of every fault found so far."""
+
+    def label(self, name: str) -> str:
+        path = self._path(name)
+        return template_label(self.env, name, str(path) if path else None, self.root)
+
+    def _path(self, name: str) -> Path | None:
+        folders = []
+        if self.root is not None:
+            folders.append((self.root / "templates").resolve())
+        folders.append(BUILTIN_TEMPLATES)
+        bare = name.removeprefix("builtin/")
+        for folder in folders[-1:] if name.startswith("builtin/") else folders:
+            if (folder / bare).is_file():
+                return folder / bare
+        return None
+
+    def parse(self, name: str):
+        """(phrases, references, dynamic) of one template; None if it cannot be read."""
+        if name in self._parsed:
+            return self._parsed[name]
+        self._parsed[name] = None
         try:
-            source, filename, _ = env.loader.get_source(env, current)
-            tree = env.parse(source, current, filename)
-        except (TemplateNotFound, TemplateSyntaxError):
-            continue
+            source, filename, _ = self.env.loader.get_source(self.env, name)
+            tree = self.env.parse(source, name, filename)
+        except TemplateNotFound:
+            return None
+        except TemplateSyntaxError as exc:
+            self.faults.append((self.label(name), exc.lineno, 0,
+                                f"template syntax: {exc.message}"))
+            return None
+        except UnicodeDecodeError:
+            from .errors import Problems
+            from .yamlfile import decode_utf8
+
+            found = Problems()
+            decode_utf8(self._path(name).read_bytes(), self.label(name), found)
+            self.faults += [(p.path, p.line, p.column, p.message) for p in found.items]
+            return None
+        phrases: dict[str, int] = {}
+        for call in tree.find_all(nodes.Call):
+            if (isinstance(call.node, nodes.Name) and call.node.name == "t" and call.args
+                    and isinstance(call.args[0], nodes.Const)
+                    and isinstance(call.args[0].value, str)):
+                phrases.setdefault(call.args[0].value, call.lineno)
+        references, dynamic = [], False
         for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import,
                                    nodes.FromImport)):
             if isinstance(node.template, nodes.Const) and isinstance(node.template.value, str):
-                todo.append(node.template.value)
+                references.append((node.template.value, node.lineno))
             else:
                 dynamic = True
-    return seen, dynamic
+        self._parsed[name] = (phrases, references, dynamic)
+        return self._parsed[name]
+
+    def reach(self, name: str) -> tuple[list[str], bool]:
+        """``name`` and every template it reaches by constant names; whether some name is not
+        constant. A reference to a missing template is recorded as a fault."""
+        seen: list[str] = []
+        dynamic = False
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.append(current)
+            parsed = self.parse(current)
+            if parsed is None:
+                continue
+            _, references, uses_expression = parsed
+            dynamic = dynamic or uses_expression
+            for target, line in references:
+                if self.exists(target):
+                    todo.append(target)
+                else:
+                    names = self.env.list_templates()  # "builtin/..." names included
+                    fault = (self.label(current), line, 0,
+                             f"there is no template '{target}' in templates/ or among the "
+                             "built-in ones" + did_you_mean(target, names))
+                    if fault not in self.faults:
+                        self.faults.append(fault)
+        return seen, dynamic
+
+    def exists(self, name: str) -> bool:
+        try:
+            self.env.loader.get_source(self.env, name)
+        except TemplateNotFound:
+            return False
+        except UnicodeDecodeError:
+            return True
+        return True
+
+    def phrases(self, name: str) -> dict[str, tuple[str, int]]:
+        """Phrase key -> (file label, line) for every phrase ``name`` and what it reaches use."""
+        used: dict[str, tuple[str, int]] = {}
+        for reached in self.reach(name)[0]:
+            parsed = self.parse(reached)
+            if parsed is not None:
+                for key, line in parsed[0].items():
+                    used.setdefault(key, (self.label(reached), line))
+        return used
+
+
+def templates_reached(env: SandboxedEnvironment, name: str) -> tuple[list[str], bool]:
+    """``name`` and every template it extends, includes or imports by a constant name, and
+    whether some template names another by an expression, which this cannot follow."""
+    return TemplateScan(env, None).reach(name)
+
+
+def check_templates(loaded, problems: Problems) -> None:
+    """Templates exist, are UTF-8 and parse; every template they name exists; every
+    phrase they use is in the catalogue of every language they are rendered in."""
+    from .campaign import CAMPAIGN_FILE
+    from .i18n import REFERENCE_LANGUAGE
+    from .models import Letter
+
+    env = make_environment(loaded.templates_dir)
+    scan = TemplateScan(env, loaded.root)
+    source = loaded.files[CAMPAIGN_FILE]
+    available = sorted(env.list_templates(filter_func=lambda n: n.endswith(".html")))
+    needed: dict[str, tuple[tuple, set[str]]] = {}  # name -> (where asked for, languages)
+
+    def need(name: str, loc: tuple, langs) -> None:
+        entry = needed.setdefault(name, (loc, set()))
+        entry[1].update(langs)
+
+    campaign = loaded.campaign
+    for doc_id, document in campaign.documents.items():
+        loc = ("documents", doc_id)
+        if not isinstance(document, Letter):
+            need(template_for(document), loc + ("template",), document.languages)
+            text = template_for(document).rsplit(".", 1)[0] + ".txt"
+            need(text if scan.exists(text) else "question.txt", loc + ("template",),
+                 document.languages)
+            continue
+        for i, copy in enumerate(document.recipients):
+            recipient = campaign.recipients.get(copy.recipient)
+            langs = copy.languages or (recipient and recipient.languages) or document.languages
+            if copy.template:
+                need(copy.template, loc + ("recipients", i, "template"), langs)
+            elif recipient is not None and recipient.template:
+                need(recipient.template, ("recipients", copy.recipient, "template"), langs)
+            else:
+                need(template_for(document), loc + ("template",), langs)
+
+    reported: set[tuple] = set()
+    languages: set[str] = set()
+    for name, (loc, langs) in needed.items():
+        languages |= langs
+        if not scan.exists(name):
+            line, column = source.position(loc)
+            problems.add(source.label, line, column, dotted(loc),
+                         f"there is no template '{name}' in templates/ or among the "
+                         "built-in ones" + did_you_mean(name, available))
+            continue
+        for key, (label, line) in sorted(scan.phrases(name).items()):
+            for lang in sorted(langs & set(loaded.catalogues)):
+                if key not in loaded.catalogues[lang].phrases and (key, lang) not in reported:
+                    reported.add((key, lang))
+                    problems.add(label, line, message=f"the phrase '{key}' is missing from the "
+                                 f"'{lang}' catalogue; add it to catalogues/{lang}.yaml")
+    for label, line, column, message in scan.faults:
+        problems.add(label, line, column, message=message)
+
+    reference = loaded.catalogues.get(REFERENCE_LANGUAGE)
+    for lang in sorted(languages & set(loaded.catalogues) - {REFERENCE_LANGUAGE}):
+        catalogue = loaded.catalogues[lang]
+        missing = [k for k in (reference.phrases if reference else {})
+                   if k not in catalogue.phrases and (k, lang) not in reported]
+        if missing:
+            label = next(iter(catalogue.where.values()), (f"catalogues/{lang}.yaml", 0))[0]
+            problems.add(label, message=f"phrases missing from the '{lang}' catalogue: "
+                         + ", ".join(missing))
