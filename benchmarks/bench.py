@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Benchmark undersigned against the loop a user would write, on one machine, in one run.
+
+It generates a synthetic campaign of realistic letters (2-3 pages, 13
+signatories, cases from the example campaign, N documents x M recipients x 2
+languages) and measures:
+
+- letters per second of `undersigned build` against the naive loop (one process;
+  per letter, render the same compiled Jinja template and call
+  `HTML(string=...).write_pdf()`), as a ratio;
+- the time of a no-op rebuild;
+- start-up time of `undersigned --help` and of `undersigned check`;
+- peak memory of a worker at 100 and at 1,000 letters.
+
+Prints a table and writes the figures as JSON.
+
+    .venv/bin/python benchmarks/bench.py                 # 1,000 letters
+    .venv/bin/python benchmarks/bench.py --letters 200   # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CASES_PER_LETTER = 8
+DOCUMENTS = 4
+LANGUAGES = ["en", "ru"]
+
+
+def make_campaign(target: Path, letters: int) -> Path:
+    """A campaign of about ``letters`` letters, from the example's cases and signatories."""
+    import yaml
+
+    shutil.copytree(REPO / "cases", target / "cases")
+    shutil.copytree(REPO / "signatories", target / "signatories")
+    cases = sorted(p.stem for p in (target / "cases").glob("*.yaml"))
+    per_document = max(1, letters // (DOCUMENTS * len(LANGUAGES)))
+    recipients = {}
+    for i in range(DOCUMENTS * per_document):
+        recipients[f"recipient-{i:04d}"] = {
+            "honorific": {"en": "H.E.", "ru": "Его Превосходительству"},
+            "name": {"en": f"Official Number {i}", "ru": f"Должностному лицу № {i}"},
+            "position": {"en": "Ambassador of the Republic of Kazakhstan",
+                         "ru": "Послу Республики Казахстан"},
+            "address": [{"en": f"{i} Embassy Street", "ru": f"Посольская улица, {i}"},
+                        {"en": "1000 Brussels, Belgium", "ru": "1000 Брюссель, Бельгия"}],
+            "salutation": {"en": "Your Excellency,", "ru": "Ваше Превосходительство!"},
+        }
+    ids = list(recipients)
+    documents = {}
+    for d in range(DOCUMENTS):
+        chosen = [cases[(d * 5 + k) % len(cases)] for k in range(CASES_PER_LETTER)]
+        documents[f"appeal-{d + 1}"] = {
+            "kind": "letter", "date": f"2017-10-{10 + d}", "place": {"en": "Brussels", "ru": "Брюссель"},
+            "reference": f"BENCH-{d + 1}",
+            "subject": {"en": f"Appeal number {d + 1} on political prisoners",
+                        "ru": f"Обращение № {d + 1} о политических заключённых"},
+            "signatories": "meps-2017", "languages": LANGUAGES,
+            "recipients": ids[d * per_document:(d + 1) * per_document],
+            "cases": chosen, "case_text": "summary",
+            "intro": {"en": "We, Members of the European Parliament, write about these cases. " * 4,
+                      "ru": "Мы, депутаты Европейского парламента, пишем вам об этих делах. " * 4},
+            "requests": [{"en": "release the political prisoners;", "ru": "освободить политических заключённых;"},
+                         {"en": "guarantee freedom of assembly.", "ru": "гарантировать свободу собраний."}],
+            "closing": {"en": "We look forward to your reply.", "ru": "Надеемся на ваш ответ."},
+        }
+    campaign = {"title": "Benchmark campaign",
+                "sender": {"name": {"en": "Members of the European Parliament",
+                                    "ru": "Депутаты Европейского парламента"}},
+                "recipients": recipients, "documents": documents}
+    (target / "campaign.yaml").write_text(yaml.safe_dump(campaign, allow_unicode=True,
+                                                         sort_keys=False), encoding="utf-8")
+    return target
+
+
+def undersigned(*args: str) -> list[str]:
+    return [sys.executable, "-m", "undersigned.cli", *args]
+
+
+def timed(command: list[str], cwd: Path | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, cwd=cwd)
+    return time.perf_counter() - started
+
+
+def best_of(n: int, command: list[str]) -> float:
+    return min(timed(command) for _ in range(n))
+
+
+def naive_loop(campaign: Path, out: Path) -> tuple[int, float]:
+    """What a user would write: one process, the same template, HTML(...).write_pdf() per letter."""
+    code = f"""
+import time, sys
+started = time.perf_counter()
+from pathlib import Path
+from weasyprint import HTML
+from undersigned.campaign import load_campaign
+from undersigned.context import build_context
+from undersigned.plan import plan_outputs
+from undersigned.templating import make_environment
+loaded = load_campaign({str(campaign)!r})
+env = make_environment(loaded.templates_dir)
+template = env.get_template("letter.html")
+out = Path({str(out)!r}); out.mkdir(exist_ok=True)
+outputs = plan_outputs(loaded)
+for output in outputs:
+    html = template.render(build_context(loaded, output))
+    HTML(string=html, base_url=loaded.root.as_uri() + "/").write_pdf(out / (output.stem + ".pdf"))
+print(len(outputs), time.perf_counter() - started)
+"""
+    result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                            text=True)
+    count, seconds = result.stdout.split()
+    return int(count), float(seconds)
+
+
+def build_run(campaign: Path, report: Path) -> tuple[float, dict]:
+    seconds = timed(undersigned("build", str(campaign), "--report-json", str(report)))
+    return seconds, json.loads(report.read_text())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--letters", type=int, default=1000)
+    parser.add_argument("--small", type=int, default=100, help="letters of the memory baseline")
+    parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results.json")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="undersigned-bench-"))
+    try:
+        figures = run(work, args.letters, args.small)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    print_table(figures)
+    print(f"\nfigures written to {args.json}")
+
+
+def run(work: Path, letters: int, small: int) -> dict:
+    big = make_campaign(work / "big", letters)
+    tiny = make_campaign(work / "small", small)
+
+    help_s = best_of(5, undersigned("--help"))
+    check_s = best_of(5, undersigned("check", str(REPO)))
+    print(f"start-up: --help {help_s:.3f} s, check {check_s:.3f} s", file=sys.stderr)
+
+    count, naive_s = naive_loop(big, work / "naive")
+    print(f"naive loop: {count} letters in {naive_s:.1f} s", file=sys.stderr)
+    build_s, report = build_run(big, work / "big-report.json")
+    built = report["counts"]["built"]
+    print(f"undersigned build: {built} letters in {build_s:.1f} s", file=sys.stderr)
+    noop_s, noop = build_run(big, work / "noop-report.json")
+    assert noop["counts"]["built"] == 0, noop
+    _, small_report = build_run(tiny, work / "small-report.json")
+
+    small_kib = small_report["worker_peak_memory_kib"]
+    big_kib = report["worker_peak_memory_kib"]
+    return {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "processor": platform.machine(), "python": platform.python_version()},
+        "letters": built,
+        "naive_seconds": round(naive_s, 2),
+        "naive_letters_per_second": round(count / naive_s, 2),
+        "build_seconds": round(build_s, 2),
+        "build_letters_per_second": round(built / build_s, 2),
+        "ratio_vs_naive": round((built / build_s) / (count / naive_s), 2),
+        "noop_rebuild_seconds": round(noop_s, 3),
+        "help_seconds": round(help_s, 3),
+        "check_seconds": round(check_s, 3),
+        "worker_peak_mib_small": round(small_kib / 1024, 1),
+        "small_letters": small_report["counts"]["built"],
+        "worker_peak_mib_big": round(big_kib / 1024, 1),
+        "worker_memory_growth_percent": round(100 * (big_kib - small_kib) / small_kib, 1),
+    }
+
+
+def print_table(f: dict) -> None:
+    rows = [
+        ("machine", f"{f['machine']['cpus']} CPUs, {f['machine']['processor']}, "
+                    f"Python {f['machine']['python']}", ""),
+        ("naive loop", f"{f['naive_letters_per_second']:.2f} letters/s",
+         f"{f['letters']} letters in {f['naive_seconds']} s"),
+        ("undersigned build", f"{f['build_letters_per_second']:.2f} letters/s",
+         f"{f['letters']} letters in {f['build_seconds']} s"),
+        ("ratio", f"{f['ratio_vs_naive']:.2f}x", "target >= 1.8x"),
+        ("no-op rebuild", f"{f['noop_rebuild_seconds']:.3f} s", "target < 1 s"),
+        ("undersigned --help", f"{f['help_seconds']:.3f} s", "target < 0.15 s"),
+        ("undersigned check", f"{f['check_seconds']:.3f} s", "example campaign"),
+        ("worker peak memory", f"{f['worker_peak_mib_small']} -> {f['worker_peak_mib_big']} MiB",
+         f"{f['small_letters']} -> {f['letters']} letters: "
+         f"{f['worker_memory_growth_percent']:+.1f}% (target < 10%)"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:<24} {note}")
+
+
+if __name__ == "__main__":
+    main()
