@@ -159,6 +159,8 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
         if not force and planned.state == "up-to-date":
             record(Result(planned.output.label, planned.output, "up-to-date"))
         elif planned.state in ("signed", "modified") and not force:
+            if planned.state == "signed":
+                _record_signed(plan.manifest, planned)
             record(Result(planned.output.label, planned.output, "kept",
                           error=_kept_reason(out_dir, planned)))
     tasks: list[tuple[str, object, Planned | Bundle]] = []
@@ -180,6 +182,20 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
     _run(plan, tasks, jobs, report, record)
     plan.manifest.save()
     return report
+
+
+def _record_signed(manifest: Manifest, planned: Planned) -> None:
+    """Note in the manifest that an output is signed, as it now is on disk."""
+    output = planned.output
+    pdf = manifest.path.parent / output.files[0]
+    stat = pdf.stat()
+    entry = manifest.entries.get(output.stem)
+    if entry is None:  # signed before the manifest knew it: what it was built from is unknown
+        entry = manifest.entries[output.stem] = Entry(
+            output.document, output.recipient, output.lang, output.kind, output.files,
+            input_hash="", sha256="", pages=0, signatories=[], size=0, mtime_ns=0)
+    entry.signed, entry.sha256 = True, sha256_of(pdf)
+    entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns
 
 
 def _kept_reason(out_dir: Path, planned: Planned) -> str:
@@ -352,11 +368,22 @@ class Renderer:
         from .pdf import write_pdf
 
         document = self._layout(output)
-        out_dir = self.loaded.output_dir
-        files = {f"{output.stem}.pdf": write_pdf(document, output.label)}
+        files = {f"{output.stem}.pdf": write_pdf(document, output.label,
+                                                 self._finisher(output, document))}
         if output.kind == "question":
             files[f"{output.stem}.txt"] = render_text(self.loaded, output, self.env).encode()
         return self._write(files, len(document.pages), self._signatories(output.document))
+
+    def _finisher(self, output: Output, document):
+        """Signature fields for a letter that wants them, placed from its layout."""
+        from .fields import fields_finisher, signature_fields
+
+        letter = self.loaded.campaign.documents[output.document]
+        if output.kind != "letter" or not letter.signature_fields:
+            return None
+        members = self.loaded.lists[letter.signatories].signatories
+        tooltips = {f"sig-{m.id}": f"Signature of {m.display_name}" for m in members}
+        return fields_finisher(signature_fields(document, tooltips))
 
     def _bundle(self, bundle: Bundle) -> dict:
         from .pdf import write_pdf

@@ -300,6 +300,93 @@ def status(campaign_dir: Path, documents, recipients, langs):
         sys.exit(1)
 
 
+PASSPHRASE_VARIABLE = "UNDERSIGNED_P12_PASSPHRASE"
+
+
+@cli.command()
+@click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--signatory", "-s", required=True, metavar="ID",
+              help="Whose field to sign: the signatory's id (the field is sig-ID).")
+@click.option("--p12", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The signer's certificate and key, a PKCS#12 (.p12/.pfx) file.")
+@click.option("--image", type=click.Path(dir_okay=False, path_type=Path),
+              help="A signature image shown in the field (PNG or JPEG).")
+@click.option("--reason", help="Why the document is signed, recorded in the signature.")
+@click.option("--location", help="Where it is signed, recorded in the signature.")
+def sign(pdf: Path, signatory: str, p12: Path, image, reason, location):
+    """Sign a signatory's field in a letter (PAdES), keeping earlier signatures valid.
+
+    The passphrase of the .p12 file is read from the environment variable
+    UNDERSIGNED_P12_PASSPHRASE or asked for; it is never a command-line argument.
+    The PDF is updated in place, as an incremental update.
+
+    \b
+    Example:
+      undersigned sign outputs/appeal.president.en.pdf --signatory panzeri --p12 panzeri.p12
+    """
+    import os
+
+    from .signing import sign_letter
+
+    passphrase = os.environ.get(PASSPHRASE_VARIABLE)
+    if passphrase is None and sys.stdin.isatty():
+        passphrase = click.prompt(f"Passphrase for {p12}", hide_input=True, default="",
+                                  show_default=False)
+    field = sign_letter(pdf, signatory, p12, passphrase.encode() if passphrase else None,
+                        image, reason, location)
+    click.echo(f"signed {field} in {pdf}")
+
+
+@cli.command()
+@click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--trust", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="CERT", help="A trust anchor (PEM or DER certificate); repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify(pdf: Path, trust, as_json: bool):
+    """List every signature field of a PDF and check each signature.
+
+    For each field: the signatory, the signer's certificate, the signing time,
+    whether the signature is intact and covers the document as of its
+    revision, and what was changed after it. Exit status 1 if any signature is
+    broken. Without --trust the signers' identities are not validated.
+
+    \b
+    Example:
+      undersigned verify outputs/appeal.president.en.pdf
+      undersigned verify signed.pdf --trust ep-ca.pem --json
+    """
+    import json
+
+    from .signing import reports_as_dicts, verify_pdf
+
+    reports = verify_pdf(pdf, list(trust))
+    if as_json:
+        click.echo(json.dumps({"file": str(pdf), "identities_validated": bool(trust),
+                               "fields": reports_as_dicts(reports)}, indent=2))
+    else:
+        for report in reports:
+            click.echo(_field_line(report))
+        signed = sum(r.signed for r in reports)
+        click.echo(f"{_count(len(reports), 'signature field')}, {signed} signed, "
+                   f"{sum(r.broken for r in reports)} broken")
+        if not trust and signed:
+            click.echo("the signers' identities were not validated: no trust anchor was "
+                       "given (--trust CERT)")
+    if any(r.broken for r in reports):
+        sys.exit(1)
+
+
+def _field_line(report) -> str:
+    name = f"{report.field} ({report.label})" if report.label else report.field
+    if not report.signed:
+        return f"{name}: empty"
+    state = "BROKEN: " + report.problem if report.broken else (
+        f"intact, covers the {report.coverage}, changed after: {report.changed_after}")
+    trust = "" if report.trusted is None else (", trusted" if report.trusted
+                                                else ", NOT trusted")
+    return f"{name}: signed by {report.signer} at {report.signing_time}; {state}{trust}"
+
+
 @cli.command()
 def doctor():
     """Report whether this machine can render, fast and reproducibly, and how to fix it.

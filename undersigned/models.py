@@ -444,6 +444,9 @@ class Letter(_Document):
     """What the signatories ask for, one item each."""
     closing: LocalText | None = None
     """A closing paragraph before the complimentary close (Markdown)."""
+    signature_fields: StrictBool = True
+    """Give each signatory an empty PDF signature field over their signing space, to sign
+    electronically (``undersigned sign`` or any PDF reader); false for paper only."""
 
 
 class Question(_Document):

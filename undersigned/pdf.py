@@ -135,10 +135,10 @@ def render_pdf(html: str, campaign_root: Path, what: str, font_config=None) -> b
     return write_pdf(layout(html, campaign_root, what, font_config), what)
 
 
-def write_pdf(document, what: str) -> bytes:
-    """The PDF bytes of a laid-out document, PDF/A-3b."""
+def write_pdf(document, what: str, finisher=None) -> bytes:
+    """The PDF bytes of a laid-out document, PDF/A-3b; ``finisher`` may add to it."""
     with _failures_named(what):
-        return document.write_pdf(pdf_variant=PDF_VARIANT)
+        return document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finisher)
 
 
 def layout(html: str, campaign_root: Path, what: str, font_config=None):
