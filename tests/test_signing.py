@@ -228,3 +228,12 @@ def test_a_rebuild_leaves_a_really_signed_pdf_byte_for_byte_unchanged(example, k
     assert "kept: outputs/appeal-political-prisoners.president.en.pdf is signed" in result.stderr
     manifest = json.loads((example / "outputs" / "manifest.json").read_text())
     assert manifest["outputs"]["appeal-political-prisoners.president.en"]["signed"] is True
+
+
+def test_a_signed_letter_keeps_clean_pdf_syntax(letter, keys):
+    import pikepdf
+
+    run("sign", letter, "--signatory", "panzeri", "--p12", keys["panzeri"])
+    run("sign", letter, "--signatory", "benifei", "--p12", keys["benifei"])
+    with pikepdf.open(letter) as document:
+        assert document.check_pdf_syntax() == []

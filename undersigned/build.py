@@ -369,7 +369,8 @@ class Renderer:
 
         document = self._layout(output)
         files = {f"{output.stem}.pdf": write_pdf(document, output.label,
-                                                 self._finisher(output, document))}
+                                                 self._finisher(output, document),
+                                                 self.loaded.campaign.pdf_standard)}
         if output.kind == "question":
             files[f"{output.stem}.txt"] = render_text(self.loaded, output, self.env).encode()
         return self._write(files, len(document.pages), self._signatories(output.document))
@@ -391,7 +392,7 @@ class Renderer:
         documents = [self._layout(output) for output in bundle.outputs]
         pages = [page for document in documents for page in document.pages]
         combined = documents[0].copy(pages)
-        data = write_pdf(combined, bundle.stem)
+        data = write_pdf(combined, bundle.stem, variant=self.loaded.campaign.pdf_standard)
         return self._write({f"{bundle.stem}.pdf": data}, len(pages),
                            self._signatories(bundle.document))
 

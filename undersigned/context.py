@@ -13,7 +13,7 @@ from . import i18n
 from .campaign import LoadedCampaign
 from .models import Letter, LocalText, Question
 from .plan import Output
-from .templating import markdown
+from .templating import markdown, markdown_inline
 from .terms import TERMS
 
 FONTS_DIR = Path(__file__).parent / "fonts"
@@ -126,7 +126,7 @@ def _case(case_id, case, lang, local, t) -> dict:
             "date": i18n.format_date(d.date, lang) or None,
             "finding": local(d.finding),
         } for d in case.un_decisions],
-        "summary": markdown(local(case.summary), lang),
+        "summary": markdown_inline(local(case.summary), lang),
         "facts": markdown(local(case.facts), lang),
     }
 
@@ -142,7 +142,7 @@ def _letter_context(context, loaded, document: Letter, output: Output, local) ->
         "reference": document.reference,
         "intro": markdown(local(copy.intro or document.intro), lang),
         "case_text": document.case_text,
-        "requests": [markdown(local(r), lang) for r in document.requests],
+        "requests": [markdown_inline(local(r), lang) for r in document.requests],
         "closing": markdown(local(document.closing), lang),
         "additions": [markdown(local(a), lang) for a in additions],
     })

@@ -81,6 +81,37 @@ def fields_finisher(fields: list[SignatureField]):
             pdf.add_object(widget)
             page.setdefault("Annots", pydyf.Array()).append(widget.reference)
             form_fields.append(widget.reference)
+            if "StructTreeRoot" in pdf.catalog:
+                _tag_widget(pdf, widget, page)
         pdf.catalog["AcroForm"] = pydyf.Dictionary({"Fields": form_fields})
 
     return finish
+
+
+def _object(pdf, reference):
+    """The pydyf object behind a reference (``b"30 0 R"``)."""
+    text = reference.decode("ascii") if isinstance(reference, bytes) else str(reference)
+    return pdf.objects[int(text.split()[0])]
+
+
+def _tag_widget(pdf, widget, page) -> None:
+    """In a tagged PDF (PDF/UA), put the widget in a Form structure element, as screen
+    readers and PDF/UA require, registered in the structure parent tree."""
+    import pydyf
+
+    root = _object(pdf, pdf.catalog["StructTreeRoot"])
+    document = _object(pdf, root["K"][0])
+    parent_tree = _object(pdf, root["ParentTree"])
+    nums = parent_tree["Nums"]
+    key = max(nums[0::2], default=-1) + 1
+    reference = pydyf.Dictionary({"Type": "/OBJR", "Obj": widget.reference,
+                                  "Pg": page.reference})
+    pdf.add_object(reference)
+    form = pydyf.Dictionary({"Type": "/StructElem", "S": "/Form", "P": document.reference,
+                             "K": pydyf.Array([reference.reference]), "Pg": page.reference})
+    if "TU" in widget:
+        form["Alt"] = widget["TU"]
+    pdf.add_object(form)
+    document["K"].append(form.reference)
+    nums.extend([key, form.reference])
+    widget["StructParent"] = key

@@ -20,7 +20,7 @@ from jinja2 import TemplateNotFound
 from . import __version__
 from .campaign import LoadedCampaign
 from .models import Letter
-from .pdf import FONTS_DIR, PDF_VARIANT
+from .pdf import FONTS_DIR
 from .plan import Output
 from .templating import make_environment, templates_reached
 
@@ -61,7 +61,7 @@ class Fingerprinter:
         self.loaded = loaded
         self.env = make_environment(loaded.templates_dir)
         self._memo: dict[tuple, str] = {}
-        self._base = digest_of(__version__, PDF_VARIANT, _fonts_digest())
+        self._base = digest_of(__version__, loaded.campaign.pdf_standard, _fonts_digest())
 
     def _memoised(self, key: tuple, compute) -> str:
         if key not in self._memo:

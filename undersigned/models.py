@@ -488,6 +488,9 @@ class Campaign(_Model):
     """The letterhead."""
     output_dir: str = "outputs"
     """Where PDFs are written, relative to the campaign folder."""
+    pdf_standard: Literal["pdf/a-3b", "pdf/ua-1"] = "pdf/a-3b"
+    """``pdf/a-3b`` (archival, the default) or ``pdf/ua-1`` (accessible: tagged structure
+    for screen readers)."""
     recipients: dict[Id, Recipient] = {}
     """Recipients of letters, by id."""
     documents: dict[Id, Document] = Field(min_length=1)

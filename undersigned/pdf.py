@@ -130,15 +130,54 @@ def _weasyprint_messages():
         logger.removeHandler(handler)
 
 
-def render_pdf(html: str, campaign_root: Path, what: str, font_config=None) -> bytes:
+def render_pdf(html: str, campaign_root: Path, what: str, font_config=None,
+               variant: str = PDF_VARIANT) -> bytes:
     """The PDF of ``html``; a RenderError naming ``what`` if anything went wrong."""
-    return write_pdf(layout(html, campaign_root, what, font_config), what)
+    return write_pdf(layout(html, campaign_root, what, font_config), what, variant=variant)
 
 
-def write_pdf(document, what: str, finisher=None) -> bytes:
-    """The PDF bytes of a laid-out document, PDF/A-3b; ``finisher`` may add to it."""
+def write_pdf(document, what: str, finisher=None, variant: str = PDF_VARIANT) -> bytes:
+    """The PDF bytes of a laid-out document in ``variant`` (PDF/A-3b by default, or
+    PDF/UA-1); ``finisher`` may add to it."""
+    def finish(document, pdf) -> None:
+        _uncompressed_metadata(pdf)
+        if finisher is not None:
+            finisher(document, pdf)
+
+    _unambiguous_stream_ends()
     with _failures_named(what):
-        return document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finisher)
+        return document.write_pdf(pdf_variant=variant, finisher=finish)
+
+
+@lru_cache(maxsize=1)
+def _unambiguous_stream_ends() -> None:
+    """Make every stream end with an unambiguous end-of-line before ``endstream``.
+
+    pydyf (WeasyPrint's PDF writer) writes ``stream``, the data, ``\\n`` and
+    ``endstream``. When compressed data happens to end with a ``\\r`` byte (one
+    stream in 256), that ``\\r\\n`` reads as the end-of-line, so the data looks a
+    byte shorter than its /Length: a PDF/A violation (ISO 19005-2, 6.1.7.1) that
+    validators report. Such a stream gets ``\\r\\n`` after its data instead.
+    """
+    import pydyf
+
+    original = pydyf.Stream.data.fget
+
+    def data(self):
+        raw = original(self)
+        if raw.endswith(b"\r\nendstream"):
+            raw = raw[:-len(b"\nendstream")] + b"\r\nendstream"
+        return raw
+
+    pydyf.Stream.data = property(data)
+
+
+def _uncompressed_metadata(pdf) -> None:
+    """Store the XMP metadata stream without a filter, as PDF/A requires (ISO 19005-2,
+    6.6.2.1); WeasyPrint 70 compresses it for every PDF/A version but the first."""
+    reference = pdf.catalog.get("Metadata")
+    if reference is not None:
+        pdf.objects[int(reference.split()[0])].compress = False
 
 
 def layout(html: str, campaign_root: Path, what: str, font_config=None):

@@ -70,6 +70,13 @@ def markdown(text: str | None, lang: str = "en") -> Markup:
     return Markup(_markdown_parser(lang).render(str(text)))
 
 
+def markdown_inline(text: str | None, lang: str = "en") -> Markup:
+    """One Markdown paragraph as inline HTML (no ``<p>``), for list items and sentences."""
+    if not text:
+        return Markup("")
+    return Markup(_markdown_parser(lang).renderInline(str(text).strip()))
+
+
 def css_string(text: str) -> Markup:
     """``text`` as a quoted CSS string, safe inside a ``<style>`` element."""
     escaped = re.sub(r'["\\<>\n\r]', lambda m: f"\\{ord(m.group()):x} ", str(text))
