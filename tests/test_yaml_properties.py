@@ -7,6 +7,7 @@ raises one of undersigned's own errors (UndersignedError), never anything else.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -29,7 +30,9 @@ CAMPAIGN_FILES = ["campaign.yaml", "cases/bokayev.yaml", "signatories/meps.yaml"
 # runs, hence this on import. The examples database is off (database=None).
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "undersigned-tests-hypothesis")
 
-fast = settings(max_examples=150, deadline=None, database=None,
+# UNDERSIGNED_FUZZ_EXAMPLES runs a longer campaign (the README records the one that was run).
+fast = settings(max_examples=int(os.environ.get("UNDERSIGNED_FUZZ_EXAMPLES", "150")),
+                deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
 
 

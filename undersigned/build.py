@@ -16,7 +16,9 @@ import os
 import resource
 import signal
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -32,6 +34,9 @@ from .manifest import Entry, Manifest, sha256_of
 from .plan import Output, plan_outputs
 from .templating import make_environment, render_template
 
+RENDER_SECONDS = 120
+"""How long one output may take to render before it fails (a real letter takes well under
+a second; only hostile input comes near)."""
 BUILD_STATES = ("missing", "stale")
 """States that a build renders; ``force`` adds the others."""
 PART_SUFFIX = ".part"
@@ -103,6 +108,8 @@ class BuildReport:
     interrupted: bool = False
     worker_peak_kib: int = 0
     """The largest resident memory of any process that rendered (KiB)."""
+    manifest_error: str | None = None
+    """Why the manifest could not be saved, if it could not."""
 
     @property
     def loaded(self) -> LoadedCampaign:
@@ -147,8 +154,11 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
     plan = plan_build(root, documents, recipients, langs, strict, bundle)
     report = BuildReport(plan)
     out_dir = plan.loaded.output_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_parts(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _remove_stale_parts(out_dir)
+    except OSError as exc:
+        raise UndersignedError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
 
     def record(result: Result) -> None:
         report.results.append(result)
@@ -180,8 +190,18 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
                 stem = item.stem if isinstance(item, Bundle) else item.output.stem
                 item.moved_aside = _move_aside(out_dir / f"{stem}.pdf")
     _run(plan, tasks, jobs, report, record)
-    plan.manifest.save()
+    _save_manifest(plan.manifest, report)
     return report
+
+
+def _save_manifest(manifest: Manifest, report: "BuildReport") -> None:
+    """Save the manifest; if that fails (a full disk), say so rather than lose the report.
+    The outputs themselves are whole: the next build re-checks them."""
+    try:
+        manifest.save()
+    except OSError as exc:
+        report.manifest_error = (f"cannot write {manifest.path}: {exc.strerror or exc}; the "
+                                 "next build will rebuild what it cannot vouch for")
 
 
 def _record_signed(manifest: Manifest, planned: Planned) -> None:
@@ -237,7 +257,7 @@ def _run(plan: BuildPlan, tasks, jobs, report: BuildReport, record) -> None:
         report.worker_peak_kib = max(report.worker_peak_kib, outcome.get("peak_kib", 0))
         record(result)
         if time.monotonic() - last_save > 1.0:  # keep progress if the build is killed
-            manifest.save()
+            _save_manifest(manifest, report)
             last_save = time.monotonic()
 
     if jobs == 1:
@@ -329,8 +349,9 @@ class Renderer:
     """Renders outputs for one campaign, reusing what can be reused between documents:
     the Jinja environment (compiled templates) and WeasyPrint's font configuration."""
 
-    def __init__(self, loaded: LoadedCampaign):
+    def __init__(self, loaded: LoadedCampaign, seconds: float = RENDER_SECONDS):
         self.loaded = loaded
+        self.seconds = seconds
         self.env = make_environment(loaded.templates_dir)
         self._font_config = None
 
@@ -346,10 +367,16 @@ class Renderer:
         """Render and write one output or bundle; errors are returned, not raised."""
         label = target.stem if kind == "bundle" else target.label
         try:
-            if kind == "bundle":
-                outcome = self._bundle(target)
-            else:
-                outcome = self._output(target)
+            with _time_limit(self.seconds, label):
+                if kind == "bundle":
+                    outcome = self._bundle(target)
+                else:
+                    outcome = self._output(target)
+        except _TimeUp:
+            outcome = {"error": f"{label}: took longer than {self.seconds} s to render and was "
+                                "stopped; is some text in it unusually long?"}
+        except MemoryError:
+            outcome = {"error": f"{label}: ran out of memory while rendering"}
         except UndersignedError as exc:
             outcome = {"error": str(exc)}
         except OSError as exc:
@@ -410,6 +437,30 @@ class Renderer:
                 "signatories": signatories, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
+class _TimeUp(BaseException):
+    """Raised by the alarm in a render that took too long (a BaseException, so that no
+    library's ``except Exception`` swallows it)."""
+
+
+@contextmanager
+def _time_limit(seconds: float, label: str):
+    """Stop the block after ``seconds`` (in the main thread; elsewhere no limit applies)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise _TimeUp(label)
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 # --- rendering one output -----------------------------------------------------------------
 
 
@@ -447,6 +498,9 @@ def write_atomically(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc  # name the real target
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

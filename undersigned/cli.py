@@ -184,11 +184,13 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
             click.echo(f"  {result.error}", err=True)
         click.echo(f"to retry just these: {_rerun_command(campaign_dir, report.failed)}",
                    err=True)
+    if report.manifest_error:
+        click.echo(f"error: {report.manifest_error}", err=True)
     if report.interrupted:
         click.echo("interrupted: what was finished is saved; run the same command to "
                    "build the rest", err=True)
         sys.exit(130)
-    if report.failed:
+    if report.failed or report.manifest_error:
         sys.exit(1)
 
 

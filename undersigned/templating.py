@@ -143,6 +143,11 @@ def render_template(env: SandboxedEnvironment, name: str, context: dict,
 
     try:
         return env.get_template(name).render(context)
+    except TemplateNotFound as exc:
+        where = error_location(exc, campaign_root)
+        raise RenderError(f"{where + ': ' if where else ''}{what}: there is no template "
+                          f"'{exc.name}' any more (was it moved or deleted during the build?)"
+                          ) from exc
     except (TemplateError, SecurityError) as exc:
         where = error_location(exc, campaign_root)
         raise RenderError(f"{where + ': ' if where else ''}{what}: {exc.message or exc}") from exc

@@ -27,6 +27,8 @@ MAX_NODES = 100_000
 """How many values one file may expand to, aliases included."""
 MAX_DEPTH = 64
 """How deeply values may nest."""
+MAX_TEXT_CHARS = 50_000
+"""How long one value may be: far above any real name, fact or paragraph."""
 
 Key = str | int
 Position = tuple[int, int]
@@ -251,6 +253,10 @@ class _Builder:
 
     def _scalar(self, node, loc):
         tag, text = node.tag, node.value
+        if len(text) > MAX_TEXT_CHARS:
+            self._error(node, loc, f"the value is {len(text):,} characters long; values are "
+                        f"limited to {MAX_TEXT_CHARS:,}")
+            return text[:MAX_TEXT_CHARS]
         if tag == _CORE + "str":
             return text
         if tag == _CORE + "null":
