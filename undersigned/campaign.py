@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 from . import i18n
 from .errors import CampaignInvalid, CampaignNotFound, Problem, Problems, did_you_mean
 from .models import (ID_PATTERN, LANG_PATTERN, Campaign, Case, Letter, LocalText, Question,
-                     SignatoryList, describe)
+                     SignatoryList, describe, slug)
 from .terms import TERMS
 from .yamlfile import YamlFile, dotted, read_yaml
 
@@ -109,18 +109,12 @@ def _load_folder(root: Path, folder: str, model: type[BaseModel], files, problem
         if not re.match(ID_PATTERN, path.stem):
             problems.add(str(rel), message=f"'{path.stem}' cannot be an id: name the file in "
                          "lower-case letters, digits and hyphens, e.g. "
-                         f"'{_suggest_id(path.stem)}.yaml'")
+                         f"'{slug(path.stem)}.yaml'")
             continue
         value = _load_model(root, rel, model, files, problems)
         if value is not None:
             found[path.stem] = value
     return found
-
-
-def _suggest_id(text: str) -> str:
-    from .models import slug
-
-    return slug(text)
 
 
 def _load_model(root: Path, rel: Path, model: type[BaseModel], files, problems):

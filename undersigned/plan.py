@@ -43,8 +43,7 @@ def plan_outputs(loaded, documents=(), recipients=(), langs=()) -> list[Output]:
     campaign = loaded.campaign
     _known("document", documents, campaign.documents)
     _known("recipient", recipients, campaign.recipients)
-    all_langs = {lang for output in _all_outputs(loaded) for lang in [output.lang]}
-    _known("language", langs, all_langs)
+    _known("language", langs, {output.lang for output in _all_outputs(loaded)})
     return [o for o in _all_outputs(loaded)
             if (not documents or o.document in documents)
             and (not recipients or o.recipient in recipients)
