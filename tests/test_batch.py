@@ -288,3 +288,32 @@ def test_plan_build_reports_states_without_rendering(built):
     states = {item.output.stem: item.state for item in plan.items}
     assert states["appeal-political-prisoners.president.en"] == "missing"
     assert sum(state == "up-to-date" for state in states.values()) == 7
+
+
+def test_progress_bar_on_a_terminal_shows_count_rate_and_time_left(monkeypatch, capsys):
+    from undersigned import cli as cli_module
+    from undersigned.build import Result
+
+    monkeypatch.setattr(cli_module.sys.stdout, "isatty", lambda: True)
+    progress = cli_module._Progress()
+    progress.start(None, 4)
+    progress.result(Result("a.en", None, "built"))
+    progress.result(Result("b.en", None, "up-to-date"))  # not rendered: not counted
+    progress.result(Result("c.en", None, "failed", error="c.en: broken"))
+    progress.close()
+    shown = capsys.readouterr().out
+    last = shown.rstrip("\n").split("\r")[-1]
+    assert last.startswith("[###############---------------] 2/4  ")
+    assert "/s  " in last and last.rstrip().endswith("left")
+
+
+def test_progress_elsewhere_is_one_plain_line_per_output(capsys):
+    from undersigned import cli as cli_module
+    from undersigned.build import Result
+
+    progress = cli_module._Progress()
+    progress.tty = False
+    progress.start(None, 2)
+    progress.result(Result("a.en", None, "built", written=[Path("/x/a.en.pdf")]))
+    progress.result(Result("c.en", None, "failed", error="c.en: broken"))
+    assert capsys.readouterr().out.splitlines() == ["[1/2] /x/a.en.pdf", "[2/2] FAILED c.en"]
