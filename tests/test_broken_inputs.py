@@ -268,7 +268,7 @@ def test_nul_byte_in_logo_is_a_problem(tmp_path):
     with pytest.raises(CampaignInvalid) as info:
         load_campaign(root)
     assert [(p.path, p.line, p.column, p.field) for p in info.value.problems] == [
-        ("campaign.yaml", 3, 3, "sender.logo")]
+        ("campaign.yaml", 3, 9, "sender.logo")]  # refused where the value stands
 
 
 def test_nul_byte_in_signature_image_is_a_problem(tmp_path):
@@ -279,7 +279,7 @@ def test_nul_byte_in_signature_image_is_a_problem(tmp_path):
     with pytest.raises(CampaignInvalid) as info:
         load_campaign(root)
     assert [(p.path, p.line, p.column, p.field) for p in info.value.problems] == [
-        ("signatories/meps.yaml", 8, 5, "signatories[0].signature_image")]
+        ("signatories/meps.yaml", 8, 22, "signatories[0].signature_image")]
 
 
 # --- read_yaml, called directly ------------------------------------------------------

@@ -85,15 +85,20 @@ def test_read_yaml_any_text(workdir, text):
     assert_read_contract(*read_bytes_as_yaml(workdir, text.encode("utf-8", "surrogatepass")))
 
 
+# Characters a value may hold: not control characters, line or paragraph separators,
+# nor bidirectional overrides, which read_yaml refuses on purpose (tested below).
+ACCEPTED = st.characters(blacklist_categories=("Cs", "Cc"),
+                         blacklist_characters="\u2028\u2029\u202a\u202b\u202c\u202d"
+                                              "\u202e\u2066\u2067\u2068\u2069")
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-    st.text(max_size=30), st.dates(),
+    st.text(ACCEPTED, max_size=30), st.dates(),
 )
 structures = st.recursive(
     scalars,
     lambda children: st.one_of(
         st.lists(children, max_size=5),
-        st.dictionaries(st.one_of(st.text(max_size=10), st.integers()), children,
+        st.dictionaries(st.one_of(st.text(ACCEPTED, max_size=10), st.integers()), children,
                         max_size=5),
     ),
     max_leaves=30,
@@ -119,8 +124,11 @@ def test_read_yaml_any_dumped_structure(workdir, data, style):
 # Text that no resolver types (no digits, no dots): YAML 1.1's dumper quotes every
 # word that YAML 1.2's core schema would read as a boolean or null. No NEL either:
 # PyYAML itself dumps it raw in a quoted scalar and reads it back as a space.
-plain_text = st.text(st.characters(blacklist_categories=("Cs",),
-                                   blacklist_characters="0123456789.\x85"), max_size=20)
+plain_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"),
+                                   blacklist_characters="0123456789.\x85\u2028\u2029"
+                                                        "\u202a\u202b\u202c\u202d\u202e"
+                                                        "\u2066\u2067\u2068\u2069"),
+                     max_size=20)
 round_trip_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), plain_text),
     lambda children: st.one_of(st.lists(children, max_size=4),
@@ -234,3 +242,15 @@ def test_load_campaign_with_one_value_of_the_base_changed(where, value, delete):
     else:
         _replace(data, loc, value)
     load_with({name: yaml.safe_dump(data, allow_unicode=True).encode("utf-8")})
+
+
+@fast
+@given(before=st.text(ACCEPTED, max_size=20), after=st.text(ACCEPTED, max_size=20),
+       bad=st.sampled_from(["\x07", "\x1b", "\x7f", "\x9b", "\u2028", "\u202e", "\u2066"]))
+def test_read_yaml_refuses_unprintable_characters_where_they_stand(workdir, before, after, bad):
+    text = yaml.safe_dump({"name": before + bad + after}, allow_unicode=False)
+    result, problems = read_bytes_as_yaml(workdir, text.encode("utf-8"))
+    assert result is None
+    [problem] = problems.items
+    assert (problem.line, problem.column, problem.field) == (1, 7, "name")
+    assert f"U+{ord(bad):04X}" in problem.message

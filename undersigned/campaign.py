@@ -98,6 +98,10 @@ def _load_folder(root: Path, folder: str, model: type[BaseModel], files, problem
     directory = root / folder
     if not directory.is_dir():
         return found
+    if not directory.resolve().is_relative_to(root.resolve()):
+        problems.add(f"{folder}/", message=f"links to {directory.resolve()}, outside the "
+                     "campaign folder; campaign files must be inside it")
+        return found
     for path in sorted(directory.iterdir()):
         rel = path.relative_to(root)
         if path.suffix == ".yml":
@@ -108,7 +112,7 @@ def _load_folder(root: Path, folder: str, model: type[BaseModel], files, problem
             continue
         if not re.match(ID_PATTERN, path.stem):
             problems.add(str(rel), message=f"'{path.stem}' cannot be an id: name the file in "
-                         "lower-case letters, digits and hyphens, e.g. "
+                         "at most 64 lower-case letters, digits and hyphens, e.g. "
                          f"'{slug(path.stem)}.yaml'")
             continue
         value = _load_model(root, rel, model, files, problems)
@@ -119,7 +123,7 @@ def _load_folder(root: Path, folder: str, model: type[BaseModel], files, problem
 
 def _load_model(root: Path, rel: Path, model: type[BaseModel], files, problems):
     label = rel.as_posix()
-    source = read_yaml(root / rel, label, problems)
+    source = read_yaml(root / rel, label, problems, inside=root)
     if source is None:
         return None
     files[label] = source
@@ -206,7 +210,7 @@ _MESSAGES = {
 def _pattern_message(pattern: str, value: Any) -> str:
     got = _shown_value(value)
     if pattern == ID_PATTERN:
-        return f"expected an id of lower-case letters, digits and hyphens, got {got}"
+        return f"expected an id of at most 64 lower-case letters, digits and hyphens, got {got}"
     if pattern == LANG_PATTERN:
         return f"expected a language code like en or ru, got {got}"
     if pattern.startswith("^https?"):
@@ -365,6 +369,7 @@ class _Checker:
         self.loaded = loaded
         self.problems = problems
         self.campaign_file = loaded.files[CAMPAIGN_FILE]
+        self._names: _NameVariants | None = None
 
     def add(self, source: YamlFile, loc: tuple, message: str, severity: str = "error"):
         line, column = source.position(loc)
@@ -372,6 +377,10 @@ class _Checker:
 
     def run(self) -> None:
         campaign = self.loaded.campaign
+        out = (self.loaded.root / campaign.output_dir).resolve()
+        if not out.is_relative_to(self.loaded.root.resolve()) or out == self.loaded.root.resolve():
+            self.add(self.campaign_file, ("output_dir",), f"'{campaign.output_dir}' is not a "
+                     "folder inside the campaign folder; outputs are written only there")
         if campaign.sender.logo and not _inside(self.loaded.root, campaign.sender.logo):
             self.add(self.campaign_file, ("sender", "logo"),
                      f"'{campaign.sender.logo}' is not a file in the campaign folder")
@@ -549,24 +558,43 @@ class _Checker:
 
     def _check_spellings(self, document, loc: tuple) -> None:
         """Warn where a document's own text spells a person's name other than canonically."""
-        variants: dict[str, str] = {}
-        for case in self.loaded.cases.values():
-            for person in case.people:
-                for variant in person.variants:
-                    if variant != person.name:
-                        variants[variant] = person.name
-        if not variants:
-            return
-        pattern = re.compile(r"\b(" + "|".join(re.escape(v) for v in
-                                                sorted(variants, key=len, reverse=True)) + r")\b")
+        if self._names is None:
+            self._names = _NameVariants(self.loaded.cases.values())
         for source, text_loc, text, _ in _local_fields(self.campaign_file, loc, document, []):
             for value in text.values():
-                for match in pattern.finditer(value):
-                    canonical = variants[match.group(1)]
-                    if match.group(1) in canonical:
+                for variant, canonical in self._names.find(value):
+                    self.add(source, text_loc, f"'{variant}' is not the canonical spelling; "
+                             f"the case files write '{canonical}'", "warning")
+
+
+class _NameVariants:
+    """Finds the non-canonical spellings of people's names in a text, in time linear in
+    the text: variants are indexed by their first word, not tried one by one."""
+
+    def __init__(self, cases):
+        self.canonical: dict[str, str] = {}
+        self.by_first_word: dict[str, list[str]] = {}
+        for case in cases:
+            for person in case.people:
+                for variant in person.variants:
+                    # A part of the canonical name ("Bokayev") is no misspelling of it.
+                    words = re.findall(r"\w+", variant)
+                    if not words or variant in person.name:
                         continue
-                    self.add(source, text_loc, f"'{match.group(1)}' is not the canonical "
-                             f"spelling; the case files write '{canonical}'", "warning")
+                    self.canonical[variant] = person.name
+                    self.by_first_word.setdefault(words[0], []).append(variant)
+        for variants in self.by_first_word.values():
+            variants.sort(key=len, reverse=True)
+
+    def find(self, text: str):
+        """(variant, canonical name) for each variant that stands as whole words in text."""
+        for word in re.finditer(r"\w+", text):
+            for variant in self.by_first_word.get(word.group(), ()):
+                end = word.start() + len(variant)
+                if text.startswith(variant, word.start()) and not (
+                        end < len(text) and (text[end].isalnum() or text[end] == "_")):
+                    yield variant, self.canonical[variant]
+                    break
 
 
 def _local_fields(source: YamlFile, loc: tuple, model: BaseModel, langs: list[str]):

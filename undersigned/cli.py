@@ -24,7 +24,7 @@ strict_option = click.option("--strict", is_flag=True,
 
 class _Group(click.Group):
     def invoke(self, ctx):
-        from .errors import CampaignInvalid, UndersignedError
+        from .errors import CampaignInvalid, UndersignedError, printable
 
         try:
             return super().invoke(ctx)
@@ -37,7 +37,7 @@ class _Group(click.Group):
                        "nothing was written", err=True)
             ctx.exit(exc.exit_code)
         except UndersignedError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {printable(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
 
 
@@ -145,6 +145,7 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
       undersigned build --document appeal-political-prisoners --lang ru --jobs 2
     """
     from .build import build as run_build, plan_build
+    from .errors import printable
 
     if dry_run:
         plan = plan_build(campaign_dir, documents, recipients, langs, strict, bundle)
@@ -181,7 +182,7 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
     if report.failed:
         click.echo(f"{_count(len(report.failed), 'output')} failed:", err=True)
         for result in report.failed:
-            click.echo(f"  {result.error}", err=True)
+            click.echo(f"  {printable(result.error)}", err=True)
         click.echo(f"to retry just these: {_rerun_command(campaign_dir, report.failed)}",
                    err=True)
     if report.manifest_error:

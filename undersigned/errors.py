@@ -36,7 +36,14 @@ class Problem:
                 where += f":{self.column}"
         prefix = "warning: " if self.severity == "warning" else ""
         what = f"{self.field}: " if self.field else ""
-        return f"{where}: {prefix}{what}{self.message}"
+        return printable(f"{where}: {prefix}{what}{self.message}")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\x1b``), so that a value quoted in a
+    message cannot move the cursor, clear the screen or retitle the terminal."""
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode()
+                   for c in text)
 
 
 class UndersignedError(Exception):

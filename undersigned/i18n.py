@@ -9,11 +9,12 @@ files of its own in its ``catalogues/`` folder.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import Problems
+from .errors import Problems, UndersignedError
 from .models import PartialDate
 from .yamlfile import YamlFile, read_yaml
 
@@ -32,13 +33,51 @@ class Catalogue:
 
     lang: str
     phrases: dict[str, str] = field(default_factory=dict)
-    where: dict[str, tuple[str, int]] = field(default_factory=dict)
-    """Phrase key -> (file label, line)."""
+    where: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    """Phrase key -> (file label, line, column)."""
 
     def phrase(self, key: str, **values: object) -> str:
         """The phrase ``key`` with ``{name}`` placeholders filled in."""
+        if key not in self.phrases:
+            raise PhraseError(f"there is no phrase '{key}' in the '{self.lang}' catalogue")
         text = self.phrases[key]
-        return text.format(**values) if values else text
+        return fill(text, values, f"the '{self.lang}' phrase '{key}'") if values else text
+
+
+class PhraseError(UndersignedError):
+    """Raised when a template asks for a phrase that is missing or cannot be filled in."""
+
+
+PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}|[{}]")
+"""``{name}`` placeholders, ``{{`` and ``}}`` for braces; nothing else (no attribute or
+index access: a phrase cannot reach into the values it is given)."""
+
+
+def placeholders(text: str) -> list[str] | str:
+    """The placeholder names of a phrase, or the fault that makes it unusable."""
+    names = []
+    for match in PLACEHOLDER.finditer(text):
+        if match.group(1):
+            names.append(match.group(1))
+        elif match.group(0) in "{}":
+            return (f"'{match.group(0)}' at character {match.start() + 1} is not a placeholder; "
+                    "write {name}, or {{ and }} for braces")
+    return names
+
+
+def fill(text: str, values: dict, what: str) -> str:
+    """``text`` with each ``{name}`` replaced by ``str(values[name])``."""
+    def replace(match: re.Match) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        name = match.group(1)
+        if name is None or name not in values:
+            raise PhraseError(f"{what} has the placeholder {token}, which is not one of "
+                              + ", ".join("{" + v + "}" for v in values))
+        return str(values[name])
+
+    return PLACEHOLDER.sub(replace, text)
 
 
 def load_catalogues(campaign_root: Path | None, problems: Problems) -> dict[str, Catalogue]:
@@ -47,12 +86,19 @@ def load_catalogues(campaign_root: Path | None, problems: Problems) -> dict[str,
     sources = [(BUILTIN_CATALOGUES, None)]
     if campaign_root is not None:
         sources.append((campaign_root / "catalogues", campaign_root))
+    builtin_reference: dict[str, str] = {}
     for folder, root in sources:
+        if root is not None and REFERENCE_LANGUAGE in catalogues:
+            builtin_reference = dict(catalogues[REFERENCE_LANGUAGE].phrases)
         if not folder.is_dir():
+            continue
+        if root is not None and not folder.resolve().is_relative_to(root.resolve()):
+            problems.add("catalogues/", message=f"links to {folder.resolve()}, outside the "
+                         "campaign folder; campaign files must be inside it")
             continue
         for path in sorted(folder.glob("*.yaml")):
             label = str(path.relative_to(root)) if root else f"<built-in>/catalogues/{path.name}"
-            loaded = read_yaml(path, label, problems)
+            loaded = read_yaml(path, label, problems, inside=root)
             if loaded is None:
                 continue
             if loaded.data is None:
@@ -64,7 +110,27 @@ def load_catalogues(campaign_root: Path | None, problems: Problems) -> dict[str,
                 continue
             catalogue = catalogues.setdefault(path.stem, Catalogue(path.stem))
             _flatten(loaded, loaded.data, (), catalogue, problems)
+    if REFERENCE_LANGUAGE in catalogues:
+        reference = {**catalogues[REFERENCE_LANGUAGE].phrases, **builtin_reference}
+        _check_placeholders(catalogues, reference, problems)
     return catalogues
+
+
+def _check_placeholders(catalogues: dict[str, Catalogue], reference: dict[str, str],
+                        problems: Problems) -> None:
+    """Every phrase uses only the placeholders of its built-in English original: the
+    templates fill in exactly those."""
+    for catalogue in catalogues.values():
+        for key, text in catalogue.phrases.items():
+            if key not in reference:
+                continue
+            allowed = set(placeholders(reference[key]))
+            unknown = [n for n in placeholders(text) if n not in allowed]
+            if unknown:
+                label, line, column = catalogue.where[key]
+                shown = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
+                problems.add(label, line, column, key, f"the placeholder {{{unknown[0]}}} is not "
+                             f"one this phrase is given (it has: {shown})")
 
 
 def _flatten(source: YamlFile, data: object, loc: tuple, catalogue: Catalogue,
@@ -79,8 +145,12 @@ def _flatten(source: YamlFile, data: object, loc: tuple, catalogue: Catalogue,
         hint = "; put it in quotes" if isinstance(data, (int, float)) else ""
         problems.add(source.label, line, column, key, f"a phrase must be text{hint}")
         return
+    found = placeholders(data)
+    if isinstance(found, str):
+        problems.add(source.label, line, column, key, found)
+        return
     catalogue.phrases[key] = data
-    catalogue.where[key] = (source.label, line)
+    catalogue.where[key] = (source.label, line, column)
 
 
 @lru_cache(maxsize=None)

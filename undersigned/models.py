@@ -19,11 +19,12 @@ from pydantic_core import core_schema
 
 from .terms import ADDRESSEES
 
-ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 LANG_PATTERN = r"^[a-z]{2,3}$"
 
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
-"""A lower-case identifier: letters, digits and hyphens (``bokayev``, ``appeal-2017``)."""
+"""A lower-case identifier of at most 64 letters, digits and hyphens (``bokayev``,
+``appeal-2017``); ids make file names, so they stay short."""
 Lang = Annotated[str, Field(pattern=LANG_PATTERN)]
 """A language code (ISO 639-1 where one exists): ``en``, ``ru``, ``kk``."""
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]

@@ -9,17 +9,18 @@ is printed, never evaluated, and a misspelt variable is an error, not a blank.
 
 from __future__ import annotations
 
+import math
 import re
 import traceback
 from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import (ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined,
-                    TemplateNotFound, TemplateSyntaxError, nodes)
+                    TemplateError, TemplateNotFound, TemplateSyntaxError, nodes)
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from .errors import Problems, RenderError, did_you_mean
+from .errors import Problems, RenderError, UndersignedError, did_you_mean
 from .yamlfile import dotted
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
@@ -27,14 +28,88 @@ BUILTIN_LABEL = "<built-in>/templates"
 DEFAULT_TEMPLATES = {"letter": "letter.html", "question": "question.html"}
 
 
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
+class TemplateOutsideCampaign(TemplateError):
+    """Raised when a campaign template may not be read: it links outside the campaign
+    folder, or it is too large. (Not a TemplateNotFound: the built-in template of the same
+    name must not silently stand in for it.)"""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+
+
+class _ConfinedLoader(FileSystemLoader):
+    """Loads a campaign's templates from its folder only: never through ``..`` (Jinja
+    refuses those), a symbolic link out of the campaign, a device or a pipe."""
+
+    def __init__(self, folder: Path, boundary: Path):
+        super().__init__(str(folder))
+        self.folder = folder
+        self.boundary = boundary.resolve()
+
+    def get_source(self, environment, template):
+        from jinja2.loaders import split_template_path
+
+        path = self.folder.joinpath(*split_template_path(template))
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):
+            raise TemplateNotFound(template) from None
+        if not resolved.is_relative_to(self.boundary):
+            raise TemplateOutsideCampaign(template, f"templates/{template} links to {resolved}, "
+                                          "outside the campaign folder")
+        if not resolved.is_file():
+            raise TemplateNotFound(template)
+        if resolved.stat().st_size > MAX_TEMPLATE_BYTES:
+            raise TemplateOutsideCampaign(template, f"templates/{template} is over "
+                                          f"{MAX_TEMPLATE_BYTES:,} bytes")
+        source = resolved.read_bytes().decode("utf-8")
+        mtime = resolved.stat().st_mtime
+        return source, str(path), lambda: resolved.is_file() and resolved.stat().st_mtime == mtime
+
+
+MAX_TEMPLATE_TEXT = 1_000_000
+"""The longest text or list a template may build with ``*``."""
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, also refusing arithmetic that would exhaust the machine: a power
+    with thousands of digits (which would run in C, past any time limit) or a text
+    repeated into gigabytes."""
+
+    intercepted_binops = frozenset(["**", "*"])
+
+    def call_binop(self, context, operator, left, right):
+        from jinja2.exceptions import SecurityError
+
+        numbers = (int, float)
+        if (operator == "**" and isinstance(left, numbers) and isinstance(right, numbers)
+                and abs(left) > 1 and right > 0
+                and right * math.log10(abs(left)) > 4000):
+            raise SecurityError("a power with more than 4,000 digits is not allowed")
+        if (operator == "*" and isinstance(right, int) and isinstance(left, (str, list, tuple))
+                or operator == "*" and isinstance(left, int)
+                and isinstance(right, (str, list, tuple))):
+            sequence, count = (left, right) if isinstance(right, int) else (right, left)
+            if len(sequence) * count > MAX_TEMPLATE_TEXT:
+                raise SecurityError(f"a repetition longer than {MAX_TEMPLATE_TEXT:,} items "
+                                    "is not allowed")
+        return super().call_binop(context, operator, left, right)
+
+
 def make_environment(campaign_templates: Path | None) -> SandboxedEnvironment:
     """The Jinja environment for a campaign (or for the built-in templates alone)."""
     loaders = []
-    if campaign_templates is not None and campaign_templates.is_dir():
-        loaders.append(FileSystemLoader(str(campaign_templates.resolve())))
+    if (campaign_templates is not None and campaign_templates.is_dir()
+            and campaign_templates.resolve().is_relative_to(campaign_templates.parent.resolve())):
+        # (A templates/ folder that links out of the campaign is not used; check says so.)
+        loaders.append(_ConfinedLoader(campaign_templates, campaign_templates.parent))
     builtin = FileSystemLoader(str(BUILTIN_TEMPLATES))
     loaders += [PrefixLoader({"builtin": builtin}), builtin]
-    env = SandboxedEnvironment(
+    env = _Sandbox(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         autoescape=lambda name: not (name or "").endswith((".css", ".txt")),
@@ -60,7 +135,36 @@ def _markdown_parser(lang: str):
     # file can never make the PDF fetch anything.
     parser = MarkdownIt("commonmark", {"html": False, "typographer": True,
                                        "quotes": QUOTES.get(lang, QUOTES["en"])})
-    return parser.enable(["replacements", "smartquotes"]).disable("image")
+    parser.enable(["replacements", "smartquotes"]).disable("image")
+    parser.add_render_rule("link_open", _link_open)
+    parser.add_render_rule("link_close", _link_close)
+    return parser
+
+
+WEB_LINK = re.compile(r"(?i)^(https?://|mailto:)")
+
+
+def _link_open(self, tokens, idx, options, env):
+    """Links to the web or to an address only: a path would become a file:// link in the
+    PDF. Other links keep their text and lose their target."""
+    if WEB_LINK.match(tokens[idx].attrGet("href") or ""):
+        return self.renderToken(tokens, idx, options, env)
+    depth = 0
+    for token in tokens[idx + 1:]:
+        if token.type == "link_open":
+            depth += 1
+        elif token.type == "link_close":
+            if depth == 0:
+                token.meta["dropped"] = True
+                break
+            depth -= 1
+    return ""
+
+
+def _link_close(self, tokens, idx, options, env):
+    if tokens[idx].meta.get("dropped"):
+        return ""
+    return self.renderToken(tokens, idx, options, env)
 
 
 def markdown(text: str | None, lang: str = "en") -> Markup:
@@ -143,14 +247,22 @@ def render_template(env: SandboxedEnvironment, name: str, context: dict,
 
     try:
         return env.get_template(name).render(context)
+    except TemplateOutsideCampaign as exc:
+        raise RenderError(f"{what}: {exc.message}") from exc
     except TemplateNotFound as exc:
         where = error_location(exc, campaign_root)
         raise RenderError(f"{where + ': ' if where else ''}{what}: there is no template "
-                          f"'{exc.name}' any more (was it moved or deleted during the build?)"
-                          ) from exc
-    except (TemplateError, SecurityError) as exc:
+                          f"'{exc.name}'") from exc
+    except (TemplateError, SecurityError, UndersignedError) as exc:
         where = error_location(exc, campaign_root)
-        raise RenderError(f"{where + ': ' if where else ''}{what}: {exc.message or exc}") from exc
+        message = getattr(exc, "message", None) or str(exc)
+        raise RenderError(f"{where + ': ' if where else ''}{what}: {message}") from exc
+    except MemoryError:
+        raise  # the renderer reports it as such
+    except Exception as exc:  # what a template can provoke: OverflowError, RecursionError ...
+        where = error_location(exc, campaign_root)
+        raise RenderError(f"{where + ': ' if where else ''}{what}: "
+                          f"{str(exc)[:200] or type(exc).__name__}") from exc
 
 
 # --- checks ---------------------------------------------------------------------------
@@ -194,6 +306,9 @@ class TemplateScan:
             source, filename, _ = self.env.loader.get_source(self.env, name)
             tree = self.env.parse(source, name, filename)
         except TemplateNotFound:
+            return None
+        except TemplateOutsideCampaign as exc:
+            self.faults.append((f"templates/{name}", 0, 0, exc.message.split(" ", 1)[1]))
             return None
         except TemplateSyntaxError as exc:
             self.faults.append((self.label(name), exc.lineno, 0,
@@ -256,8 +371,8 @@ class TemplateScan:
             self.env.loader.get_source(self.env, name)
         except TemplateNotFound:
             return False
-        except UnicodeDecodeError:
-            return True
+        except (UnicodeDecodeError, TemplateOutsideCampaign):
+            return True  # there, but unusable: parse() says why
         return True
 
     def phrases(self, name: str) -> dict[str, tuple[str, int]]:
@@ -287,6 +402,10 @@ def check_templates(loaded, problems: Problems) -> None:
     env = make_environment(loaded.templates_dir)
     scan = TemplateScan(env, loaded.root)
     source = loaded.files[CAMPAIGN_FILE]
+    folder = loaded.templates_dir
+    if folder.is_dir() and not folder.resolve().is_relative_to(loaded.root.resolve()):
+        problems.add("templates/", message=f"links to {folder.resolve()}, outside the "
+                     "campaign folder; campaign files must be inside it")
     available = sorted(env.list_templates(filter_func=lambda n: n.endswith(".html")))
     needed: dict[str, tuple[tuple, set[str]]] = {}  # name -> (where asked for, languages)
 
@@ -338,6 +457,6 @@ def check_templates(loaded, problems: Problems) -> None:
         missing = [k for k in (reference.phrases if reference else {})
                    if k not in catalogue.phrases and (k, lang) not in reported]
         if missing:
-            label = next(iter(catalogue.where.values()), (f"catalogues/{lang}.yaml", 0))[0]
+            label = next(iter(catalogue.where.values()), (f"catalogues/{lang}.yaml",))[0]
             problems.add(label, message=f"phrases missing from the '{lang}' catalogue: "
                          + ", ".join(missing))

@@ -13,8 +13,10 @@ Python values ourselves from the node tree so that
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -86,17 +88,16 @@ class YamlFile:
         return self.positions.get(loc, (1, 1))
 
 
-def read_yaml(path: Path, label: str, problems: Problems) -> YamlFile | None:
-    """Parse one campaign file; report what is wrong to ``problems`` and return None then."""
+def read_yaml(path: Path, label: str, problems: Problems,
+              inside: Path | None = None) -> YamlFile | None:
+    """Parse one campaign file; report what is wrong to ``problems`` and return None then.
+
+    With ``inside``, a file that resolves outside that folder (through a symbolic
+    link) is refused before it is opened.
+    """
     before = len(problems.errors)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.add(label, message=f"cannot read the file: {exc.strerror or exc}")
-        return None
-    if len(raw) > MAX_FILE_BYTES:
-        problems.add(label, message=f"the file is {len(raw):,} bytes; campaign files are "
-                     f"limited to {MAX_FILE_BYTES:,} bytes")
+    raw = _read_bounded(path, label, problems, inside)
+    if raw is None:
         return None
     text = decode_utf8(raw, label, problems)
     if text is None:
@@ -117,19 +118,94 @@ def read_yaml(path: Path, label: str, problems: Problems) -> YamlFile | None:
         problems.add(label, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
                      message=f"invalid YAML: {message}")
         return None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        problems.add(label, line, column, message=f"the character U+{ord(character):04X} "
+                     f"({unicodedata.name(character, 'a control character')}) is not allowed "
+                     "in YAML; remove it")
+        return None
     except yaml.YAMLError as exc:
         problems.add(label, message=f"invalid YAML: {exc}")
         return None
     except RecursionError:
-        problems.add(label, message=f"values nest too deeply (more than {MAX_DEPTH} levels)")
+        line, column, key = _too_deep_entry(text)
+        problems.add(label, line, column, key, f"values nest too deeply (more than "
+                     f"{MAX_DEPTH} levels)")
         return None
     if node is None:
         result.data = None
         result.positions[()] = (1, 1)
         return result
-    builder = _Builder(result, problems)
+    builder = _Builder(result, problems, chars=2 * len(text) + 100_000)
     result.data = builder.build(node, (), 0)
     return None if len(problems.errors) > before else result
+
+
+def _read_bounded(path: Path, label: str, problems: Problems, inside: Path | None):
+    """The bytes of a regular file of at most MAX_FILE_BYTES inside ``inside``, or None."""
+    try:
+        if inside is not None and not path.resolve().is_relative_to(inside.resolve()):
+            problems.add(label, message=f"links to {path.resolve()}, outside the campaign "
+                         "folder; campaign files must be inside it")
+            return None
+        stat = path.stat()
+        if not S_ISREG(stat.st_mode):
+            problems.add(label, message="is not a regular file (a device, a pipe or a "
+                         "folder?); campaign files are plain text files")
+            return None
+        if stat.st_size > MAX_FILE_BYTES:
+            problems.add(label, message=f"the file is {stat.st_size:,} bytes; campaign files "
+                         f"are limited to {MAX_FILE_BYTES:,} bytes")
+            return None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        problems.add(label, message=f"cannot read the file: {getattr(exc, 'strerror', None) or exc}")
+        return None
+    if len(raw) > MAX_FILE_BYTES:  # it grew since stat
+        problems.add(label, message=f"the file is over {MAX_FILE_BYTES:,} bytes; campaign "
+                     "files are limited to that")
+        return None
+    return raw
+
+
+def _field_part(loc: tuple[Key, ...]) -> tuple[Key, ...]:
+    """The leading mapping keys of ``loc``: ``('notes', 0, 0)`` -> ``('notes',)``."""
+    out: list[Key] = []
+    for part in loc:
+        if isinstance(part, int):
+            break
+        out.append(part)
+    return tuple(out or loc[:1])
+
+
+def _too_deep_entry(text: str) -> tuple[int, int, str]:
+    """(line, column, top-level key) of where ``text`` nests too deeply."""
+    line, column = _too_deep(text)
+    key = ""
+    for number, content in enumerate(text.splitlines()[:line], 1):
+        match = re.match(r"([^\s#:][^:]*):(\s|$)", content)
+        if match:
+            key, line, column = match.group(1), number, 1
+    return line, column, key
+
+
+def _too_deep(text: str) -> tuple[int, int]:
+    """Where ``text`` first nests deeper than MAX_DEPTH, found from parser events."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.BaseLoader):  # libyaml scans ahead
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1, event.start_mark.column + 1
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except (yaml.YAMLError, RecursionError):
+        pass
+    return 0, 0
 
 
 def decode_utf8(raw: bytes, label: str, problems: Problems) -> str | None:
@@ -183,17 +259,19 @@ class _TooLarge(Exception):
 class _Builder:
     """Turns a node tree into plain values, recording positions and problems."""
 
-    def __init__(self, target: YamlFile, problems: Problems):
+    def __init__(self, target: YamlFile, problems: Problems, chars: int):
         self.target = target
         self.problems = problems
         self.count = 0
+        self.chars_left = chars
+        """Characters the values may add up to: aliases must not multiply text either."""
 
     def build(self, node, loc: tuple[Key, ...], depth: int):
         try:
             return self._value(node, loc, depth)
         except _TooLarge as exc:
-            # Name the top-level entry: the path below it (e[7][8][8]...) says nothing more.
-            entry = exc.loc[:1]
+            # Name the field, not the path of list indexes below it (e[7][8][8]...).
+            entry = _field_part(exc.loc)
             line, column = self.target.position(entry)
             self.problems.add(self.target.label, line, column, dotted(entry), str(exc))
             return None
@@ -253,10 +331,18 @@ class _Builder:
 
     def _scalar(self, node, loc):
         tag, text = node.tag, node.value
+        self.chars_left -= len(text)
+        if self.chars_left < 0:
+            raise _TooLarge("the values expand to many times the size of the file (too many "
+                            "aliases?)", node, loc)
         if len(text) > MAX_TEXT_CHARS:
             self._error(node, loc, f"the value is {len(text):,} characters long; values are "
                         f"limited to {MAX_TEXT_CHARS:,}")
             return text[:MAX_TEXT_CHARS]
+        unwanted = UNPRINTABLE.search(text)
+        if unwanted:
+            self._error(node, loc, _unprintable_message(unwanted.group()))
+            return text
         if tag == _CORE + "str":
             return text
         if tag == _CORE + "null":
@@ -280,6 +366,22 @@ class _Builder:
                 return text
         self._error(node, loc, _tag_message(tag))
         return text
+
+
+UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
+                         "\u202a-\u202e\u2066-\u2069]")
+"""Characters no value may hold: control characters (tabs and line breaks aside), line and
+paragraph separators, and the bidirectional overrides that can disguise a name."""
+
+
+def _unprintable_message(character: str) -> str:
+    code = f"U+{ord(character):04X}"
+    name = unicodedata.name(character, "")
+    if "\u202a" <= character <= "\u202e" or "\u2066" <= character <= "\u2069":
+        return f"contains {code} {name}, which can disguise text; remove it"
+    if character in "\u2028\u2029":
+        return f"contains {code} {name}, which cannot be printed; use a blank line instead"
+    return f"contains the control character {code}; remove it"
 
 
 def _tag_message(tag: str) -> str:
