@@ -47,7 +47,7 @@ class _ConfinedLoader(FileSystemLoader):
 
     def __init__(self, folder: Path, boundary: Path):
         super().__init__(str(folder))
-        self.folder = folder
+        self.folder = folder.absolute()
         self.boundary = boundary.resolve()
 
     def get_source(self, environment, template):
@@ -199,16 +199,18 @@ def css_counters(phrase: str) -> Markup:
     return Markup(" ".join(out) or '""')
 
 
-def template_label(env: SandboxedEnvironment, name: str, filename: str | None,
-                   campaign_root: Path | None) -> str:
-    """How messages name a template file."""
-    if filename and campaign_root is not None:
-        path = Path(filename)
-        if path.is_relative_to(campaign_root.resolve()):
-            return path.relative_to(campaign_root.resolve()).as_posix()
-    if filename and Path(filename).is_relative_to(BUILTIN_TEMPLATES):
-        return f"{BUILTIN_LABEL}/{Path(filename).relative_to(BUILTIN_TEMPLATES).as_posix()}"
-    return filename or name
+def template_label(filename: str | None, campaign_root: Path | None, name: str = "") -> str:
+    """How messages name a template file: relative to the campaign, or ``<built-in>/…``."""
+    if not filename:
+        return name
+    path = Path(filename)
+    for base, prefix in ((campaign_root, ""), (BUILTIN_TEMPLATES, BUILTIN_LABEL + "/")):
+        if base is None:
+            continue
+        for candidate in (base.absolute(), base.resolve()):
+            if path.is_relative_to(candidate):
+                return prefix + path.relative_to(candidate).as_posix()
+    return filename
 
 
 def template_for(document, copy=None, recipient=None) -> str:
@@ -223,20 +225,11 @@ def template_for(document, copy=None, recipient=None) -> str:
 def error_location(exc: BaseException, campaign_root: Path | None) -> str:
     """``file:line`` of the template frame where a rendering error happened, if any."""
     if isinstance(exc, TemplateSyntaxError) and exc.filename:
-        return f"{_label_path(exc.filename, campaign_root)}:{exc.lineno}"
+        return f"{template_label(exc.filename, campaign_root)}:{exc.lineno}"
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.endswith((".html", ".css", ".txt", ".j2")):
-            return f"{_label_path(frame.filename, campaign_root)}:{frame.lineno}"
+            return f"{template_label(frame.filename, campaign_root)}:{frame.lineno}"
     return ""
-
-
-def _label_path(filename: str, campaign_root: Path | None) -> str:
-    path = Path(filename)
-    if campaign_root is not None and path.is_relative_to(campaign_root.resolve()):
-        return path.relative_to(campaign_root.resolve()).as_posix()
-    if path.is_relative_to(BUILTIN_TEMPLATES):
-        return f"{BUILTIN_LABEL}/{path.relative_to(BUILTIN_TEMPLATES).as_posix()}"
-    return filename
 
 
 def render_template(env: SandboxedEnvironment, name: str, context: dict,
@@ -284,7 +277,7 @@ class TemplateScan:
 
     def label(self, name: str) -> str:
         path = self._path(name)
-        return template_label(self.env, name, str(path) if path else None, self.root)
+        return template_label(str(path) if path else None, self.root, name)
 
     def _path(self, name: str) -> Path | None:
         folders = []
