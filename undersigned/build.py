@@ -65,6 +65,12 @@ class BuildPlan:
     def to_render(self, force: bool = False) -> list[Planned]:
         return [p for p in self.items if force or p.state in BUILD_STATES]
 
+    def bundles_to_render(self, force: bool = False) -> list["Bundle"]:
+        """Bundles that are missing or stale, or one of whose copies is rendered anew."""
+        fresh = {p.output for p in self.to_render(force)}
+        return [b for b in self.bundles if force or b.state in BUILD_STATES
+                or fresh.intersection(b.outputs)]
+
     def kept(self, force: bool = False) -> list[Planned]:
         """Signed or modified outputs that this build leaves alone."""
         return [] if force else [p for p in self.items if p.state in ("signed", "modified")]
@@ -176,12 +182,12 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
     tasks: list[tuple[str, object, Planned | Bundle]] = []
     for planned in plan.to_render(force):
         tasks.append(("output", planned.output, planned))
+    bundles = plan.bundles_to_render(force)
     for item in plan.bundles:
-        if force or item.state in BUILD_STATES or any(
-                p.output in item.outputs for p in plan.to_render(force)):
+        if item in bundles:
             tasks.append(("bundle", item, item))
         elif item.state == "up-to-date":
-            record(Result(f"{item.stem}", None, "up-to-date"))
+            record(Result(item.stem, None, "up-to-date"))
     if on_start:
         on_start(plan, len(tasks))
     if force:

@@ -145,21 +145,11 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
       undersigned build --document appeal-political-prisoners --lang ru --jobs 2
     """
     from .build import build as run_build, plan_build
-    from .errors import printable
 
     if dry_run:
-        plan = plan_build(campaign_dir, documents, recipients, langs, strict, bundle)
-        _print_warnings(plan.loaded.warnings)
-        for item in plan.items:
-            action = "render" if force or item.state in ("missing", "stale") else "skip"
-            click.echo(f"{action:7} {item.state:11} {', '.join(item.output.files)}")
-        for item in plan.bundles:
-            click.echo(f"{'render' if force or item.state != 'up-to-date' else 'skip':7} "
-                       f"{item.state:11} {item.stem}.pdf")
-        click.echo(f"{_count(len(plan.to_render(force)), 'output')} to render, "
-                   f"{_count(len(plan.items), 'output')} planned; nothing was written")
+        _print_plan(plan_build(campaign_dir, documents, recipients, langs, strict, bundle),
+                    force)
         return
-
     import time
 
     started = time.monotonic()
@@ -170,6 +160,30 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
     progress.close()
     if report_json:
         _write_report(report_json, report, time.monotonic() - started)
+    _print_report(report, campaign_dir)
+    if report.interrupted:
+        sys.exit(130)
+    if report.failed or report.manifest_error:
+        sys.exit(1)
+
+
+def _print_plan(plan, force: bool) -> None:
+    """``build --dry-run``: each output and bundle, whether it would be rendered, and why."""
+    _print_warnings(plan.loaded.warnings)
+    rendered = {id(item) for item in plan.to_render(force) + plan.bundles_to_render(force)}
+    rows = [(item, ", ".join(item.output.files)) for item in plan.items]
+    rows += [(item, f"{item.stem}.pdf") for item in plan.bundles]
+    for item, files in rows:
+        click.echo(f"{'render' if id(item) in rendered else 'skip':7} {item.state:11} {files}")
+    click.echo(f"{_count(len(plan.to_render(force)), 'output')} to render, "
+               f"{_count(len(plan.items), 'output')} planned; nothing was written")
+
+
+def _print_report(report, campaign_dir: Path) -> None:
+    """The end of a build: what was kept or moved aside, the counts, each failure and how
+    to retry it."""
+    from .errors import printable
+
     _print_warnings(report.loaded.warnings)
     for result in report.results:
         if result.action == "kept":
@@ -190,9 +204,6 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
     if report.interrupted:
         click.echo("interrupted: what was finished is saved; run the same command to "
                    "build the rest", err=True)
-        sys.exit(130)
-    if report.failed or report.manifest_error:
-        sys.exit(1)
 
 
 def _write_report(path: Path, report, seconds: float) -> None:
