@@ -37,14 +37,22 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-import undersigned
 from hostile.cases import (CASES, CATEGORIES, ENV_SECRET, OUTSIDE_FILES, SECRET, Case, Fails,
                            Passes, Renders)
 
 TESTS = Path(__file__).resolve().parent
 BASE = TESTS / "broken" / "_base"
 SANDBOX = TESTS / "hostile" / "sandbox.py"
-PACKAGE = Path(undersigned.__file__).resolve().parent
+def _package_seen_by_subprocesses() -> Path:
+    """Where a fresh interpreter, run from elsewhere, imports undersigned from: the
+    installed package under CI, which this process may not share (python -m pytest
+    puts the checkout first on its own path)."""
+    found = subprocess.run([sys.executable, "-c", "import undersigned; print(undersigned.__file__)"],
+                           capture_output=True, text=True, cwd="/", check=True)
+    return Path(found.stdout.strip()).resolve().parent
+
+
+PACKAGE = _package_seen_by_subprocesses()
 
 MEMORY_BYTES = 2 * 1024 ** 3
 """The address space every run may use (RLIMIT_AS)."""
