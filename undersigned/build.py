@@ -12,7 +12,9 @@ only what is missing. Signed or hand-modified PDFs are never overwritten;
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import multiprocessing
 import os
 import resource
 import signal
@@ -276,8 +278,14 @@ def _run(plan: BuildPlan, tasks, jobs, report: BuildReport, record) -> None:
             report.interrupted = True
         return
 
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                             initargs=(plan.loaded,)) as pool:
+    # Workers start from a fork server that has imported WeasyPrint but holds no
+    # campaign, and receive only what rendering needs: a worker's memory then does not
+    # grow with the size of the campaign the parent process has loaded and checked.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["undersigned.build", "undersigned.pdf", "weasyprint"])
+    slim = dataclasses.replace(plan.loaded, files={}, warnings=[])
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                             initargs=(slim,)) as pool:
         pending = {}
         queue = list(tasks)
         try:
