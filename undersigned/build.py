@@ -27,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from .campaign import LoadedCampaign, load_campaign
 from .context import build_context
@@ -306,7 +306,7 @@ def _run(plan: BuildPlan, tasks, jobs, report: BuildReport, record) -> None:
                     finish(kind, item, outcome)
                 if any(isinstance(f.exception(), BrokenProcessPool)
                        for f in done if f.done() and not f.cancelled()):
-                    for kind, target, item in queue:
+                    for kind, _target, item in queue:
                         finish(kind, item, {"error": f"{_label(item)}: not rendered, the "
                                                      "worker pool stopped"})
                     queue.clear()

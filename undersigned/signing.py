@@ -210,7 +210,7 @@ def _report(name: str, label: str, status, anchored: bool) -> FieldReport:
 def _field_label(reader, name: str) -> str:
     from pyhanko.sign.fields import enumerate_sig_fields
 
-    for field_name, _, ref in enumerate_sig_fields(reader, with_name=name):
+    for _name, _value, ref in enumerate_sig_fields(reader, with_name=name):
         tooltip = ref.get_object().get("/TU")
         return str(tooltip) if tooltip is not None else ""
     return ""
