@@ -21,13 +21,15 @@ import signal
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from collections.abc import Callable
+
+from jinja2 import TemplateError
 
 from .campaign import LoadedCampaign, load_campaign
 from .context import build_context
@@ -55,6 +57,10 @@ class Planned:
     moved_aside: Path | None = None
     """Where a signed or modified PDF was moved by ``force``."""
 
+    @property
+    def stem(self) -> str:
+        return self.output.stem
+
 
 @dataclass
 class BuildPlan:
@@ -73,10 +79,6 @@ class BuildPlan:
         fresh = {p.output for p in self.to_render(force)}
         return [b for b in self.bundles if force or b.state in BUILD_STATES
                 or fresh.intersection(b.outputs)]
-
-    def kept(self, force: bool = False) -> list[Planned]:
-        """Signed or modified outputs that this build leaves alone."""
-        return [] if force else [p for p in self.items if p.state in ("signed", "modified")]
 
 
 @dataclass
@@ -196,8 +198,7 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
     if force:
         for _, _, item in tasks:
             if item.state in ("signed", "modified"):
-                stem = item.stem if isinstance(item, Bundle) else item.output.stem
-                item.moved_aside = _move_aside(out_dir / f"{stem}.pdf")
+                item.moved_aside = _move_aside(out_dir / f"{item.stem}.pdf")
     _run(plan, tasks, jobs, report, record)
     _save_manifest(plan.manifest, report)
     return report
@@ -301,13 +302,13 @@ def _run(plan: BuildPlan, tasks, jobs, report: BuildReport, record) -> None:
                     try:
                         outcome = future.result()
                     except BrokenProcessPool:
-                        outcome = {"error": f"{_label(item)}: a worker process died while "
+                        outcome = {"error": f"{item.stem}: a worker process died while "
                                             "rendering it (killed, or out of memory)"}
                     finish(kind, item, outcome)
                 if any(isinstance(f.exception(), BrokenProcessPool)
                        for f in done if f.done() and not f.cancelled()):
                     for kind, _target, item in queue:
-                        finish(kind, item, {"error": f"{_label(item)}: not rendered, the "
+                        finish(kind, item, {"error": f"{item.stem}: not rendered, the "
                                                      "worker pool stopped"})
                     queue.clear()
         except KeyboardInterrupt:
@@ -318,10 +319,6 @@ def _run(plan: BuildPlan, tasks, jobs, report: BuildReport, record) -> None:
             for future, (kind, item) in pending.items():
                 if future.done() and not future.cancelled() and future.exception() is None:
                     finish(kind, item, future.result())
-
-
-def _label(item: Planned | Bundle) -> str:
-    return item.stem if isinstance(item, Bundle) else item.output.label
 
 
 def _result_of(kind, item, outcome: dict, manifest: Manifest, out_dir: Path) -> Result:
@@ -397,7 +394,7 @@ class Renderer:
 
     def run(self, kind: str, target) -> dict:
         """Render and write one output or bundle; errors are returned, not raised."""
-        label = target.stem if kind == "bundle" else target.label
+        label = target.stem
         try:
             with _time_limit(self.seconds, label):
                 if kind == "bundle":
@@ -506,9 +503,12 @@ def render_html(loaded: LoadedCampaign, output: Output, env=None) -> str:
 def render_text(loaded: LoadedCampaign, output: Output, env=None) -> str:
     """The plain-text export of a written question, ready to paste into the tabling system."""
     env = env or make_environment(loaded.templates_dir)
-    name = output.template.rsplit(".", 1)[0] + ".txt"
-    if name not in env.list_templates():
-        name = "question.txt"
+    variant = output.template.rsplit(".", 1)[0] + ".txt"
+    # Loading by name finds (and caches) the variant without listing the template folders.
+    try:
+        name = env.select_template([variant, "question.txt"]).name
+    except TemplateError:  # the variant is there but unusable: rendering it says why
+        name = variant
     context = build_context(loaded, output)
     return render_template(env, name, context, loaded.root, output.label)
 

@@ -31,7 +31,10 @@ PDF_VARIANT = "pdf/a-3b"
 """Archival PDF by default: fonts embedded, colours defined, metadata in XMP."""
 
 
-def _fetcher_class():
+@lru_cache(maxsize=1)
+def fetcher_class():
+    """The URL fetcher class, defined once WeasyPrint is imported (lazily, to keep it out of
+    start-up)."""
     from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
     class CampaignFetcher(URLFetcher):
@@ -56,12 +59,6 @@ def _fetcher_class():
             return super().fetch(path.as_uri(), headers)
 
     return CampaignFetcher
-
-
-@lru_cache(maxsize=1)
-def fetcher_class():
-    """The URL fetcher class (built once WeasyPrint is imported)."""
-    return _fetcher_class()
 
 
 def make_fetcher(campaign_root: Path):
