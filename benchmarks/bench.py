@@ -105,9 +105,9 @@ started = time.perf_counter()
 from pathlib import Path
 from weasyprint import HTML
 from undersigned.campaign import load_campaign
-from undersigned.context import build_context
-from undersigned.plan import plan_outputs
-from undersigned.templating import make_environment
+from undersigned.campaign.context import build_context
+from undersigned.campaign.plan import plan_outputs
+from undersigned.render.environment import make_environment
 loaded = load_campaign({str(campaign)!r})
 env = make_environment(loaded.templates_dir)
 template = env.get_template("letter.html")

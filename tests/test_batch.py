@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from undersigned.build import build, plan_build
+from undersigned.batch.build import build, plan_build
 from undersigned.campaign import load_campaign
 from undersigned.cli import cli
-from undersigned.manifest import sha256_of
-from undersigned.plan import plan_outputs
+from undersigned.batch.manifest import sha256_of
+from undersigned.campaign.plan import plan_outputs
 
 ALL = [
     "appeal-dzhakishev-tokmadi.president.en",
@@ -217,8 +217,8 @@ def test_bundle_has_every_copy_and_a_bookmark_each(built):
 
 KILLER = r"""
 import os, signal, sys
-import undersigned.build as b
-from undersigned.build import build
+import undersigned.files as b
+from undersigned.batch.build import build
 
 real = b.write_atomically
 count = {"n": 0}
@@ -303,7 +303,7 @@ def test_plan_build_reports_states_without_rendering(built):
 
 def test_progress_bar_on_a_terminal_shows_count_rate_and_time_left(monkeypatch, capsys):
     from undersigned import cli as cli_module
-    from undersigned.build import Result
+    from undersigned.batch.build import Result
 
     monkeypatch.setattr(cli_module.sys.stdout, "isatty", lambda: True)
     progress = cli_module._Progress()
@@ -320,7 +320,7 @@ def test_progress_bar_on_a_terminal_shows_count_rate_and_time_left(monkeypatch, 
 
 def test_progress_elsewhere_is_one_plain_line_per_output(capsys):
     from undersigned import cli as cli_module
-    from undersigned.build import Result
+    from undersigned.batch.build import Result
 
     progress = cli_module._Progress()
     progress.tty = False

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from undersigned.campaign import LoadedCampaign, load_campaign
 from undersigned.cli import cli
 from undersigned.errors import CampaignInvalid, CampaignNotFound, Problem, Problems
-from undersigned.yamlfile import YamlFile, read_yaml
+from undersigned.model.yamlfile import YamlFile, read_yaml
 
 TESTS = Path(__file__).parent
 BROKEN = TESTS / "broken"

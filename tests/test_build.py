@@ -178,10 +178,11 @@ def test_metadata_title_authors_subject_keywords_language_and_date(built_example
 
 
 def test_signature_boxes_are_never_split_and_closing_has_signatures(built_example):
-    from undersigned.build import render_html
+    from undersigned.campaign.html import render_html
     from undersigned.campaign import load_campaign
-    from undersigned.pdf import element_boxes, layout
-    from undersigned.plan import plan_outputs
+    from undersigned.pdf.boxes import element_boxes
+    from undersigned.pdf.writer import layout
+    from undersigned.campaign.plan import plan_outputs
 
     loaded = load_campaign(built_example)
     for output in plan_outputs(loaded, documents=LETTERS):

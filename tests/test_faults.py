@@ -11,11 +11,12 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-import undersigned.build as build_module
-from undersigned.build import Renderer, build
+import undersigned.files as build_module
+from undersigned.batch.build import build
+from undersigned.batch.workers import Renderer
 from undersigned.campaign import load_campaign
 from undersigned.cli import cli
-from undersigned.plan import plan_outputs
+from undersigned.campaign.plan import plan_outputs
 
 QUESTION = "question-political-prisoners"
 QUESTION_PDF = f"{QUESTION}.en.pdf"
@@ -127,9 +128,9 @@ def test_a_render_that_takes_too_long_is_stopped_with_a_clear_message(example, m
     renderer = Renderer(loaded, seconds=0.5)
     monkeypatch.setattr(Renderer, "_output", lambda self, output: time.sleep(5))
     started = time.monotonic()
-    outcome = renderer.run("output", output)
+    outcome = renderer.run(output)
     assert time.monotonic() - started < 3
-    assert outcome["error"] == (f"{QUESTION}.en: took longer than 0.5 s to render and was "
+    assert outcome.error == (f"{QUESTION}.en: took longer than 0.5 s to render and was "
                                 "stopped; is some text in it unusually long?")
 
 
@@ -141,5 +142,5 @@ def test_running_out_of_memory_fails_that_output_only(example, monkeypatch):
         raise MemoryError
 
     monkeypatch.setattr(Renderer, "_output", exhausted)
-    outcome = Renderer(loaded).run("output", output)
-    assert outcome["error"] == f"{QUESTION}.en: ran out of memory while rendering"
+    outcome = Renderer(loaded).run(output)
+    assert outcome.error == f"{QUESTION}.en: ran out of memory while rendering"

@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import copy_example
-from undersigned.build import render_html
+from undersigned.campaign.html import render_html
 from undersigned.campaign import load_campaign
 from undersigned.errors import UndersignedError
-from undersigned.pdf import render_pdf
-from undersigned.plan import plan_outputs
+from undersigned.pdf.writer import render_pdf
+from undersigned.campaign.plan import plan_outputs
 
 EXAMPLES = int(os.environ.get("UNDERSIGNED_FUZZ_EXAMPLES", "20"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,

@@ -8,12 +8,14 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import pdf_text
-from undersigned.build import build, render_html
+from undersigned.batch.build import build
+from undersigned.campaign.html import render_html
 from undersigned.campaign import load_campaign
 from undersigned.cli import cli
 from undersigned.errors import FetchRefused, RenderError
-from undersigned.pdf import make_fetcher, render_pdf
-from undersigned.plan import plan_outputs
+from undersigned.pdf.fetcher import make_fetcher
+from undersigned.pdf.writer import render_pdf
+from undersigned.campaign.plan import plan_outputs
 
 QUESTION = "question-political-prisoners"
 

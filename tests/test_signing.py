@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from certs import make_authority, make_signer
 from conftest import tiny_png
-from undersigned.build import build
+from undersigned.batch.build import build
 from undersigned.cli import cli
 
 LETTER = "appeal-political-prisoners.president.en.pdf"
@@ -69,10 +69,11 @@ def test_a_letter_has_one_named_empty_field_per_signatory(built_example):
 
 
 def test_field_rectangles_lie_on_the_signing_space_of_their_boxes(built_example):
-    from undersigned.build import render_html
+    from undersigned.campaign.html import render_html
     from undersigned.campaign import load_campaign
-    from undersigned.pdf import element_boxes, layout
-    from undersigned.plan import plan_outputs
+    from undersigned.pdf.boxes import element_boxes
+    from undersigned.pdf.writer import layout
+    from undersigned.campaign.plan import plan_outputs
 
     loaded = load_campaign(built_example)
     [output] = plan_outputs(loaded, documents=["appeal-political-prisoners"],

@@ -20,7 +20,7 @@ import pikepdf
 import pytest
 
 from conftest import copy_example
-from undersigned.build import build
+from undersigned.batch.build import build
 
 KNOWN_WRONG: dict[str, str] = {}
 """Validator rule id -> why that finding is the validator's mistake, not the PDF's."""

@@ -20,7 +20,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from undersigned.campaign import LoadedCampaign, load_campaign
 from undersigned.errors import CampaignInvalid, Problems, UndersignedError
-from undersigned.yamlfile import YamlFile, read_yaml
+from undersigned.model.yamlfile import YamlFile, read_yaml
 
 BASE = Path(__file__).parent / "broken" / "_base"
 CAMPAIGN_FILES = ["campaign.yaml", "cases/bokayev.yaml", "signatories/meps.yaml"]
@@ -131,8 +131,11 @@ plain_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"),
                      max_size=20)
 round_trip_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), plain_text),
+    # "<<" is YAML's merge key, which campaign files refuse by design (the broken
+    # fixture merge-key shows the message): it cannot round-trip.
     lambda children: st.one_of(st.lists(children, max_size=4),
-                               st.dictionaries(plain_text, children, max_size=4)),
+                               st.dictionaries(plain_text.filter(lambda key: key != "<<"),
+                                               children, max_size=4)),
     max_leaves=20,
 )
 
@@ -144,6 +147,15 @@ def test_read_yaml_round_trips_what_pyyaml_dumps(workdir, data, style):
     result, problems = read_bytes_as_yaml(workdir, text.encode("utf-8"))
     assert problems.items == []
     assert result.data == data
+
+
+def test_the_merge_key_the_round_trip_strategy_leaves_out_is_refused(workdir):
+    """Hypothesis once drew {'<<': None} for the round trip: it is no round trip, since
+    campaign files refuse merge keys by design, with this message."""
+    result, problems = read_bytes_as_yaml(workdir, yaml.safe_dump({"<<": None}).encode())
+    assert result is None
+    assert [str(p) for p in problems.items] == [
+        "file.yaml:1:1: merge keys (<<) are not supported; write the fields out in full"]
 
 
 # --- load_campaign -------------------------------------------------------------------

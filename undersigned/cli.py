@@ -74,8 +74,9 @@ def check(campaign_dir: Path, strict: bool):
       undersigned check
       undersigned check ~/campaigns/kazakhstan --strict
     """
-    from .campaign import load_campaign
-    from .plan import plan_outputs
+    from .campaign.load import load_campaign
+    from .campaign.plan import plan_outputs
+    from .kinds import KINDS
 
     loaded = load_campaign(campaign_dir, strict=strict)
     for warning in loaded.warnings:
@@ -84,16 +85,15 @@ def check(campaign_dir: Path, strict: bool):
     lists = loaded.lists
     members = sum(len(sl.signatories) for sl in lists.values())
     documents = loaded.campaign.documents
-    kinds = {kind: sum(d.kind == kind for d in documents.values())
-             for kind in ("letter", "question")}
+    kinds = ", ".join(_count(sum(d.kind == kind.name for d in documents.values()), kind.noun,
+                             kind.plural) for kind in KINDS.values())
     pdfs = len(outputs)
-    texts = sum(o.kind == "question" for o in outputs)
+    texts = sum(len(o.exports) for o in outputs)
     click.echo(f"{loaded.root / 'campaign.yaml'}: {loaded.campaign.title}")
     click.echo(f"  {_count(len(loaded.cases), 'case')}, "
                f"{_count(len(lists), 'signatory list')} ({_count(members, 'signatory', 'signatories')}), "
                f"{_count(len(loaded.campaign.recipients), 'recipient')}")
-    click.echo(f"  {_count(len(documents), 'document')}: {_count(kinds['letter'], 'letter')}, "
-               f"{_count(kinds['question'], 'written question')}")
+    click.echo(f"  {_count(len(documents), 'document')}: {kinds}")
     click.echo(f"  a build would write {_count(pdfs + texts, 'file')} "
                f"({_count(pdfs, 'PDF')}, {_count(texts, 'text export')}) "
                f"to {loaded.campaign.output_dir}/")
@@ -144,7 +144,7 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
       undersigned build
       undersigned build --document appeal-political-prisoners --lang ru --jobs 2
     """
-    from .build import build as run_build, plan_build
+    from .batch.build import build as run_build, plan_build
 
     if dry_run:
         _print_plan(plan_build(campaign_dir, documents, recipients, langs, strict, bundle),
@@ -171,10 +171,9 @@ def _print_plan(plan, force: bool) -> None:
     """``build --dry-run``: each output and bundle, whether it would be rendered, and why."""
     _print_warnings(plan.loaded.warnings)
     rendered = {id(item) for item in plan.to_render(force) + plan.bundles_to_render(force)}
-    rows = [(item, ", ".join(item.output.files)) for item in plan.items]
-    rows += [(item, f"{item.stem}.pdf") for item in plan.bundles]
-    for item, files in rows:
-        click.echo(f"{'render' if id(item) in rendered else 'skip':7} {item.state:11} {files}")
+    for item in plan.everything:
+        click.echo(f"{'render' if id(item) in rendered else 'skip':7} {item.state:11} "
+                   f"{', '.join(item.files)}")
     click.echo(f"{_count(len(plan.to_render(force)), 'output')} to render, "
                f"{_count(len(plan.items), 'output')} planned; nothing was written")
 
@@ -302,13 +301,13 @@ def status(campaign_dir: Path, documents, recipients, langs):
       undersigned status
       undersigned status --document appeal-political-prisoners
     """
-    from .build import plan_build
+    from .batch.build import plan_build
 
     plan = plan_build(campaign_dir, documents, recipients, langs)
     counts: dict[str, int] = {}
-    for item in plan.items:
+    for item in plan.everything:
         counts[item.state] = counts.get(item.state, 0) + 1
-        click.echo(f"{item.state:11} {', '.join(item.output.files)}")
+        click.echo(f"{item.state:11} {', '.join(item.files)}")
     click.echo(", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
     if any(state not in ("up-to-date", "signed") for state in counts):
         sys.exit(1)

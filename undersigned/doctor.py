@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pdf import FONTS_DIR
+from .resources import FONTS_DIR
 
 APT_FIX = "sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 KAZAKH_LETTERS = "ӘҒҚҢӨҰҮҺІәғқңөұүһі"
@@ -55,7 +55,7 @@ def diagnose() -> list[Finding]:
 
 
 def _fonts() -> Finding:
-    from .pdf import font_coverage
+    from .pdf.glyphs import font_coverage
 
     files = sorted(p.name for p in FONTS_DIR.glob("*.ttf"))
     missing = [c for c in KAZAKH_LETTERS if ord(c) not in font_coverage()]
@@ -68,7 +68,7 @@ def _fonts() -> Finding:
 
 def _test_render() -> Finding:
     from .errors import UndersignedError
-    from .pdf import render_pdf
+    from .pdf.writer import render_pdf
 
     html = ("<html lang='kk'><style>@font-face{font-family:T;src:url("
             f"'{(FONTS_DIR / 'NotoSerif-Regular.ttf').as_uri()}')}}html{{font-family:T}}"

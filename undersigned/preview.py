@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .build import render_html, write_atomically
-from .campaign import load_campaign
+from .campaign.html import render_html
+from .campaign.load import load_campaign
+from .campaign.plan import plan_outputs
 from .errors import UndersignedError
-from .plan import plan_outputs
+from .files import write_atomically
 
 
 def write_preview(root: Path | str, document: str, recipient: str | None = None,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import UndersignedError
 
-SCAFFOLD = Path(__file__).parent / "scaffold"
+from .resources import SCAFFOLD_DIR as SCAFFOLD
 
 
 def create_campaign(directory: Path) -> list[Path]:

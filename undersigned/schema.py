@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .models import Campaign, Case, SignatoryList
+from .campaign.campaign_file import campaign_model
+from .model.models import Case, SignatoryList
 
-KINDS = {"campaign": Campaign, "case": Case, "signatories": SignatoryList}
+KINDS = {"campaign": campaign_model, "case": lambda: Case, "signatories": lambda: SignatoryList}
+"""File kind -> its model (the campaign's depends on the document kinds)."""
 
 
 def schema_for(kind: str) -> dict:
     """The JSON Schema (draft 2020-12) of one file kind."""
-    model = KINDS[kind]
+    model = KINDS[kind]()
     schema = model.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"undersigned:{kind}.schema.json", **schema}

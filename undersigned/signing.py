@@ -77,7 +77,7 @@ def sign_letter(pdf: Path, signatory: str, p12: Path, passphrase: bytes | None,
     from pyhanko.sign import fields, signers
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-    from .build import write_atomically
+    from .files import write_atomically
 
     pdf = Path(pdf)
     try:

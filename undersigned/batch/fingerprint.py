@@ -17,12 +17,13 @@ from pathlib import Path
 
 from jinja2 import TemplateNotFound
 
-from . import __version__
-from .campaign import LoadedCampaign
-from .models import Letter
-from .pdf import FONTS_DIR
-from .plan import Output
-from .templating import make_environment, templates_reached
+from .. import __version__
+from ..campaign.loaded import LoadedCampaign
+from ..campaign.plan import Output
+from ..kinds import KINDS, Input
+from ..render.environment import make_environment
+from ..render.scan import templates_reached
+from ..resources import FONTS_DIR
 
 
 def digest_of(*parts: str | bytes) -> str:
@@ -69,29 +70,27 @@ class Fingerprinter:
         return self._memo[key]
 
     def output_hash(self, output: Output) -> str:
+        """The input hash of one output: what the plan says it is made of, and what its
+        kind says it depends on."""
         loaded = self.loaded
         document = loaded.campaign.documents[output.document]
         parts = [
             self._base,
-            output.stem, output.template, output.kind,
+            output.stem, output.kind,
             self._memoised(("document", output.document), lambda: _model_digest(document)),
             self._memoised(("list", document.signatories), lambda: self._list_digest(
                 document.signatories)),
             self._memoised(("catalogue", output.lang), lambda: digest_of(json.dumps(
                 loaded.catalogues[output.lang].phrases, sort_keys=True, ensure_ascii=False))),
-            self._memoised(("template", output.template),
-                           lambda: self._template_digest(output.template)),
         ]
+        for template in output.templates:
+            parts += [template, self._memoised(("template", template),
+                                               lambda t=template: self._template_digest(t))]
         parts += [self._memoised(("case", case_id),
                                  lambda case_id=case_id: _model_digest(loaded.cases[case_id]))
                   for case_id in document.cases]
-        if isinstance(document, Letter):
-            parts.append(self._memoised(("sender",), self._sender_digest))
-            parts.append(self._memoised(("recipient", output.recipient), lambda: _model_digest(
-                loaded.campaign.recipients[output.recipient])))
-        else:
-            name = output.template.rsplit(".", 1)[0] + ".txt"
-            parts.append(self._memoised(("template", name), lambda: self._template_digest(name)))
+        for item in KINDS[output.kind].inputs(loaded, document, output):
+            parts.append(self._memoised(item.key, lambda item=item: self._input_digest(item)))
         return digest_of(*parts)
 
     def _list_digest(self, list_id: str) -> str:
@@ -100,10 +99,9 @@ class Fingerprinter:
                   for m in signatories.signatories if m.signature_image]
         return digest_of(_model_digest(signatories), *images)
 
-    def _sender_digest(self) -> str:
-        sender = self.loaded.campaign.sender
-        logo = file_digest(self.loaded.root / sender.logo) if sender.logo else ""
-        return digest_of(_model_digest(sender), logo)
+    def _input_digest(self, item: Input) -> str:
+        return digest_of(_model_digest(item.model),
+                         *[file_digest(self.loaded.root / name) for name in item.files])
 
     def _template_digest(self, name: str) -> str:
         names, dynamic = templates_reached(self.env, name)

@@ -32,7 +32,7 @@ class SignatureField:
 
 def signature_fields(document, tooltips: dict[str, str] | None = None) -> list[SignatureField]:
     """The fields of a laid-out letter, from the boxes of its ``sign-space`` elements."""
-    from .pdf import element_boxes
+    from .boxes import element_boxes
 
     fields = []
     for box in element_boxes(document, SIGN_SPACE_CLASS):

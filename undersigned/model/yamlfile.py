@@ -21,7 +21,7 @@ from stat import S_ISREG
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from .errors import Problems
+from ..errors import Problems
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """A campaign file larger than this is refused before it is parsed."""

@@ -17,8 +17,6 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSche
                       GetJsonSchemaHandler, StrictBool, StrictInt, model_validator)
 from pydantic_core import core_schema
 
-from .terms import ADDRESSEES
-
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 LANG_PATTERN = r"^[a-z]{2,3}$"
 
@@ -41,7 +39,9 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
 """A full date written as in ISO 8601, ``2017-10-19``."""
 
 
-class _Model(BaseModel):
+class Model(BaseModel):
+    """The base of every model: unknown fields are errors, values are frozen."""
+
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True,
                               frozen=True, validate_default=False)
 
@@ -220,7 +220,7 @@ class Status(str, Enum):
     unknown = "unknown"
 
 
-class Person(_Model):
+class Person(Model):
     """A person concerned by a case."""
 
     name: str = Field(min_length=1)
@@ -233,7 +233,7 @@ class Person(_Model):
     """How to refer to the person, e.g. ``Mr`` or ``Ms``."""
 
 
-class UNDecision(_Model):
+class UNDecision(Model):
     """A decision, opinion or communication of a United Nations body on the case."""
 
     body: Literal["wgad", "human-rights-committee", "committee-against-torture",
@@ -249,7 +249,7 @@ class UNDecision(_Model):
     """Where it is published."""
 
 
-class Case(_Model):
+class Case(Model):
     """One case: a person (or people) prosecuted, and the facts an appeal cites. One YAML file in ``cases/``; its id is the file name."""
 
     people: list[Person] = Field(min_length=1)
@@ -291,7 +291,7 @@ class Case(_Model):
 # --- signatories ----------------------------------------------------------------------
 
 
-class Signatory(_Model):
+class Signatory(Model):
     """A Member who signs (or is invited to sign)."""
 
     id: Id | None = None
@@ -334,7 +334,7 @@ class Signatory(_Model):
         return f"{self.given} {self.family}"
 
 
-class SignatoryList(_Model):
+class SignatoryList(Model):
     """The Members who sign a campaign's documents. One YAML file in ``signatories/``."""
 
     term: StrictInt
@@ -347,10 +347,10 @@ class SignatoryList(_Model):
     """Editorial notes. Never printed."""
 
 
-# --- recipients and documents ---------------------------------------------------------
+# --- recipients, sender and documents ---------------------------------------------------------
 
 
-class Recipient(_Model):
+class Recipient(Model):
     """Someone a letter is addressed to. Declared under ``recipients:`` in the campaign file."""
 
     honorific: LocalText | None = None
@@ -375,28 +375,7 @@ class Recipient(_Model):
     """Editorial notes. Never printed."""
 
 
-def _copy_from_id(value: Any) -> Any:
-    return {"recipient": value} if isinstance(value, str) else value
-
-
-class RecipientCopy(_Model):
-    """One recipient of a letter, with what is different in their copy."""
-
-    recipient: Id
-    """The recipient's id under ``recipients:``."""
-    salutation: LocalText | None = None
-    """Replaces the recipient's salutation in this letter."""
-    languages: list[Lang] | None = None
-    """Replaces the languages of this recipient's copies of this letter."""
-    intro: LocalText | None = None
-    """Replaces the letter's opening paragraphs (Markdown)."""
-    additions: LocalText | None = None
-    """Markdown paragraphs added after the cases in this copy."""
-    template: str | None = None
-    """A template variant for this copy."""
-
-
-class Sender(_Model):
+class Sender(Model):
     """Who the letter is from, printed in the letterhead."""
 
     name: LocalText
@@ -409,7 +388,9 @@ class Sender(_Model):
     """Text alternative of the logo, for screen readers."""
 
 
-class _Document(_Model):
+class DocumentBase(Model):
+    """What every kind of document has; each kind (``undersigned.kinds``) adds its own fields."""
+
     template: str | None = None
     """The template, looked up in the campaign's ``templates/`` then among the built-in ones."""
     date: IsoDate
@@ -422,80 +403,6 @@ class _Document(_Model):
     """The languages to produce."""
     notes: str | None = None
     """Editorial notes: what the sources leave open. Never printed."""
-
-
-class Letter(_Document):
-    """A letter from the signatories to one or more recipients."""
-
-    kind: Literal["letter"]
-    """``letter``."""
-    place: LocalText
-    """Where it is written (``Brussels``)."""
-    reference: str | None = None
-    """Reference printed at the top and in the footer."""
-    subject: LocalText
-    """The subject line."""
-    recipients: list[Annotated[RecipientCopy, BeforeValidator(_copy_from_id)]] = Field(min_length=1)
-    """Recipient ids, or mappings with a ``recipient`` id and what differs in that copy."""
-    intro: LocalText
-    """Opening paragraphs (Markdown)."""
-    case_text: Literal["summary", "facts"] = "summary"
-    """Which text of each case the letter prints: the ``summary`` or the full ``facts``."""
-    requests: list[LocalText] = []
-    """What the signatories ask for, one item each."""
-    closing: LocalText | None = None
-    """A closing paragraph before the complimentary close (Markdown)."""
-    signature_fields: StrictBool = True
-    """Give each signatory an empty PDF signature field over their signing space, to sign
-    electronically (``undersigned sign`` or any PDF reader); false for paper only."""
-
-
-class Question(_Document):
-    """A question for written answer to an EU institution."""
-
-    kind: Literal["question"]
-    """``question``."""
-    term: StrictInt
-    """The parliamentary term; sets the Rule number and the header's wording."""
-    addressee: Literal[ADDRESSEES]  # type: ignore[valid-type]
-    """``vp-hr``, ``commission``, ``council`` or ``european-council``."""
-    number: str | None = Field(default=None, pattern=r"^[EP]-\d{6}/\d{4}$")
-    """The number the Parliament gave it, in citation form (``E-007095/2017``); none while drafting."""
-    priority: StrictBool = False
-    """A priority question (one per author a month, answered within three weeks)."""
-    authors: list[Id] = Field(min_length=1)
-    """Ids of the authors in the signatory list."""
-    supporters: list[Id] = []
-    """Ids of supporting Members in the signatory list."""
-    subject: LocalText
-    """The subject, without the ``VP/HR —`` prefix, which is added for the VP/HR."""
-    body: LocalText
-    """The context paragraphs (Markdown)."""
-    questions: list[LocalText] = Field(min_length=1)
-    """The sub-questions, numbered in the output; at most three."""
-
-
-Document = Annotated[Letter | Question, Field(discriminator="kind")]
-
-
-class Campaign(_Model):
-    """The campaign file, ``campaign.yaml``: who sends, to whom, and which documents."""
-
-    title: str
-    """The campaign's name."""
-    description: str | None = None
-    """What the campaign is for."""
-    sender: Sender
-    """The letterhead."""
-    output_dir: str = "outputs"
-    """Where PDFs are written, relative to the campaign folder."""
-    pdf_standard: Literal["pdf/a-3b", "pdf/ua-1"] = "pdf/a-3b"
-    """``pdf/a-3b`` (archival, the default) or ``pdf/ua-1`` (accessible: tagged structure
-    for screen readers)."""
-    recipients: dict[Id, Recipient] = {}
-    """Recipients of letters, by id."""
-    documents: dict[Id, Document] = Field(min_length=1)
-    """The documents, by id; the id starts each output file name."""
 
 
 def slug(text: str) -> str:

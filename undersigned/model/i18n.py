@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import Problems, UndersignedError
+from ..errors import Problems, UndersignedError
+from ..resources import CATALOGUES_DIR
 from .models import PartialDate
 from .yamlfile import YamlFile, read_yaml
 
-BUILTIN_CATALOGUES = Path(__file__).parent / "catalogues"
+BUILTIN_CATALOGUES = CATALOGUES_DIR
 REFERENCE_LANGUAGE = "en"
 """The catalogue every other one must match, key for key."""
 

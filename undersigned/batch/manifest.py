@@ -19,10 +19,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import __version__
+from .. import __version__
+from ..files import write_atomically
+from .states import State
 
 MANIFEST = "manifest.json"
-STATES = ("missing", "stale", "up-to-date", "signed", "modified")
 
 
 @dataclass
@@ -74,34 +75,43 @@ class Manifest:
                           indent=2, ensure_ascii=False) + "\n"
 
     def save(self) -> None:
-        from .build import write_atomically
-
         write_atomically(self.path, self.to_json().encode("utf-8"))
 
-    def state(self, stem: str, files: list[str], input_hash: str) -> str:
-        """The state of one output (see the module docstring)."""
+    def state(self, stem: str, files: list[str], input_hash: str) -> State:
+        """The state of one output (see the module docstring); reads the disk, changes nothing."""
         out_dir = self.path.parent
         pdf = out_dir / files[0]
         entry = self.entries.get(stem)
         if not pdf.exists():
-            return "missing"
+            return State.MISSING
         stat = pdf.stat()
         if entry is not None and (entry.size, entry.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             if entry.signed:
-                return "signed"
-            state = "up-to-date" if entry.input_hash == input_hash else "stale"
+                return State.SIGNED
+            state = State.UP_TO_DATE if entry.input_hash == input_hash else State.STALE
         elif is_signed(pdf):
-            return "signed"
-        elif entry is not None and entry.sha256 == sha256_of(pdf):
-            entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns  # only touched
-            state = "up-to-date" if entry.input_hash == input_hash else "stale"
+            return State.SIGNED
+        elif entry is not None and entry.sha256 == sha256_of(pdf):  # only touched
+            state = State.UP_TO_DATE if entry.input_hash == input_hash else State.STALE
         elif entry is not None:
-            return "modified"
+            return State.MODIFIED
         else:
-            state = "stale"  # no record of it: rebuild, it was never ours to keep
+            state = State.STALE  # no record of it: rebuild, it was never ours to keep
         if any(not (out_dir / name).exists() for name in files[1:]):
-            return "missing"
+            return State.MISSING
         return state
+
+    def refresh(self, stem: str, files: list[str]) -> None:
+        """Record the size and time of a PDF that was only touched (its content is what was
+        recorded), so that the next run need not hash it again."""
+        entry = self.entries.get(stem)
+        pdf = self.path.parent / files[0]
+        if entry is None or not pdf.exists():
+            return
+        stat = pdf.stat()
+        if (entry.size, entry.mtime_ns) != (stat.st_size, stat.st_mtime_ns) \
+                and entry.sha256 == sha256_of(pdf):
+            entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns
 
 
 def sha256_of(path: Path) -> str:

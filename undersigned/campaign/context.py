@@ -7,16 +7,15 @@ Templates see strings, lists and dicts only, already in the right language:
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from . import i18n
-from .campaign import LoadedCampaign
-from .models import Letter, LocalText, Question
+from ..kinds import KINDS
+from ..model import i18n
+from ..model.models import LocalText
+from ..model.terms import TERMS
+from ..render.filters import markdown, markdown_inline
+from ..resources import FONTS_DIR
+from .loaded import LoadedCampaign
 from .plan import Output
-from .templating import markdown, markdown_inline
-from .terms import TERMS
 
-FONTS_DIR = Path(__file__).parent / "fonts"
 NATIVE_SCRIPT_LANGUAGES = {"ru", "kk", "uk", "be", "bg", "sr", "mk", "ky", "tg", "mn"}
 """Languages written in Cyrillic, in which people are named in their native script."""
 RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
@@ -33,8 +32,9 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
     def t(key: str, **values) -> str:
         return catalogue.phrase(key, **values)
 
+    kind = KINDS[output.kind]
     members = loaded.lists[document.signatories].signatories
-    group_form = "ep" if isinstance(document, Question) else "english"
+    group_form = kind.group_form
     term = TERMS[loaded.lists[document.signatories].term]
     signatories = [_signatory(loaded, m, term, group_form, lang, local, t) for m in members]
     cases = [_case(case_id, loaded.cases[case_id], lang, local, t) for case_id in document.cases]
@@ -56,11 +56,8 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
         "fonts_url": FONTS_DIR.as_uri(),
         "output": {"stem": output.stem, "template": output.template},
     }
-    if isinstance(document, Letter):
-        _letter_context(context, loaded, document, output, local)
-    else:
-        _question_context(context, document, signatories, term, local, t)
-    context["metadata"] = _metadata(context, campaign.title, cases)
+    kind.context(context, loaded, document, output)
+    context["metadata"] = _metadata(context, kind.metadata(context), campaign.title, cases)
     return context
 
 
@@ -131,80 +128,10 @@ def _case(case_id, case, lang, local, t) -> dict:
     }
 
 
-def _letter_context(context, loaded, document: Letter, output: Output, local) -> None:
-    campaign, lang = loaded.campaign, output.lang
-    copy = document.recipients[output.copy_index]
-    recipient = campaign.recipients[copy.recipient]
-    sender = campaign.sender
-    additions = [a for a in (recipient.additions, copy.additions) if a is not None]
-    context["document"].update({
-        "place": local(document.place),
-        "reference": document.reference,
-        "intro": markdown(local(copy.intro or document.intro), lang),
-        "case_text": document.case_text,
-        "requests": [markdown_inline(local(r), lang) for r in document.requests],
-        "closing": markdown(local(document.closing), lang),
-        "additions": [markdown(local(a), lang) for a in additions],
-    })
-    context["recipient"] = {
-        "id": copy.recipient,
-        "honorific": local(recipient.honorific),
-        "name": local(recipient.name),
-        "position": local(recipient.position),
-        "organisation": local(recipient.organisation),
-        "address": [local(line) for line in recipient.address],
-        "salutation": local(copy.salutation or recipient.salutation),
-    }
-    logo = (loaded.root / sender.logo).resolve().as_uri() if sender.logo else None
-    context["sender"] = {
-        "name": local(sender.name),
-        "lines": [local(line) for line in sender.lines],
-        "logo": logo,
-        "logo_alt": local(sender.logo_alt) or local(sender.name),
-    }
-
-
-def _question_context(context, question: Question, signatories, term, local, t) -> None:
-    lang = context["lang"]
-    by_id = {s["id"]: s for s in signatories}
-    authors = [by_id[a] for a in question.authors]
-    supporters = [by_id[s] for s in question.supporters]
-    number = question.number
-    header_number = None
-    if number:
-        # 2014-2019 headers print E-007095-17; later terms print E-004819/2020.
-        header_number = (f"{number[:8]}-{number[-2:]}" if term.number <= 8 else number)
-    subject = local(question.subject)
-    if question.addressee == "vp-hr":
-        subject = t("question.vp_hr_prefix") + subject
-    context["document"].update({
-        "number": number,
-        "header_number": header_number,
-        "priority": question.priority,
-        "addressee_line": term.addressees[question.addressee],
-        "rule": t("question.rule", number=term.question_rule),
-        "term": term.number,
-        "subject_line": subject,
-        "body": markdown(local(question.body), lang),
-        "body_text": local(question.body),
-        "questions": [local(q) for q in question.questions],
-    })
-    context["authors"] = authors
-    context["supporters"] = supporters
-    # 2017 pages put a space before each comma: "Tunne Kelam (PPE) , Mady Delvaux (S&D)".
-    separator = " , " if term.number <= 8 else ", "
-    context["authors_line"] = separator.join(
-        f"{m['name']} ({m['group_ep']})" for m in authors + supporters)
-
-
-def _metadata(context: dict, campaign_title: str, cases: list[dict]) -> dict:
+def _metadata(context: dict, title_and_authors: tuple[str, list[str]], campaign_title: str,
+              cases: list[dict]) -> dict:
     document = context["document"]
-    if document["kind"] == "question":
-        authors = [a["name"] for a in context["authors"]]
-        title = document["subject_line"]
-    else:
-        authors = [s["display_name"] for s in context["signatories"]]
-        title = document["subject"]
+    title, authors = title_and_authors
     keywords = [campaign_title] + [name for case in cases for name in case["names"]]
     return {
         "title": title,

@@ -1,0 +1,1 @@
+"""Batches: planning a build, the manifest, input hashes, the worker pool."""

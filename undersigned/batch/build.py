@@ -1,0 +1,271 @@
+"""Planning and running a build: every output accounted for, none lost.
+
+``plan_build`` checks the campaign, takes every output the campaign plan lists
+(narrowed by the filters) with its input hash and its state on disk, and the print
+bundles. ``build`` then renders what is missing or stale (:mod:`.workers`); one
+failing output never stops the others. Each file is written to a temporary file
+and renamed into place, so an interrupted build (Ctrl-C, a killed worker, a full
+disk) leaves no partial PDF, and the next run completes only what is missing.
+Signed or hand-modified PDFs are never overwritten; ``force`` moves them aside first.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..campaign.load import load_campaign
+from ..campaign.loaded import LoadedCampaign
+from ..campaign.plan import Output, all_outputs, bundle_stem, plan_outputs
+from ..errors import UndersignedError
+from ..files import move_aside, remove_stale_parts
+from .fingerprint import Fingerprinter, digest_of
+from .manifest import Entry, Manifest, sha256_of
+from .states import BUILD_STATES, KEPT_STATES, Action, State
+from .workers import Outcome, Task, run_tasks
+
+
+@dataclass
+class Planned:
+    """One output of a build, with its input hash and its state before the build."""
+
+    output: Output
+    input_hash: str
+    state: State
+    moved_aside: Path | None = None
+    """Where a signed or modified PDF was moved by ``force``."""
+
+    @property
+    def stem(self) -> str:
+        return self.output.stem
+
+    @property
+    def files(self) -> list[str]:
+        return self.output.files
+
+
+@dataclass
+class Bundle:
+    """A print-ready PDF of every copy of one document."""
+
+    document: str
+    outputs: list[Output]
+    input_hash: str
+    state: State
+    moved_aside: Path | None = None
+
+    @property
+    def stem(self) -> str:
+        return bundle_stem(self.document)
+
+    @property
+    def files(self) -> list[str]:
+        return [f"{self.stem}.pdf"]
+
+
+@dataclass
+class BuildPlan:
+    """Everything a build will consider, before anything is rendered."""
+
+    loaded: LoadedCampaign
+    manifest: Manifest
+    items: list[Planned]
+    bundles: list[Bundle] = field(default_factory=list)
+
+    def to_render(self, force: bool = False) -> list[Planned]:
+        return [p for p in self.items if force or p.state in BUILD_STATES]
+
+    def bundles_to_render(self, force: bool = False) -> list[Bundle]:
+        """Bundles that are missing or stale, or one of whose copies is rendered anew."""
+        fresh = {p.output for p in self.to_render(force)}
+        return [b for b in self.bundles if force or b.state in BUILD_STATES
+                or fresh.intersection(b.outputs)]
+
+    @property
+    def everything(self) -> list[Planned | Bundle]:
+        """Every output, then every bundle, as ``status`` lists them."""
+        return [*self.items, *self.bundles]
+
+
+@dataclass
+class Result:
+    """What happened to one output (or bundle) in a build."""
+
+    label: str
+    output: Output | None
+    action: Action
+    written: list[Path] = field(default_factory=list)
+    error: str | None = None
+    moved_aside: Path | None = None
+    pages: int | None = None
+
+
+@dataclass
+class BuildReport:
+    """The outcome of a build."""
+
+    plan: BuildPlan
+    results: list[Result] = field(default_factory=list)
+    interrupted: bool = False
+    worker_peak_kib: int = 0
+    """The largest resident memory of any process that rendered (KiB)."""
+    manifest_error: str | None = None
+    """Why the manifest could not be saved, if it could not."""
+
+    @property
+    def loaded(self) -> LoadedCampaign:
+        return self.plan.loaded
+
+    @property
+    def failed(self) -> list[Result]:
+        return [r for r in self.results if r.action == Action.FAILED]
+
+    def count(self, action: Action | str) -> int:
+        return sum(r.action == action for r in self.results)
+
+
+def plan_build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool = False,
+               bundle: bool = False) -> BuildPlan:
+    """Check the campaign and work out every output's input hash and state on disk.
+
+    Bundles are planned for the selected documents when asked for, and, once a bundle
+    exists, by every build and ``status`` that is not narrowed to some recipients or
+    languages: a bundle always holds every copy of its document, so it is kept as
+    current as the copies themselves.
+    """
+    loaded = load_campaign(root, strict=strict)
+    outputs = plan_outputs(loaded, documents, recipients, langs)
+    fingerprints = Fingerprinter(loaded)
+    manifest = Manifest.load(loaded.output_dir)
+    items = [_planned(manifest, output, fingerprints.output_hash(output)) for output in outputs]
+    plan = BuildPlan(loaded, manifest, items)
+    hashes = {p.output: p.input_hash for p in items}
+    copies: dict[str, list[Output]] = {}
+    for output in all_outputs(loaded):
+        if not documents or output.document in documents:
+            copies.setdefault(output.document, []).append(output)
+    for document, parts in sorted(copies.items()):
+        stem = bundle_stem(document)
+        exists = stem in manifest.entries or (loaded.output_dir / f"{stem}.pdf").exists()
+        if not (bundle or (exists and not recipients and not langs)):
+            continue
+        input_hash = digest_of(*[hashes.get(o) or fingerprints.output_hash(o) for o in parts])
+        plan.bundles.append(Bundle(document, parts, input_hash,
+                                   manifest.state(stem, [f"{stem}.pdf"], input_hash)))
+    return plan
+
+
+def _planned(manifest: Manifest, output: Output, input_hash: str) -> Planned:
+    state = manifest.state(output.stem, output.files, input_hash)
+    if state in (State.UP_TO_DATE, State.STALE):
+        manifest.refresh(output.stem, output.files)
+    return Planned(output, input_hash, state)
+
+
+def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool = False,
+          jobs: int | None = None, force: bool = False, bundle: bool = False,
+          on_start: Callable[[BuildPlan, int], None] | None = None,
+          on_result: Callable[[Result], None] | None = None) -> BuildReport:
+    """Check, plan, then render what is missing or stale; failures are collected, not raised."""
+    plan = plan_build(root, documents, recipients, langs, strict, bundle)
+    report = BuildReport(plan)
+    out_dir = plan.loaded.output_dir
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(out_dir)
+    except OSError as exc:
+        raise UndersignedError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
+
+    def record(result: Result) -> None:
+        report.results.append(result)
+        if on_result:
+            on_result(result)
+
+    for planned in plan.items:
+        if not force and planned.state == State.UP_TO_DATE:
+            record(Result(planned.output.label, planned.output, Action.UP_TO_DATE))
+        elif planned.state in KEPT_STATES and not force:
+            if planned.state == State.SIGNED:
+                _record_signed(plan.manifest, planned)
+            record(Result(planned.output.label, planned.output, Action.KEPT,
+                          error=_kept_reason(out_dir, planned)))
+    tasks = [Task(planned) for planned in plan.to_render(force)]
+    bundles = plan.bundles_to_render(force)
+    for item in plan.bundles:
+        if item in bundles:
+            tasks.append(Task(item))
+        elif item.state == State.UP_TO_DATE:
+            record(Result(item.stem, None, Action.UP_TO_DATE))
+    if on_start:
+        on_start(plan, len(tasks))
+    if force:
+        for task in tasks:
+            if task.item.state in KEPT_STATES:
+                task.item.moved_aside = move_aside(out_dir / task.item.files[0])
+
+    last_save = time.monotonic()
+
+    def finish(task: Task, outcome: Outcome) -> None:
+        nonlocal last_save
+        report.worker_peak_kib = max(report.worker_peak_kib, outcome.peak_kib)
+        record(_result_of(task, outcome, plan.manifest, out_dir))
+        if time.monotonic() - last_save > 1.0:  # keep progress if the build is killed
+            _save_manifest(plan.manifest, report)
+            last_save = time.monotonic()
+
+    report.interrupted = run_tasks(plan.loaded, tasks, jobs, finish)
+    _save_manifest(plan.manifest, report)
+    return report
+
+
+def _save_manifest(manifest: Manifest, report: BuildReport) -> None:
+    """Save the manifest; if that fails (a full disk), say so rather than lose the report.
+    The outputs themselves are whole: the next build re-checks them."""
+    try:
+        manifest.save()
+    except OSError as exc:
+        report.manifest_error = (f"cannot write {manifest.path}: {exc.strerror or exc}; the "
+                                 "next build will rebuild what it cannot vouch for")
+
+
+def _record_signed(manifest: Manifest, planned: Planned) -> None:
+    """Note in the manifest that an output is signed, as it now is on disk."""
+    output = planned.output
+    pdf = manifest.path.parent / output.pdf
+    stat = pdf.stat()
+    entry = manifest.entries.get(output.stem)
+    if entry is None:  # signed before the manifest knew it: what it was built from is unknown
+        entry = manifest.entries[output.stem] = Entry(
+            output.document, output.recipient, output.lang, output.kind, output.files,
+            input_hash="", sha256="", pages=0, signatories=[], size=0, mtime_ns=0)
+    entry.signed, entry.sha256 = True, sha256_of(pdf)
+    entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns
+
+
+def _kept_reason(out_dir: Path, planned: Planned) -> str:
+    why = "is signed" if planned.state == State.SIGNED else "was changed after it was built"
+    return (f"{out_dir.name}/{planned.output.pdf} {why}; it is kept as it is "
+            "(build --force moves it aside and rebuilds)")
+
+
+def _result_of(task: Task, outcome: Outcome, manifest: Manifest, out_dir: Path) -> Result:
+    item = task.item
+    if task.is_bundle:
+        output = None
+        meta = {"document": item.document, "recipient": None,
+                "lang": "+".join(sorted({o.lang for o in item.outputs})), "kind": "bundle"}
+    else:
+        output = item.output
+        meta = {"document": output.document, "recipient": output.recipient,
+                "lang": output.lang, "kind": output.kind}
+    if outcome.error:
+        return Result(item.stem, output, Action.FAILED, error=outcome.error,
+                      moved_aside=item.moved_aside)
+    manifest.entries[item.stem] = Entry(**meta, files=outcome.files, input_hash=item.input_hash,
+                                        sha256=outcome.sha256, pages=outcome.pages,
+                                        signatories=outcome.signatories, size=outcome.size,
+                                        mtime_ns=outcome.mtime_ns)
+    return Result(item.stem, output, Action.BUILT, [out_dir / name for name in outcome.files],
+                  moved_aside=item.moved_aside, pages=outcome.pages)

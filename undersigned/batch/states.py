@@ -1,0 +1,36 @@
+"""The states of an output on disk and what a build does with it, as enums."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    """Where an output stands before a build (see :mod:`.manifest`)."""
+
+    MISSING = "missing"
+    """A file is not there."""
+    STALE = "stale"
+    """Built from other inputs than the current ones."""
+    UP_TO_DATE = "up-to-date"
+    """Built from the current inputs and untouched since."""
+    SIGNED = "signed"
+    """The PDF carries a digital signature; never overwritten."""
+    MODIFIED = "modified"
+    """Changed since it was built (annotated, stamped, edited); never overwritten."""
+
+
+BUILD_STATES = (State.MISSING, State.STALE)
+"""States that a build renders; ``force`` adds the others."""
+KEPT_STATES = (State.SIGNED, State.MODIFIED)
+"""States whose file a build never overwrites (``force`` moves it aside first)."""
+
+
+class Action(StrEnum):
+    """What a build did with one output or bundle."""
+
+    BUILT = "built"
+    KEPT = "kept"
+    """Signed or modified, left alone."""
+    UP_TO_DATE = "up-to-date"
+    FAILED = "failed"

@@ -1,0 +1,153 @@
+"""The checks that span files: references, languages, spellings, and each kind's own.
+
+The :class:`Checker` runs what every document needs (its cases and signatory list
+exist, its texts exist in each language it is printed in, names are spelt as the
+case files spell them) and asks the document's kind for the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ..errors import Problems, did_you_mean
+from ..files import is_inside
+from ..kinds import kind_of
+from ..kinds.base import local_fields
+from ..model import i18n
+from ..model.yamlfile import YamlFile, dotted
+
+if TYPE_CHECKING:
+    from .loaded import LoadedCampaign
+
+
+class Checker:
+    """The cross-checks of one loaded campaign, collecting problems; kinds call back into it."""
+
+    def __init__(self, loaded: LoadedCampaign, problems: Problems):
+        from .loaded import CAMPAIGN_FILE
+
+        self.loaded = loaded
+        self.problems = problems
+        self.campaign_file: YamlFile = loaded.files[CAMPAIGN_FILE]
+        self.memory: dict = {}
+        """What a kind's checks remember from one document to the next."""
+        self._names: _NameVariants | None = None
+
+    def add(self, source: YamlFile, loc: tuple, message: str, severity: str = "error"):
+        line, column = source.position(loc)
+        self.problems.add(source.label, line, column, dotted(loc), message, severity)
+
+    def run(self) -> None:
+        campaign = self.loaded.campaign
+        out = (self.loaded.root / campaign.output_dir).resolve()
+        if not out.is_relative_to(self.loaded.root.resolve()) or out == self.loaded.root.resolve():
+            self.add(self.campaign_file, ("output_dir",), f"'{campaign.output_dir}' is not a "
+                     "folder inside the campaign folder; outputs are written only there")
+        if campaign.sender.logo and not is_inside(self.loaded.root, campaign.sender.logo):
+            self.add(self.campaign_file, ("sender", "logo"),
+                     f"'{campaign.sender.logo}' is not a file in the campaign folder")
+        for doc_id, document in campaign.documents.items():
+            loc = ("documents", doc_id)
+            kind = kind_of(document)
+            self._check_references(doc_id, document, loc)
+            kind.check_references(self, doc_id, document, loc)
+            self._check_languages(doc_id, document, loc)
+            kind.check(self, doc_id, document, loc)
+            self._check_spellings(document, loc)
+
+    def _check_references(self, doc_id: str, document, loc: tuple) -> None:
+        loaded = self.loaded
+        self.duplicates(loc + ("cases",), document.cases, "case")
+        for i, case_id in enumerate(document.cases):
+            if case_id not in loaded.cases:
+                self.missing(loc + ("cases", i), "case", case_id, loaded.cases,
+                             f"cases/{case_id}.yaml")
+        if document.signatories not in loaded.lists:
+            self.missing(loc + ("signatories",), "signatory list", document.signatories,
+                         loaded.lists, f"signatories/{document.signatories}.yaml")
+
+    def duplicates(self, loc: tuple, ids: list[str], what: str, why: str = "") -> None:
+        """An error for each id listed a second time under ``loc``."""
+        first: dict[str, int] = {}
+        for i, name in enumerate(ids):
+            if name in first:
+                self.add(self.campaign_file, loc + (i,), f"the {what} '{name}' is listed twice "
+                         f"(also at {loc[-1]}[{first[name]}]){why}")
+            first.setdefault(name, i)
+
+    def missing(self, loc, what, name, known, where) -> None:
+        """An error for a reference to nothing, unless the file is there but invalid."""
+        if where.endswith(".yaml") and (self.loaded.root / where).is_file():
+            return  # the file exists but is invalid: its own errors say why
+        self.add(self.campaign_file, loc, f"there is no {what} '{name}' (looked for {where})"
+                 + did_you_mean(name, list(known)))
+
+    def _check_languages(self, doc_id: str, document, loc: tuple) -> None:
+        """Every text a document prints exists in every language it is produced in."""
+        loaded, kind = self.loaded, kind_of(document)
+        for lang_loc, lang in kind.languages(loaded.campaign, document, loc):
+            if lang not in loaded.catalogues:
+                self.add(self.campaign_file, lang_loc,
+                         f"there is no phrase catalogue for '{lang}'" +
+                         did_you_mean(lang, list(loaded.catalogues)) +
+                         f"; add catalogues/{lang}.yaml to the campaign")
+            elif not i18n.known_language(lang):
+                self.add(self.campaign_file, lang_loc, f"'{lang}' is not a language Babel knows")
+        for source, text_loc, text, langs in self._texts(doc_id, document, loc):
+            missing = [lang for lang in langs if text.get(lang) is None]
+            if missing:
+                self.add(source, text_loc, f"no {'/'.join(missing)} text, but the document "
+                         f"'{doc_id}' is produced in {'/'.join(missing)}")
+
+    def _texts(self, doc_id: str, document, loc: tuple):
+        """(file, location, text, languages needed) of every localised text a document prints."""
+        loaded, kind = self.loaded, kind_of(document)
+        langs = kind.printed_languages(loaded.campaign, document)
+        yield from local_fields(self.campaign_file, loc, document, langs)
+        yield from kind.texts(self, doc_id, document, loc, langs)
+        signatories = loaded.lists.get(document.signatories)
+        if signatories is not None:
+            source = loaded.files[f"signatories/{document.signatories}.yaml"]
+            for i, member in enumerate(signatories.signatories):
+                yield from local_fields(source, ("signatories", i), member, langs)
+
+    def _check_spellings(self, document, loc: tuple) -> None:
+        """Warn where a document's own text spells a person's name other than canonically."""
+        if self._names is None:
+            self._names = _NameVariants(self.loaded.cases.values())
+        for source, text_loc, text, _ in local_fields(self.campaign_file, loc, document, []):
+            for value in text.values():
+                for variant, canonical in self._names.find(value):
+                    self.add(source, text_loc, f"'{variant}' is not the canonical spelling; "
+                             f"the case files write '{canonical}'", "warning")
+
+
+class _NameVariants:
+    """Finds the non-canonical spellings of people's names in a text, in time linear in
+    the text: variants are indexed by their first word, not tried one by one."""
+
+    def __init__(self, cases):
+        self.canonical: dict[str, str] = {}
+        self.by_first_word: dict[str, list[str]] = {}
+        for case in cases:
+            for person in case.people:
+                for variant in person.variants:
+                    # A part of the canonical name ("Bokayev") is no misspelling of it.
+                    words = re.findall(r"\w+", variant)
+                    if not words or variant in person.name:
+                        continue
+                    self.canonical[variant] = person.name
+                    self.by_first_word.setdefault(words[0], []).append(variant)
+        for variants in self.by_first_word.values():
+            variants.sort(key=len, reverse=True)
+
+    def find(self, text: str):
+        """(variant, canonical name) for each variant that stands as whole words in text."""
+        for word in re.finditer(r"\w+", text):
+            for variant in self.by_first_word.get(word.group(), ()):
+                end = word.start() + len(variant)
+                if text.startswith(variant, word.start()) and not (
+                        end < len(text) and (text[end].isalnum() or text[end] == "_")):
+                    yield variant, self.canonical[variant]
+                    break

@@ -1,0 +1,173 @@
+"""Loading a campaign folder and checking everything in it before anything is written.
+
+``load_campaign`` reads ``campaign.yaml``, ``cases/*.yaml`` and
+``signatories/*.yaml``, validates each against the models, checks each file on
+its own, then runs the cross-checks (:mod:`.checks`) and the template checks
+(:mod:`.templates`). Every problem of the run is collected and raised at once as
+:class:`CampaignInvalid`, each with its file, line and field.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import CampaignInvalid, CampaignNotFound, Problem, Problems, did_you_mean
+from ..files import is_inside
+from ..kinds import KINDS
+from ..model import i18n
+from ..model.messages import report_validation_error
+from ..model.models import ID_PATTERN, Case, SignatoryList, slug
+from ..model.terms import TERMS
+from ..model.yamlfile import YamlFile, dotted, read_yaml
+from .campaign_file import campaign_model
+from .checks import Checker
+from .loaded import CAMPAIGN_FILE, LoadedCampaign
+
+
+def load_campaign(root: Path | str, strict: bool = False) -> LoadedCampaign:
+    """Load and check the campaign in ``root``; raise CampaignInvalid listing every problem."""
+    root = Path(root)
+    if not root.is_dir():
+        raise CampaignNotFound(f"{root}: no such folder")
+    if not (root / CAMPAIGN_FILE).is_file():
+        raise CampaignNotFound(f"{root}: there is no {CAMPAIGN_FILE} here; "
+                               "create a campaign with `undersigned init DIR`")
+    problems = Problems()
+    files: dict[str, YamlFile] = {}
+
+    campaign = _load_model(root, Path(CAMPAIGN_FILE), campaign_model(), files, problems)
+    cases = _load_folder(root, "cases", Case, files, problems)
+    lists = _load_folder(root, "signatories", SignatoryList, files, problems)
+    catalogues = i18n.load_catalogues(root, problems)
+
+    loaded = None
+    if campaign is not None:
+        loaded = LoadedCampaign(root, campaign, cases, lists, catalogues, files)
+        Checker(loaded, problems).run()
+        # Late import: the template checks pull in Jinja, which loading needs only here.
+        from .templates import check_templates
+        check_templates(loaded, problems)
+
+    for case_id, case in cases.items():
+        _check_case(case, files[f"cases/{case_id}.yaml"], problems)
+    for list_id, signatories in lists.items():
+        _check_list(root, signatories, files[f"signatories/{list_id}.yaml"], problems)
+
+    failing = problems.errors + (problems.warnings if strict else [])
+    if failing or loaded is None:
+        if strict:
+            problems.items = [Problem(p.path, p.line, p.column, p.field, p.message, "error")
+                              for p in problems.items]
+        raise CampaignInvalid(problems.items)
+    loaded.warnings = sorted(problems.warnings)
+    return loaded
+
+
+# --- reading files into models ----------------------------------------------------------
+
+
+def _load_folder(root: Path, folder: str, model: type[BaseModel], files, problems) -> dict:
+    found: dict[str, Any] = {}
+    directory = root / folder
+    if not directory.is_dir():
+        return found
+    if not directory.resolve().is_relative_to(root.resolve()):
+        problems.add(f"{folder}/", message=f"links to {directory.resolve()}, outside the "
+                     "campaign folder; campaign files must be inside it")
+        return found
+    for path in sorted(directory.iterdir()):
+        rel = path.relative_to(root)
+        if path.suffix == ".yml":
+            problems.add(str(rel), message="campaign files end in .yaml; rename it to "
+                         f"{path.stem}.yaml")
+            continue
+        if path.suffix != ".yaml" or path.name.startswith("."):
+            continue
+        if not re.match(ID_PATTERN, path.stem):
+            problems.add(str(rel), message=f"'{path.stem}' cannot be an id: name the file in "
+                         "at most 64 lower-case letters, digits and hyphens, e.g. "
+                         f"'{slug(path.stem)}.yaml'")
+            continue
+        value = _load_model(root, rel, model, files, problems)
+        if value is not None:
+            found[path.stem] = value
+    return found
+
+
+def _load_model(root: Path, rel: Path, model: type[BaseModel], files, problems):
+    label = rel.as_posix()
+    source = read_yaml(root / rel, label, problems, inside=root)
+    if source is None:
+        return None
+    files[label] = source
+    if source.data is None:
+        problems.add(label, message="the file is empty")
+        return None
+    try:
+        return model.model_validate(source.data)
+    except ValidationError as exc:
+        report_validation_error(source, model, exc, problems, tuple(KINDS))
+        return None
+
+
+# --- checks within one file ------------------------------------------------------------
+
+
+def _check_case(case: Case, source: YamlFile, problems: Problems) -> None:
+    known = [(name, getattr(case, name)) for name in ("arrested", "sentenced", "appeal")
+             if getattr(case, name) is not None]
+    for (first, a), (then, b) in zip(known, known[1:]):
+        precision = min(a.precision, b.precision)
+        if b.key(precision) < a.key(precision):
+            line, column = source.position((then,))
+            problems.add(source.label, line, column, then,
+                         f"{b} is before the date {first} ({a})")
+    if case.released is not None and case.status.value not in ("released", "suspended-sentence"):
+        line, column = source.position(("status",))
+        problems.add(source.label, line, column, "status",
+                     f"the case has a release date ({case.released}) but its status is "
+                     f"'{case.status.value}'", "warning")
+
+
+def _check_list(root: Path, signatories: SignatoryList, source: YamlFile,
+                problems: Problems) -> None:
+    def add(loc, message, severity="error"):
+        line, column = source.position(loc)
+        problems.add(source.label, line, column, dotted(loc), message, severity)
+
+    term = TERMS.get(signatories.term)
+    if term is None:
+        add(("term",), f"there is no term {signatories.term} in the registry; known terms: "
+            + ", ".join(str(t) for t in TERMS))
+    countries = i18n.country_codes()
+    seen: dict[str, int] = {}
+    for i, member in enumerate(signatories.signatories):
+        if member.id in seen:
+            add(("signatories", i), f"two signatories have the id '{member.id}' "
+                f"(signatories[{seen[member.id]}] too); give one of them an explicit id")
+        seen.setdefault(member.id, i)
+        if member.country not in countries:
+            hint = i18n.COMMON_MISTAKES.get(member.country.upper())
+            add(("signatories", i, "country"), f"'{member.country}' is not an ISO 3166 "
+                "country code" + (f"; did you mean '{hint}'?" if hint
+                                  else did_you_mean(member.country.upper(), countries)))
+        elif member.country not in i18n.EU_MEMBERS and not (
+                member.country == "GB" and signatories.term in (8, 9)):
+            add(("signatories", i, "country"), f"'{member.country}' "
+                f"({i18n.country_name(member.country, 'en')}) has no Members in the European "
+                f"Parliament of term {signatories.term}", "warning")
+        if term is not None and term.group(member.group) is None:
+            add(("signatories", i, "group"), f"'{member.group}' is not a political group "
+                f"of term {term.number}" + did_you_mean(member.group, term.group_acronyms())
+                + f" (groups: {', '.join(term.group_acronyms())})")
+        if member.signature_image:
+            if not is_inside(root, member.signature_image):
+                add(("signatories", i, "signature_image"),
+                    f"'{member.signature_image}' is not a file in the campaign folder")
+        if member.signed_on and member.status != "signed":
+            add(("signatories", i, "signed_on"), f"a signing date is given but the status "
+                f"is '{member.status}'", "warning")

@@ -1,0 +1,35 @@
+"""A loaded campaign: the models that passed every check, and where each value came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Problem
+from ..model import i18n
+from ..model.models import Case, SignatoryList
+from ..model.yamlfile import YamlFile
+from .campaign_file import CampaignBase
+
+CAMPAIGN_FILE = "campaign.yaml"
+
+
+@dataclass
+class LoadedCampaign:
+    """A campaign that passed every check: its models, and where each value came from."""
+
+    root: Path
+    campaign: CampaignBase
+    cases: dict[str, Case]
+    lists: dict[str, SignatoryList]
+    catalogues: dict[str, i18n.Catalogue]
+    files: dict[str, YamlFile] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / self.campaign.output_dir

@@ -1,0 +1,64 @@
+"""The template checks of ``check``: every template the plan uses exists, is UTF-8 and parses,
+every template it names exists, and every phrase it uses is in each language's catalogue."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import Problems, did_you_mean
+from ..model.i18n import REFERENCE_LANGUAGE
+from ..model.yamlfile import dotted
+from ..render.environment import make_environment
+from ..render.scan import TemplateScan
+from .loaded import CAMPAIGN_FILE
+from .plan import all_outputs
+
+if TYPE_CHECKING:
+    from .loaded import LoadedCampaign
+
+
+def check_templates(loaded: LoadedCampaign, problems: Problems) -> None:
+    """Templates exist, are UTF-8 and parse; every template they name exists; every
+    phrase they use is in the catalogue of every language they are rendered in."""
+    env = make_environment(loaded.templates_dir)
+    scan = TemplateScan(env, loaded.root)
+    source = loaded.files[CAMPAIGN_FILE]
+    folder = loaded.templates_dir
+    if folder.is_dir() and not folder.resolve().is_relative_to(loaded.root.resolve()):
+        problems.add("templates/", message=f"links to {folder.resolve()}, outside the "
+                     "campaign folder; campaign files must be inside it")
+    available = sorted(env.list_templates(filter_func=lambda n: n.endswith(".html")))
+    needed: dict[str, tuple[tuple, set[str]]] = {}  # name -> (where asked for, languages)
+    for output in all_outputs(loaded, env):
+        for template in output.templates:
+            entry = needed.setdefault(template, (output.template_loc, set()))
+            entry[1].add(output.lang)
+
+    reported: set[tuple] = set()
+    languages: set[str] = set()
+    for name, (loc, langs) in needed.items():
+        languages |= langs
+        if not scan.exists(name):
+            line, column = source.position(loc)
+            problems.add(source.label, line, column, dotted(loc),
+                         f"there is no template '{name}' in templates/ or among the "
+                         "built-in ones" + did_you_mean(name, available))
+            continue
+        for key, (label, line) in sorted(scan.phrases(name).items()):
+            for lang in sorted(langs & set(loaded.catalogues)):
+                if key not in loaded.catalogues[lang].phrases and (key, lang) not in reported:
+                    reported.add((key, lang))
+                    problems.add(label, line, message=f"the phrase '{key}' is missing from the "
+                                 f"'{lang}' catalogue; add it to catalogues/{lang}.yaml")
+    for label, line, column, message in scan.faults:
+        problems.add(label, line, column, message=message)
+
+    reference = loaded.catalogues.get(REFERENCE_LANGUAGE)
+    for lang in sorted(languages & set(loaded.catalogues) - {REFERENCE_LANGUAGE}):
+        catalogue = loaded.catalogues[lang]
+        missing = [k for k in (reference.phrases if reference else {})
+                   if k not in catalogue.phrases and (k, lang) not in reported]
+        if missing:
+            label = next(iter(catalogue.where.values()), (f"catalogues/{lang}.yaml",))[0]
+            problems.add(label, message=f"phrases missing from the '{lang}' catalogue: "
+                         + ", ".join(missing))

@@ -1,0 +1,199 @@
+"""The letter: from the signatories to one or more recipients, a copy per recipient and language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, StrictBool
+
+from ..model.models import DocumentBase, Id, Lang, LocalText, Model
+from ..render.filters import markdown, markdown_inline
+from .base import Copy, DocumentKind, Input, TextField, local_fields
+
+if TYPE_CHECKING:
+    from ..campaign.campaign_file import CampaignBase as Campaign
+    from ..campaign.checks import Checker
+    from ..campaign.load import LoadedCampaign
+    from ..campaign.plan import Output
+
+
+def _copy_from_id(value: Any) -> Any:
+    return {"recipient": value} if isinstance(value, str) else value
+
+
+class RecipientCopy(Model):
+    """One recipient of a letter, with what is different in their copy."""
+
+    recipient: Id
+    """The recipient's id under ``recipients:``."""
+    salutation: LocalText | None = None
+    """Replaces the recipient's salutation in this letter."""
+    languages: list[Lang] | None = None
+    """Replaces the languages of this recipient's copies of this letter."""
+    intro: LocalText | None = None
+    """Replaces the letter's opening paragraphs (Markdown)."""
+    additions: LocalText | None = None
+    """Markdown paragraphs added after the cases in this copy."""
+    template: str | None = None
+    """A template variant for this copy."""
+
+
+class Letter(DocumentBase):
+    """A letter from the signatories to one or more recipients."""
+
+    kind: Literal["letter"]
+    """``letter``."""
+    place: LocalText
+    """Where it is written (``Brussels``)."""
+    reference: str | None = None
+    """Reference printed at the top and in the footer."""
+    subject: LocalText
+    """The subject line."""
+    recipients: list[Annotated[RecipientCopy, BeforeValidator(_copy_from_id)]] = Field(min_length=1)
+    """Recipient ids, or mappings with a ``recipient`` id and what differs in that copy."""
+    intro: LocalText
+    """Opening paragraphs (Markdown)."""
+    case_text: Literal["summary", "facts"] = "summary"
+    """Which text of each case the letter prints: the ``summary`` or the full ``facts``."""
+    requests: list[LocalText] = []
+    """What the signatories ask for, one item each."""
+    closing: LocalText | None = None
+    """A closing paragraph before the complimentary close (Markdown)."""
+    signature_fields: StrictBool = True
+    """Give each signatory an empty PDF signature field over their signing space, to sign
+    electronically (``undersigned sign`` or any PDF reader); false for paper only."""
+
+
+class LetterKind(DocumentKind):
+    """A copy per recipient and language, with the sender's letterhead and signature boxes."""
+
+    name = "letter"
+    noun, plural = "letter", "letters"
+    model = Letter
+    default_template = "letter.html"
+
+    def copies(self, campaign: Campaign, doc_id: str, document: Letter) -> Iterator[Copy]:
+        loc = ("documents", doc_id)
+        for i, copy in enumerate(document.recipients):
+            recipient = campaign.recipients.get(copy.recipient)
+            if copy.template:
+                template, where = copy.template, loc + ("recipients", i, "template")
+            elif recipient is not None and recipient.template:
+                template, where = recipient.template, ("recipients", copy.recipient, "template")
+            else:
+                template, where = self.template_of(document, loc)
+            for lang in _copy_languages(campaign, document, copy):
+                yield Copy(copy.recipient, lang, template, where, i)
+
+    def printed_languages(self, campaign: Campaign, document: Letter) -> list[str]:
+        # A letter is printed in its copies' languages.
+        return sorted({lang for copy in document.recipients
+                       for lang in _copy_languages(campaign, document, copy)})
+
+    def languages(self, campaign: Campaign, document: Letter, loc: tuple) -> Iterator[tuple]:
+        yield from super().languages(campaign, document, loc)
+        for i, copy in enumerate(document.recipients):
+            for j, lang in enumerate(copy.languages or []):
+                yield loc + ("recipients", i, "languages", j), lang
+            recipient = campaign.recipients.get(copy.recipient)
+            for j, lang in enumerate((recipient and recipient.languages) or []):
+                yield ("recipients", copy.recipient, "languages", j), lang
+
+    def check_references(self, checker: Checker, doc_id: str, document: Letter,
+                         loc: tuple) -> None:
+        checker.duplicates(loc + ("recipients",), [c.recipient for c in document.recipients],
+                           "recipient", "; each copy needs a file name of its own")
+        recipients = checker.loaded.campaign.recipients
+        for i, copy in enumerate(document.recipients):
+            if copy.recipient not in recipients:
+                data = checker.campaign_file.data["documents"][doc_id]["recipients"][i]
+                where = loc + ("recipients", i) + (() if isinstance(data, str) else ("recipient",))
+                checker.missing(where, "recipient", copy.recipient, recipients,
+                                "recipients: in campaign.yaml")
+
+    def texts(self, checker: Checker, doc_id: str, document: Letter, loc: tuple,
+              langs: list[str]) -> Iterator[TextField]:
+        loaded, cf = checker.loaded, checker.campaign_file
+        campaign = loaded.campaign
+        yield from local_fields(cf, ("sender",), campaign.sender, langs)
+        for i, copy in enumerate(document.recipients):
+            needed = _copy_languages(campaign, document, copy)
+            yield from local_fields(cf, loc + ("recipients", i), copy, needed)
+            recipient = campaign.recipients.get(copy.recipient)
+            if recipient is not None:
+                yield from local_fields(cf, ("recipients", copy.recipient), recipient, needed)
+        case_field = document.case_text
+        for case_id in document.cases:
+            case = loaded.cases.get(case_id)
+            if case is None:
+                continue
+            source = loaded.files[f"cases/{case_id}.yaml"]
+            for name in (case_field, "region", "sentence", "detention"):
+                value = getattr(case, name)
+                if value is None and name == case_field:
+                    checker.add(source, (name,), f"missing; the letter '{doc_id}' prints each "
+                                f"case's {name}")
+                elif value is not None:
+                    yield source, (name,), value, langs
+
+    def context(self, context: dict, loaded: LoadedCampaign, document: Letter,
+                output: Output) -> None:
+        campaign, lang = loaded.campaign, output.lang
+
+        def local(value: LocalText | None) -> str | None:
+            return None if value is None else value.get(lang)
+
+        copy = document.recipients[output.copy_index]
+        recipient = campaign.recipients[copy.recipient]
+        sender = campaign.sender
+        additions = [a for a in (recipient.additions, copy.additions) if a is not None]
+        context["document"].update({
+            "place": local(document.place),
+            "reference": document.reference,
+            "intro": markdown(local(copy.intro or document.intro), lang),
+            "case_text": document.case_text,
+            "requests": [markdown_inline(local(r), lang) for r in document.requests],
+            "closing": markdown(local(document.closing), lang),
+            "additions": [markdown(local(a), lang) for a in additions],
+        })
+        context["recipient"] = {
+            "id": copy.recipient,
+            "honorific": local(recipient.honorific),
+            "name": local(recipient.name),
+            "position": local(recipient.position),
+            "organisation": local(recipient.organisation),
+            "address": [local(line) for line in recipient.address],
+            "salutation": local(copy.salutation or recipient.salutation),
+        }
+        logo = (loaded.root / sender.logo).resolve().as_uri() if sender.logo else None
+        context["sender"] = {
+            "name": local(sender.name),
+            "lines": [local(line) for line in sender.lines],
+            "logo": logo,
+            "logo_alt": local(sender.logo_alt) or local(sender.name),
+        }
+
+    def inputs(self, loaded: LoadedCampaign, document: Letter, output: Output) -> list[Input]:
+        sender = loaded.campaign.sender
+        return [Input(("sender",), sender, (sender.logo,) if sender.logo else ()),
+                Input(("recipient", output.recipient),
+                      loaded.campaign.recipients[output.recipient])]
+
+    def finisher(self, loaded: LoadedCampaign, document: Letter, output: Output, laid_out):
+        """Signature fields for a letter that wants them, placed from its layout."""
+        from ..pdf.fields import fields_finisher, signature_fields
+
+        if not document.signature_fields:
+            return None
+        members = loaded.lists[document.signatories].signatories
+        tooltips = {f"sig-{m.id}": f"Signature of {m.display_name}" for m in members}
+        return fields_finisher(signature_fields(laid_out, tooltips))
+
+
+def _copy_languages(campaign: Campaign, document: Letter, copy: RecipientCopy) -> list[str]:
+    recipient = campaign.recipients.get(copy.recipient)
+    return list(copy.languages or (recipient and recipient.languages) or document.languages)
+
+
+KIND = LetterKind()

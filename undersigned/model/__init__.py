@@ -1,0 +1,1 @@
+"""The data model: reading YAML with positions, the models, their messages, terms, languages."""

@@ -1,0 +1,1 @@
+"""Making PDFs: layout and writing with WeasyPrint, the fetcher, glyphs, signature fields."""

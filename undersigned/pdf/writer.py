@@ -1,0 +1,103 @@
+"""Making the PDF of one rendered HTML document with WeasyPrint.
+
+WeasyPrint is imported here only, and only when a PDF is made, so that
+``undersigned --help`` and ``undersigned check`` stay fast.
+
+Three guarantees are enforced here rather than hoped for:
+- nothing outside the campaign folder and the built-in templates is read, and
+  nothing is fetched from the network (``CampaignFetcher``);
+- every character is in the shipped font, so no fallback font from the machine
+  ever appears (``check_glyphs``);
+- any WeasyPrint warning or error fails the document instead of leaving a
+  silently degraded PDF.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import FetchRefused, RenderError
+from .compat import unambiguous_stream_ends
+from .fetcher import make_fetcher
+from .glyphs import check_glyphs
+
+PDF_VARIANT = "pdf/a-3b"
+"""Archival PDF by default: fonts embedded, colours defined, metadata in XMP."""
+
+
+@contextmanager
+def _weasyprint_messages():
+    """Collect WeasyPrint's warnings and errors during a render."""
+    records: list[logging.LogRecord] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    logger = logging.getLogger("weasyprint")
+    handler = Collect(level=logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+def render_pdf(html: str, campaign_root: Path, what: str, font_config=None,
+               variant: str = PDF_VARIANT) -> bytes:
+    """The PDF of ``html``; a RenderError naming ``what`` if anything went wrong."""
+    return write_pdf(layout(html, campaign_root, what, font_config), what, variant=variant)
+
+
+def write_pdf(document, what: str, finisher=None, variant: str = PDF_VARIANT) -> bytes:
+    """The PDF bytes of a laid-out document in ``variant`` (PDF/A-3b by default, or
+    PDF/UA-1); ``finisher`` may add to it."""
+    def finish(document, pdf) -> None:
+        _uncompressed_metadata(pdf)
+        if finisher is not None:
+            finisher(document, pdf)
+
+    unambiguous_stream_ends()
+    with _failures_named(what):
+        return document.write_pdf(pdf_variant=variant, finisher=finish)
+
+
+def _uncompressed_metadata(pdf) -> None:
+    """Store the XMP metadata stream without a filter, as PDF/A requires (ISO 19005-2,
+    6.6.2.1); WeasyPrint 70 compresses it for every PDF/A version but the first."""
+    reference = pdf.catalog.get("Metadata")
+    if reference is not None:
+        pdf.objects[int(reference.split()[0])].compress = False
+
+
+def layout(html: str, campaign_root: Path, what: str, font_config=None):
+    """WeasyPrint's laid-out document (pages and boxes) of ``html``."""
+    import weasyprint
+
+    check_glyphs(html, what)
+    with _failures_named(what):
+        document = weasyprint.HTML(string=html,
+                                   base_url=campaign_root.resolve().as_uri() + "/",
+                                   url_fetcher=make_fetcher(campaign_root))
+        return document.render(font_config=font_config)
+
+
+@contextmanager
+def _failures_named(what: str):
+    """Turn whatever WeasyPrint raises or logs into a RenderError naming the document."""
+    from weasyprint.urls import FatalURLFetchingError
+
+    try:
+        with _weasyprint_messages() as messages:
+            yield
+    except FatalURLFetchingError as exc:
+        raise FetchRefused(f"{what}: {exc}") from exc
+    except (RenderError, FetchRefused):
+        raise
+    except Exception as exc:  # WeasyPrint raises many kinds; each fails this document only.
+        raise RenderError(f"{what}: WeasyPrint failed: {type(exc).__name__}: {exc}") from exc
+    if messages:
+        details = "; ".join(record.getMessage() for record in messages[:3])
+        raise RenderError(f"{what}: WeasyPrint reported: {details}")

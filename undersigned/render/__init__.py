@@ -1,0 +1,1 @@
+"""Templates: the Jinja environment, its filters, and reading templates without rendering."""

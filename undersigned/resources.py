@@ -1,0 +1,20 @@
+"""Where the package's own data lives: built-in templates, catalogues, fonts, scaffold.
+
+One module names these folders so that no stage works out a path relative to its
+own file (which breaks as soon as the module moves).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+"""The installed package: the built-in templates and fonts may be read from here."""
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+"""The built-in templates (``builtin/letter.html``, ...)."""
+CATALOGUES_DIR = PACKAGE_DIR / "catalogues"
+"""The built-in phrase catalogues, one ``LANG.yaml`` each."""
+FONTS_DIR = PACKAGE_DIR / "fonts"
+"""The shipped fonts (Noto Serif, OFL) that every PDF embeds."""
+SCAFFOLD_DIR = PACKAGE_DIR / "scaffold"
+"""The starter campaign ``undersigned init`` copies."""
