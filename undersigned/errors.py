@@ -77,6 +77,20 @@ class RenderError(UndersignedError):
     """Raised when one output (a PDF or its HTML) cannot be produced."""
 
 
+class Busy(UndersignedError):
+    """Raised when another process is writing into the same folder and does not finish
+    within the wait."""
+
+
+class FileRefused(UndersignedError):
+    """Raised when a file may not be read: not a regular file, a link, or too large."""
+
+
+class WriteFailed(UndersignedError):
+    """Raised when a file cannot be written (a missing folder, a read-only or full disk,
+    no permission); the message names the file and the cause."""
+
+
 class FetchRefused(UndersignedError):
     """Raised when a template or data asks for a resource outside the campaign."""
 

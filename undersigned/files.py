@@ -1,17 +1,37 @@
-"""Writing files so that nothing already written is lost or left half-written.
+"""Reading and writing files so that nothing already written is lost, half-written or
+read without bounds.
 
-The bottom of the package: every stage that writes a file asks this module.
+The bottom of the package: every stage that writes a file, reads one it did not write
+itself, or needs the folder to itself asks this module.
+
+- ``write_atomically``: the old file or the whole new one, never a mix, with its mode kept;
+- ``read_regular``: a regular file only (no device, pipe or link), and at most so many bytes;
+- ``writer_lock``: one writer at a time per folder, an advisory lock that dies with its
+  process.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
+import stat
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from .errors import Busy, FileRefused, WriteFailed
+
 PART_SUFFIX = ".part"
 """Temporary files are ``.NAME.XXXX.part`` beside their target until renamed into place."""
+LOCK_NAME = ".undersigned.lock"
+"""The lock file every writing command takes in the folder it writes into."""
+LOCK_WAIT_VARIABLE = "UNDERSIGNED_LOCK_WAIT"
+DEFAULT_LOCK_WAIT = 10.0
+"""Seconds a command waits for another one writing into the same folder before it gives up."""
 
 
 def _umask() -> int:
@@ -20,12 +40,22 @@ def _umask() -> int:
     return mask
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that ``path`` is either the old file or the whole new one."""
+def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` so that ``path`` is either the old file or the whole new one.
+
+    The new file gets ``mode``, or the mode of the file it replaces, or the default one.
+    """
+    if mode is None:
+        try:
+            existing = os.lstat(path)
+            if stat.S_ISREG(existing.st_mode):
+                mode = stat.S_IMODE(existing.st_mode)
+        except OSError:
+            pass
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
                                      suffix=PART_SUFFIX)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, 0o666 & ~_umask() if mode is None else mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -64,3 +94,100 @@ def is_inside(root: Path, relative: str) -> bool:
         return path.is_relative_to(root.resolve()) and path.is_file()
     except (OSError, ValueError):  # a NUL byte, a name too long, a loop of links
         return False
+
+
+def write_error(exc: OSError, path: Path | str | None = None) -> WriteFailed:
+    """The one-line message of a failed write: the file and the cause."""
+    name = path if path is not None else exc.filename or "a file"
+    return WriteFailed(f"cannot write {name}: {exc.strerror or exc}")
+
+
+def read_regular(path: Path, limit: int, what: str = "") -> bytes:
+    """The bytes of ``path``, which must be a regular file (not a link, device or pipe) of
+    at most ``limit`` bytes; FileRefused otherwise, naming the file."""
+    name = what or str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise FileRefused(f"{name}: is a symbolic link; give the file itself") from exc
+        raise FileRefused(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRefused(f"{name}: is not a regular file")
+        if info.st_size > limit:
+            raise FileRefused(f"{name}: is {info.st_size:,} bytes; at most {limit:,} are read")
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:  # it grew while being read
+                raise FileRefused(f"{name}: is over {limit:,} bytes; at most that is read")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise FileRefused(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
+def lock_wait() -> float:
+    """How long a writer waits for another: ``UNDERSIGNED_LOCK_WAIT`` seconds, or 10."""
+    try:
+        return max(0.0, float(os.environ.get(LOCK_WAIT_VARIABLE, DEFAULT_LOCK_WAIT)))
+    except ValueError:
+        return DEFAULT_LOCK_WAIT
+
+
+@contextmanager
+def writer_lock(folder: Path, command: str, wait: float | None = None,
+                on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the writers' lock of ``folder`` (created if need be) for the block.
+
+    An advisory ``flock`` on ``folder/.undersigned.lock``: the kernel releases it when its
+    process ends, however it ends, so a killed command never leaves the folder locked.
+    While another process holds it, ``on_wait`` is told who, once; after ``wait`` seconds
+    (default :func:`lock_wait`) Busy says who holds it. Readers never take it.
+    """
+    wait = lock_wait() if wait is None else wait
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o644)
+    except OSError as exc:
+        raise write_error(exc, folder / LOCK_NAME) from exc
+    try:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _holder(fd)
+                if time.monotonic() >= deadline:
+                    raise Busy(f"{folder}: {holder} is writing here; try again when it has "
+                               "finished") from None
+                if on_wait is not None and not told:
+                    on_wait(f"waiting for {holder} to finish writing in {folder}")
+                    told = True
+                time.sleep(0.05)
+        stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()} {command} {stamp}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _holder(fd: int) -> str:
+    """Who holds a lock, as its holder wrote it: ``process 123 (undersigned build, since …)``."""
+    try:
+        text = os.pread(fd, 512, 0).decode("utf-8", "replace").strip()
+        pid, command, stamp = text.split(" ", 2)
+        return f"process {int(pid)} (undersigned {command}, since {stamp})"
+    except (OSError, ValueError):
+        return "another undersigned process"
