@@ -323,15 +323,20 @@ PASSPHRASE_VARIABLE = "UNDERSIGNED_P12_PASSPHRASE"
 @click.option("--p12", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The signer's certificate and key, a PKCS#12 (.p12/.pfx) file.")
 @click.option("--image", type=click.Path(dir_okay=False, path_type=Path),
-              help="A signature image shown in the field (PNG or JPEG).")
+              help="A signature image shown in the field (PNG, JPEG, TIFF ...).")
 @click.option("--reason", help="Why the document is signed, recorded in the signature.")
 @click.option("--location", help="Where it is signed, recorded in the signature.")
-def sign(pdf: Path, signatory: str, p12: Path, image, reason, location):
+@click.option("--allow-other-signer", is_flag=True,
+              help="Sign a field whose Member is not the one named in the certificate.")
+def sign(pdf: Path, signatory: str, p12: Path, image, reason, location,
+         allow_other_signer: bool):
     """Sign a signatory's field in a letter (PAdES), keeping earlier signatures valid.
 
     The passphrase of the .p12 file is read from the environment variable
     UNDERSIGNED_P12_PASSPHRASE or asked for; it is never a command-line argument.
-    The PDF is updated in place, as an incremental update.
+    The PDF is updated in place, as an incremental update, one signer at a time.
+    The certificate must be valid today and name the field's Member (compared
+    without case and accents), unless --allow-other-signer is given.
 
     \b
     Example:
@@ -339,6 +344,7 @@ def sign(pdf: Path, signatory: str, p12: Path, image, reason, location):
     """
     import os
 
+    from .errors import printable
     from .signing import sign_letter
 
     passphrase = os.environ.get(PASSPHRASE_VARIABLE)
@@ -346,46 +352,56 @@ def sign(pdf: Path, signatory: str, p12: Path, image, reason, location):
         passphrase = click.prompt(f"Passphrase for {p12}", hide_input=True, default="",
                                   show_default=False)
     field = sign_letter(pdf, signatory, p12, passphrase.encode() if passphrase else None,
-                        image, reason, location)
-    click.echo(f"signed {field} in {pdf}")
+                        image, reason, location, allow_other_signer,
+                        on_wait=lambda message: click.echo(printable(message), err=True))
+    click.echo(printable(f"signed {field} in {pdf}"))
 
 
 @cli.command()
 @click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--trust", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              metavar="CERT", help="A trust anchor (PEM or DER certificate); repeatable.")
+              metavar="CERT", help="A trust anchor (PEM, possibly several, or DER "
+                                   "certificate); repeatable.")
+@click.option("--system-trust", is_flag=True,
+              help="Trust the certificate authorities of this system's TLS store as well.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify(pdf: Path, trust, as_json: bool):
-    """List every signature field of a PDF and check each signature.
+def verify(pdf: Path, trust, system_trust: bool, as_json: bool):
+    """Check every signature of a PDF: does it prove who signed what.
 
-    For each field: the signatory, the signer's certificate, the signing time,
-    whether the signature is intact and covers the document as of its
-    revision, and what was changed after it. Exit status 1 if any signature is
-    broken. Without --trust the signers' identities are not validated.
+    For each filled field: the signature is intact, covers the document as it is
+    now, was made by the field's Member (the certificate's name, compared without
+    case and accents), with a certificate valid at the signing time that chains
+    to a trust anchor given with --trust (or --system-trust). Bytes added after
+    the end of the PDF and active content (JavaScript, launch actions ...) are
+    reported. Exit status 0 only if every filled field passes every check and the
+    document has neither; 1 otherwise, with the reasons per field.
 
     \b
     Example:
-      undersigned verify outputs/appeal.president.en.pdf
+      undersigned verify outputs/appeal.president.en.pdf --trust ep-ca.pem
       undersigned verify signed.pdf --trust ep-ca.pem --json
     """
     import json
 
-    from .signing import reports_as_dicts, verify_pdf
+    from .errors import printable
+    from .signing import verify_pdf
 
-    reports = verify_pdf(pdf, list(trust))
+    report = verify_pdf(pdf, list(trust), system_trust)
     if as_json:
-        click.echo(json.dumps({"file": str(pdf), "identities_validated": bool(trust),
-                               "fields": reports_as_dicts(reports)}, indent=2))
+        click.echo(json.dumps({"file": str(pdf), **report.as_dict()}, indent=2))
     else:
-        for report in reports:
-            click.echo(_field_line(report))
-        signed = sum(r.signed for r in reports)
-        click.echo(f"{_count(len(reports), 'signature field')}, {signed} signed, "
-                   f"{sum(r.broken for r in reports)} broken")
-        if not trust and signed:
-            click.echo("the signers' identities were not validated: no trust anchor was "
-                       "given (--trust CERT)")
-    if any(r.broken for r in reports):
+        for field in report.fields:
+            click.echo(printable(_field_line(field)))
+        if report.appended_bytes:
+            click.echo(f"the PDF: {report.appended_bytes:,} bytes after its end (the last "
+                       "%%EOF), covered by no signature")
+        if report.active_content:
+            click.echo(printable("the PDF has active content: "
+                                 + ", ".join(report.active_content)))
+        signed = [f for f in report.fields if f.signed]
+        click.echo(f"{_count(len(report.fields), 'signature field')}, {len(signed)} signed, "
+                   f"{sum(not f.passed for f in signed)} failed")
+    if not report.passed:
         sys.exit(1)
 
 
@@ -393,11 +409,12 @@ def _field_line(report) -> str:
     name = f"{report.field} ({report.label})" if report.label else report.field
     if not report.signed:
         return f"{name}: empty"
-    state = "BROKEN: " + report.problem if report.broken else (
-        f"intact, covers the {report.coverage}, changed after: {report.changed_after}")
-    trust = "" if report.trusted is None else (", trusted" if report.trusted
-                                                else ", NOT trusted")
-    return f"{name}: signed by {report.signer} at {report.signing_time}; {state}{trust}"
+    by = f"signed by {report.signer} at {report.signing_time}" if report.signer else "signed"
+    if report.problems:
+        return f"{name}: {by}; FAILED: " + "; ".join(report.problems)
+    return (f"{name}: {by}; OK: intact, covers the {report.coverage}, changed after: "
+            f"{report.changed_after}, signed by the field's Member, certificate valid at "
+            "signing time, trusted")
 
 
 @cli.command()
