@@ -432,15 +432,19 @@ def test_a_field_whose_value_is_not_a_signature_is_reported_not_a_traceback(lett
                               "signature: this is not a field undersigned made or signed\n")
 
 
-def test_bogus_cades_contents_are_a_failed_signature_not_a_traceback(letter, keys):
+@pytest.mark.parametrize("contents", [b"\x30\x03\x02\x01\x01", None],
+                         ids=["bogus CMS", "no contents"])
+def test_bogus_cades_contents_are_a_failed_signature_not_a_traceback(letter, keys, contents):
     import pikepdf
 
     def bogus(document):
-        signature = document.make_indirect(pikepdf.Dictionary(
+        signature = pikepdf.Dictionary(
             Type=pikepdf.Name.Sig, Filter=pikepdf.Name("/Adobe.PPKLite"),
-            SubFilter=pikepdf.Name("/ETSI.CAdES.detached"), ByteRange=[0, 10, 20, 30],
-            Contents=pikepdf.String(b"\x30\x03\x02\x01\x01")))
-        set_field(document, "sig-panzeri", V=signature)
+            SubFilter=pikepdf.Name("/ETSI.CAdES.detached"))
+        if contents is not None:
+            signature.ByteRange = [0, 10, 20, 30]
+            signature.Contents = pikepdf.String(contents)
+        set_field(document, "sig-panzeri", V=document.make_indirect(signature))
 
     edit_pdf(letter, bogus)
     verified = run("verify", letter, "--trust", keys["ca"])
@@ -462,6 +466,33 @@ def test_bytes_appended_after_the_end_are_reported(letter, keys):
         "end, outside every signature")
     assert verified.stdout.splitlines()[-2] == (
         "the PDF: 26 bytes after its end (the last %%EOF), covered by no signature")
+
+
+def test_an_annotation_added_after_signing_is_reported(letter, keys):
+    import io
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    run("sign", letter, "-s", "panzeri", "--p12", keys["panzeri"])
+    writer = IncrementalPdfFileWriter(io.BytesIO(letter.read_bytes()))
+    page = writer.root["/Pages"]["/Kids"].raw_get(0).get_object()
+    note = generic.DictionaryObject({
+        generic.pdf_name("/Type"): generic.pdf_name("/Annot"),
+        generic.pdf_name("/Subtype"): generic.pdf_name("/FreeText"),
+        generic.pdf_name("/Rect"): generic.ArrayObject(map(generic.NumberObject,
+                                                           (100, 100, 300, 150))),
+        generic.pdf_name("/Contents"): generic.TextStringObject("NOT"),
+        generic.pdf_name("/DA"): generic.TextStringObject("/Helv 12 Tf 0 g")})
+    page["/Annots"] = generic.ArrayObject([writer.add_object(note)])
+    writer.update_container(page)
+    output = io.BytesIO()
+    writer.write(output)  # an incremental update: the signed bytes stay as they were
+    letter.write_bytes(output.getvalue())
+    verified = run("verify", letter, "--trust", keys["ca"])
+    assert verified.exit_code == 1
+    assert field_line(verified, "sig-panzeri").endswith(
+        "; FAILED: the document was changed after signing beyond adding signatures")
 
 
 def test_javascript_is_reported_by_verify_and_refused_by_sign(letter, keys):

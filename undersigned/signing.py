@@ -437,16 +437,18 @@ def verify_pdf(pdf: Path, trust: list[Path] | None = None,
     # nothing is fetched: no network, ever).
     anchors = load_trust_anchors(list(trust or []), system_trust)
     appended = appended_bytes(data)
+    fields = _fields(reader, pdf)
     with _quiet_pyhanko():
         signatures = _embedded_signatures(reader)
         reports = [_field_report(name, value, widget, signatures.get(name), anchors, appended)
-                   for name, (value, widget) in _fields(reader, pdf).items()]
+                   for name, (value, widget) in fields.items()]
         active = active_content(reader)
     return VerifyReport(reports, appended, active, bool(anchors))
 
 
 def _embedded_signatures(reader) -> dict[str, object]:
-    """Field name -> pyHanko's view of its signature, for the SubFilters pyHanko verifies."""
+    """Field name -> pyHanko's view of its signature, for the SubFilters pyHanko verifies
+    (or why it cannot be read)."""
     from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
     from pyhanko.sign.fields import enumerate_sig_fields
 
@@ -456,8 +458,8 @@ def _embedded_signatures(reader) -> dict[str, object]:
         if isinstance(value, dict) and str(value.get("/SubFilter")) in TOOLKIT_SUBFILTERS:
             try:
                 found[name] = EmbeddedPdfSignature(reader, ref, name)
-            except Exception:  # unreadable contents: reported as such by _field_report
-                found[name] = None
+            except Exception as exc:  # unreadable contents: reported by _field_report
+                found[name] = _reason(exc)
     return found
 
 
@@ -495,6 +497,8 @@ def _field_report(name, value, widget, signature, anchors, appended: int) -> Fie
                                "cannot be verified here")
         return report
     try:
+        if isinstance(signature, str):
+            raise SigningError(signature)
         claimed = signature.self_reported_timestamp
         moment = claimed or dt.datetime.now(dt.timezone.utc)
         context = ValidationContext(trust_roots=anchors, allow_fetching=False, moment=moment)
@@ -527,13 +531,15 @@ def _check(report: FieldReport, status, moment: dt.datetime, anchored: bool,
     if not report.intact:
         report.problems.append("BROKEN: the signed bytes were changed, or the signature does "
                                "not match them")
-    report.covers_document = (report.coverage is not None and not appended
-                              and (level is None or level.name != "OTHER"))
+    # Later revisions may add signatures (form filling) and validation data, nothing else:
+    # an annotation added after signing can cover or contradict what was signed.
+    changed = level is not None and level.name in ("ANNOTATIONS", "OTHER")
+    report.covers_document = report.coverage is not None and not appended and not changed
     if report.coverage is None:
         report.problems.append("the signature does not cover the document as of its revision")
-    elif level is not None and level.name == "OTHER":
-        report.problems.append("the document was changed after signing in ways a signature "
-                               "does not allow")
+    elif changed:
+        report.problems.append("the document was changed after signing beyond adding "
+                               "signatures")
     elif appended:
         report.problems.append(f"does not cover the document as it is now: {appended:,} bytes "
                                "were added after its end, outside every signature")
