@@ -750,11 +750,51 @@ def test_verify_json_carries_every_check(letter, keys):
 
 
 def test_the_system_trust_store_is_used_only_when_asked(letter, keys):
+    import ssl
+
     run("sign", letter, "-s", "panzeri", "--p12", keys["panzeri"])
     result = run("verify", letter, "--system-trust")
     assert result.exit_code == 1  # the test CA is not among the system's
+    paths = ssl.get_default_verify_paths()
+    if not any(bundle and Path(bundle).is_file()
+               for bundle in (paths.cafile, paths.openssl_cafile)):
+        assert result.stderr == (f"error: --system-trust: this system has no certificate "
+                                 f"bundle ({paths.openssl_cafile}); give the anchors with "
+                                 "--trust CERT\n")
+        return
     assert field_line(result, "sig-panzeri").endswith(
         "; FAILED: NOT trusted: the certificate does not chain to a trust anchor")
+
+
+@pytest.mark.parametrize("certificate, member, same", [
+    ("Pier Antonio Panzeri", "Pier Antonio PANZERI", True),
+    ("PANZERI, Pier Antonio", "Pier Antonio PANZERI", True),
+    ("Igor Soltes", "Igor ŠOLTES", True),
+    ("LOLA SANCHEZ-CALDENTEY", "Lola SÁNCHEZ CALDENTEY", True),
+    ("Pier Panzeri", "Pier Antonio PANZERI", False),
+    ("Mallory", "Pier Antonio PANZERI", False),
+    ("", "Pier Antonio PANZERI", False),
+    ("Pier Antonio Panzeri", None, False),
+])
+def test_a_certificate_names_a_member_without_case_diacritics_or_order(certificate, member,
+                                                                         same):
+    from undersigned.signing import same_person
+
+    assert same_person(certificate, member) is same
+
+
+def test_the_library_reports_every_check_without_printing(letter, keys, capsys):
+    from undersigned.signing import sign_letter, verify_pdf
+
+    assert sign_letter(letter, "panzeri", keys["panzeri"], b"secret") == "sig-panzeri"
+    report = verify_pdf(letter, [keys["ca"]])
+    assert capsys.readouterr() == ("", "")
+    assert report.passed and report.identities_validated
+    [signed] = [f for f in report.fields if f.signed]
+    assert (signed.intact, signed.covers_document, signed.signer_is_member,
+            signed.certificate_valid, signed.trusted, signed.problems) == (
+        True, True, True, True, True, [])
+    assert not verify_pdf(letter).passed  # no anchor: nobody's identity is known
 
 
 # The three verifiers agree: undersigned, pyHanko's own validation and poppler's pdfsig.
