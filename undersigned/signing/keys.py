@@ -12,8 +12,6 @@ from .pdf import SigningError, as_text, one_line, read_input
 
 KEY_FILE_LIMIT = 1024 * 1024
 """The largest .p12 or certificate file read."""
-
-
 TRUST_STORE_LIMIT = 16 * 1024 * 1024
 """The largest certificate bundle read (the system's is about 200 kB)."""
 

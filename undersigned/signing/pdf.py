@@ -101,8 +101,6 @@ ACTIVE_KEYS = {
 
 
 SAFE_URI_SCHEMES = ("http:", "https:", "mailto:")
-
-
 OBJECT_WALK_LIMIT = 500_000
 
 

@@ -17,8 +17,7 @@ from .pdf import (PDF_LIMIT, SigningError, active_content, field_member, one_lin
 
 
 IMAGE_FILE_LIMIT = 20 * 1024 * 1024
-
-
+"""The largest signature image file read."""
 IMAGE_PIXEL_LIMIT = 25_000_000
 """The most pixels a signature image may have (5000 x 5000)."""
 

@@ -17,8 +17,6 @@ from .pdf import (PDF_LIMIT, SigningError, active_content, field_member, one_lin
 
 TOOLKIT_SUBFILTERS = ("/ETSI.CAdES.detached", "/adbe.pkcs7.detached")
 """The signatures that can be verified here (pyHanko's); any other is signed but unverifiable."""
-
-
 NO_ANCHOR = ("the signer's identity was not checked: no trust anchor was given "
              "(--trust CERT, or --system-trust)")
 
