@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 import undersigned.files as build_module
 from undersigned.batch.build import build
-from undersigned.batch.workers import Renderer
+from undersigned.batch.workers import Job, Renderer
 from undersigned.campaign import load_campaign
 from undersigned.cli import cli
 from undersigned.campaign.plan import plan_outputs
@@ -66,8 +66,9 @@ def test_a_full_disk_fails_each_output_clearly_and_keeps_what_was_there(built_qu
     result = CliRunner().invoke(cli, ["build", str(built_question), "-d", QUESTION, "-j", "1"])
     assert result.exit_code == 1
     out = built_question / "outputs"
-    assert (f"  {QUESTION}.en: cannot write {out / QUESTION_PDF}: No space left on device"
-            in result.stderr.splitlines())
+    # The text export is written first, the PDF last (its record and rename end the write).
+    assert (f"  {QUESTION}.en: cannot write {out / (QUESTION + '.en.txt')}: No space left on "
+            "device" in result.stderr.splitlines())
     assert f"error: cannot write {out / 'manifest.json'}: No space left on device" in result.stderr
     assert snapshot(built_question) == before  # nothing corrupted, nothing lost
     assert not list(out.glob(".*.part"))  # no half-written temporary files left
@@ -128,7 +129,7 @@ def test_a_render_that_takes_too_long_is_stopped_with_a_clear_message(example, m
     renderer = Renderer(loaded, seconds=0.5)
     monkeypatch.setattr(Renderer, "_output", lambda self, output: time.sleep(5))
     started = time.monotonic()
-    outcome = renderer.run(output)
+    outcome = renderer.run(Job(output, 'input', None))
     assert time.monotonic() - started < 3
     assert outcome.error == (f"{QUESTION}.en: took longer than 0.5 s to render and was "
                                 "stopped; is some text in it unusually long?")
@@ -142,5 +143,5 @@ def test_running_out_of_memory_fails_that_output_only(example, monkeypatch):
         raise MemoryError
 
     monkeypatch.setattr(Renderer, "_output", exhausted)
-    outcome = Renderer(loaded).run(output)
+    outcome = Renderer(loaded).run(Job(output, 'input', None))
     assert outcome.error == f"{QUESTION}.en: ran out of memory while rendering"

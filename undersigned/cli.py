@@ -39,6 +39,13 @@ class _Group(click.Group):
         except UndersignedError as exc:
             click.echo(f"error: {printable(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:  # a read or write the library did not name itself
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {printable(where + (exc.strerror or str(exc)))}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (main installs it)
+            click.echo("interrupted", err=True)
+            ctx.exit(128 + getattr(exc, "signal_number", 2))
 
 
 def _count(n: int, noun: str, plural: str | None = None) -> str:
@@ -156,15 +163,20 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
     progress = _Progress()
     report = run_build(campaign_dir, documents, recipients, langs, strict=strict, jobs=jobs,
                        force=force, bundle=bundle, on_start=progress.start,
-                       on_result=progress.result)
+                       on_result=progress.result, on_wait=_say)
     progress.close()
+    _print_report(report, campaign_dir)
     if report_json:
         _write_report(report_json, report, time.monotonic() - started)
-    _print_report(report, campaign_dir)
     if report.interrupted:
-        sys.exit(130)
+        sys.exit(128 + report.signal)
     if report.failed or report.manifest_error:
         sys.exit(1)
+
+
+def _say(message: str) -> None:
+    """A line for the user on stderr (waiting for a lock ...)."""
+    click.echo(message, err=True)
 
 
 def _print_plan(plan, force: bool) -> None:
@@ -184,6 +196,8 @@ def _print_report(report, campaign_dir: Path) -> None:
     from .errors import printable
 
     _print_warnings(report.loaded.warnings)
+    if report.manifest_note:
+        click.echo(f"warning: {report.manifest_note}", err=True)
     for result in report.results:
         if result.action == "kept":
             click.echo(f"kept: {result.error}", err=True)
@@ -216,7 +230,14 @@ def _write_report(path: Path, report, seconds: float) -> None:
         "interrupted": report.interrupted,
         "worker_peak_memory_kib": report.worker_peak_kib,
     }
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    from .errors import UndersignedError
+    from .files import write_atomically, write_error
+
+    try:
+        write_atomically(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"))
+    except OSError as exc:
+        error = write_error(exc, path)
+        raise UndersignedError(f"{error}; the build itself is done") from exc
 
 
 def _print_warnings(warnings) -> None:
@@ -509,6 +530,15 @@ def schema(kind, output_dir):
 
 
 def main() -> None:
+    import signal
+
+    from .errors import Terminated
+
+    def terminate(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: then let running work finish
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, terminate)
     cli(prog_name="undersigned")
 
 

@@ -140,3 +140,11 @@ def closest(value: object, choices: list[str] | tuple[str, ...] | set[str]) -> s
         return lowered[value.lower()]
     close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
     return lowered[close[0]] if close else None
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the command's process by SIGTERM (the CLI installs the handler): a
+    command stops as it does on Ctrl-C (a build lets running outputs finish, abandons
+    the rest, and leaves every file whole), and exits with 143 instead of 130."""
+
+    signal_number = 15

@@ -40,10 +40,13 @@ def _umask() -> int:
     return mask
 
 
-def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
+def write_atomically(path: Path, data: bytes, mode: int | None = None,
+                     before_replace: Callable[[], None] | None = None) -> None:
     """Write ``data`` to ``path`` so that ``path`` is either the old file or the whole new one.
 
     The new file gets ``mode``, or the mode of the file it replaces, or the default one.
+    ``before_replace`` runs once the new bytes are safely on disk, just before they take
+    the old file's place (to record them, or to move the old file aside).
     """
     if mode is None:
         try:
@@ -60,6 +63,8 @@ def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if before_replace is not None:
+            before_replace()
         os.replace(temporary, path)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
@@ -178,7 +183,10 @@ def writer_lock(folder: Path, command: str, wait: float | None = None,
         stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()} {command} {stamp}\n".encode(), 0)
-        yield
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)  # nobody holds it now
     finally:
         os.close(fd)  # releases the lock
 

@@ -8,7 +8,7 @@ from .campaign.html import render_html
 from .campaign.load import load_campaign
 from .campaign.plan import plan_outputs
 from .errors import UndersignedError
-from .files import write_atomically
+from .files import write_atomically, write_error, writer_lock
 
 
 def write_preview(root: Path | str, document: str, recipient: str | None = None,
@@ -26,9 +26,14 @@ def write_preview(root: Path | str, document: str, recipient: str | None = None,
                                f"{'recipient ' + recipient if recipient else ''}"
                                f"{' in ' + lang if lang else ''}".rstrip())
     output = outputs[0]
-    html = render_html(loaded, output)
-    if target is None:
-        loaded.output_dir.mkdir(parents=True, exist_ok=True)
-        target = loaded.output_dir / f"{output.stem}.html"
-    write_atomically(Path(target), html.encode("utf-8"))
-    return Path(target)
+    html = render_html(loaded, output).encode("utf-8")
+    target = Path(target) if target is not None else loaded.output_dir / f"{output.stem}.html"
+    try:
+        if target.parent.resolve() == loaded.output_dir.resolve():
+            with writer_lock(loaded.output_dir, "preview"):
+                write_atomically(target, html)
+        else:
+            write_atomically(target, html)
+    except OSError as exc:
+        raise write_error(exc, target) from exc
+    return target

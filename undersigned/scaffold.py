@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from .errors import UndersignedError
+from .files import write_error
 
 from .resources import SCAFFOLD_DIR as SCAFFOLD
 
@@ -17,12 +18,17 @@ def create_campaign(directory: Path) -> list[Path]:
         raise UndersignedError(f"{directory} already exists and is not empty; "
                                "choose a new folder name")
     written = []
-    for source in sorted(SCAFFOLD.rglob("*")):
-        if source.is_dir() or "__pycache__" in source.parts:
-            continue
-        target = directory / source.relative_to(SCAFFOLD)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        written.append(target)
-    (directory / "outputs").mkdir(exist_ok=True)
+    target = directory
+    try:
+        for source in sorted(SCAFFOLD.rglob("*")):
+            if source.is_dir() or "__pycache__" in source.parts:
+                continue
+            target = directory / source.relative_to(SCAFFOLD)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            written.append(target)
+        target = directory / "outputs"
+        target.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise write_error(exc, target) from exc
     return written

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .files import write_atomically, write_error
+
 from .campaign.campaign_file import campaign_model
 from .model.models import Case, SignatoryList
 
@@ -26,10 +28,14 @@ def schema_text(kind: str) -> str:
 
 def write_schemas(directory: Path) -> list[Path]:
     """Write ``KIND.schema.json`` for every kind into ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for kind in KINDS:
-        path = directory / f"{kind}.schema.json"
-        path.write_text(schema_text(kind), encoding="utf-8")
-        written.append(path)
+    path = directory
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for kind in KINDS:
+            path = directory / f"{kind}.schema.json"
+            write_atomically(path, schema_text(kind).encode("utf-8"))
+            written.append(path)
+    except OSError as exc:
+        raise write_error(exc, path) from exc
     return written

@@ -11,6 +11,7 @@ Signed or hand-modified PDFs are never overwritten; ``force`` moves them aside f
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,11 +20,11 @@ from pathlib import Path
 from ..campaign.load import load_campaign
 from ..campaign.loaded import LoadedCampaign
 from ..campaign.plan import Output, all_outputs, bundle_stem, plan_outputs
-from ..errors import UndersignedError
-from ..files import move_aside, remove_stale_parts
+from ..errors import UndersignedError, WriteFailed
+from ..files import move_aside, remove_stale_parts, writer_lock
 from .fingerprint import Fingerprinter, digest_of
-from .manifest import Entry, Manifest, sha256_of
-from .states import BUILD_STATES, KEPT_STATES, Action, State
+from .manifest import MANIFEST, Entry, Manifest, OnDisk, on_disk, sha256_of
+from .states import BUILD_STATES, KEPT_STATES, MOVED_STATES, Action, State
 from .workers import Outcome, Task, run_tasks
 
 
@@ -34,6 +35,8 @@ class Planned:
     output: Output
     input_hash: str
     state: State
+    disk: OnDisk | None = None
+    """The PDF as it was when its state was read (None: absent)."""
     moved_aside: Path | None = None
     """Where a signed or modified PDF was moved by ``force``."""
 
@@ -54,6 +57,8 @@ class Bundle:
     outputs: list[Output]
     input_hash: str
     state: State
+    disk: OnDisk | None = None
+    """The PDF as it was when its state was read (None: absent)."""
     moved_aside: Path | None = None
 
     @property
@@ -113,6 +118,10 @@ class BuildReport:
     """The largest resident memory of any process that rendered (KiB)."""
     manifest_error: str | None = None
     """Why the manifest could not be saved, if it could not."""
+    manifest_note: str | None = None
+    """That the manifest could not be read and was rebuilt from the disk, if so."""
+    signal: int | None = None
+    """The signal that interrupted the build (SIGINT for Ctrl-C, SIGTERM), if one did."""
 
     @property
     def loaded(self) -> LoadedCampaign:
@@ -128,14 +137,20 @@ class BuildReport:
 
 def plan_build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool = False,
                bundle: bool = False) -> BuildPlan:
-    """Check the campaign and work out every output's input hash and state on disk.
+    """Check the campaign and work out every output's input hash and state on disk
+    (a query: it writes nothing and takes no lock)."""
+    loaded = load_campaign(root, strict=strict)
+    return _plan(loaded, documents, recipients, langs, bundle)
+
+
+def _plan(loaded: LoadedCampaign, documents, recipients, langs, bundle: bool) -> BuildPlan:
+    """The plan of a loaded campaign.
 
     Bundles are planned for the selected documents when asked for, and, once a bundle
     exists, by every build and ``status`` that is not narrowed to some recipients or
     languages: a bundle always holds every copy of its document, so it is kept as
     current as the copies themselves.
     """
-    loaded = load_campaign(root, strict=strict)
     outputs = plan_outputs(loaded, documents, recipients, langs)
     fingerprints = Fingerprinter(loaded)
     manifest = Manifest.load(loaded.output_dir)
@@ -148,35 +163,59 @@ def plan_build(root: Path | str, documents=(), recipients=(), langs=(), strict: 
             copies.setdefault(output.document, []).append(output)
     for document, parts in sorted(copies.items()):
         stem = bundle_stem(document)
-        exists = stem in manifest.entries or (loaded.output_dir / f"{stem}.pdf").exists()
+        exists = bool(manifest.records(stem)) or os.path.lexists(loaded.output_dir / f"{stem}.pdf")
         if not (bundle or (exists and not recipients and not langs)):
             continue
         input_hash = digest_of(*[hashes.get(o) or fingerprints.output_hash(o) for o in parts])
-        plan.bundles.append(Bundle(document, parts, input_hash,
-                                   manifest.state(stem, [f"{stem}.pdf"], input_hash)))
+        files = [f"{stem}.pdf"]
+        disk = on_disk(loaded.output_dir / files[0])
+        state = manifest.state(stem, files, input_hash)
+        manifest.refresh(stem, files, input_hash)
+        plan.bundles.append(Bundle(document, parts, input_hash, state, disk))
     return plan
 
 
 def _planned(manifest: Manifest, output: Output, input_hash: str) -> Planned:
+    disk = on_disk(manifest.path.parent / output.pdf)
     state = manifest.state(output.stem, output.files, input_hash)
-    if state in (State.UP_TO_DATE, State.STALE):
-        manifest.refresh(output.stem, output.files)
-    return Planned(output, input_hash, state)
+    manifest.refresh(output.stem, output.files, input_hash)
+    return Planned(output, input_hash, state, disk)
 
 
 def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool = False,
           jobs: int | None = None, force: bool = False, bundle: bool = False,
           on_start: Callable[[BuildPlan, int], None] | None = None,
-          on_result: Callable[[Result], None] | None = None) -> BuildReport:
-    """Check, plan, then render what is missing or stale; failures are collected, not raised."""
-    plan = plan_build(root, documents, recipients, langs, strict, bundle)
-    report = BuildReport(plan)
-    out_dir = plan.loaded.output_dir
+          on_result: Callable[[Result], None] | None = None,
+          on_wait: Callable[[str], None] | None = None) -> BuildReport:
+    """Check, plan, then render what is missing or stale; failures are collected, not raised.
+
+    The build holds the output folder's writers' lock from planning to the last record
+    (``on_wait`` hears who it waits for), so that no other build or ``sign`` changes a
+    file between the moment its state is read and the moment it is replaced.
+    """
+    loaded = load_campaign(root, strict=strict)
+    plan_outputs(loaded, documents, recipients, langs)  # unknown filter values: nothing written
+    out_dir = loaded.output_dir
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        remove_stale_parts(out_dir)
     except OSError as exc:
         raise UndersignedError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
+    with writer_lock(out_dir, "build", on_wait=on_wait):
+        try:
+            remove_stale_parts(out_dir)
+        except OSError as exc:
+            raise UndersignedError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
+        plan = _plan(loaded, documents, recipients, langs, bundle)
+        return _run(plan, jobs, force, on_start, on_result)
+
+
+def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport:
+    report = BuildReport(plan)
+    out_dir = plan.loaded.output_dir
+    if plan.manifest.damaged:
+        report.manifest_note = (f"{out_dir.name}/{MANIFEST} could not be read: "
+                                f"{plan.manifest.damaged}; it is rebuilt from the files on "
+                                "disk, and files it cannot vouch for are moved aside")
 
     def record(result: Result) -> None:
         report.results.append(result)
@@ -200,10 +239,13 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
             record(Result(item.stem, None, Action.UP_TO_DATE))
     if on_start:
         on_start(plan, len(tasks))
-    if force:
-        for task in tasks:
-            if task.item.state in KEPT_STATES:
-                task.item.moved_aside = move_aside(out_dir / task.item.files[0])
+    jobs_of = []
+    for task in tasks:
+        expected = task.item.disk
+        if task.item.state in MOVED_STATES or (force and task.item.state in KEPT_STATES):
+            task.item.moved_aside = _move_aside(out_dir / task.item.files[0])
+            expected = None
+        jobs_of.append((task, task.job(expected)))
 
     last_save = time.monotonic()
 
@@ -215,16 +257,28 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
             _save_manifest(plan.manifest, report)
             last_save = time.monotonic()
 
-    report.interrupted = run_tasks(plan.loaded, tasks, jobs, finish)
-    _save_manifest(plan.manifest, report)
+    report.signal = run_tasks(plan.loaded, jobs_of, jobs, finish)
+    report.interrupted = report.signal is not None
+    _save_manifest(plan.manifest, report, compact=True)
     return report
 
 
-def _save_manifest(manifest: Manifest, report: BuildReport) -> None:
-    """Save the manifest; if that fails (a full disk), say so rather than lose the report.
-    The outputs themselves are whole: the next build re-checks them."""
+def _move_aside(path: Path) -> Path:
     try:
-        manifest.save()
+        return move_aside(path)
+    except OSError as exc:
+        raise WriteFailed(f"cannot move {path} aside to keep it: {exc.strerror or exc}; "
+                          "nothing was rebuilt") from exc
+
+
+def _save_manifest(manifest: Manifest, report: BuildReport, compact: bool = False) -> None:
+    """Save the manifest; if that fails (a full disk), say so rather than lose the report.
+    The journal still vouches for every file written, so the next build knows them."""
+    try:
+        if compact:
+            manifest.compact()
+        else:
+            manifest.save()
     except OSError as exc:
         report.manifest_error = (f"cannot write {manifest.path}: {exc.strerror or exc}; the "
                                  "next build will rebuild what it cannot vouch for")
@@ -234,14 +288,16 @@ def _record_signed(manifest: Manifest, planned: Planned) -> None:
     """Note in the manifest that an output is signed, as it now is on disk."""
     output = planned.output
     pdf = manifest.path.parent / output.pdf
-    stat = pdf.stat()
+    disk = on_disk(pdf)
     entry = manifest.entries.get(output.stem)
-    if entry is None:  # signed before the manifest knew it: what it was built from is unknown
+    if entry is None or not entry.signed:
         entry = manifest.entries[output.stem] = Entry(
             output.document, output.recipient, output.lang, output.kind, output.files,
-            input_hash="", sha256="", pages=0, signatories=[], size=0, mtime_ns=0)
+            input_hash=entry.input_hash if entry else "", sha256="",
+            pages=entry.pages if entry else 0, signatories=entry.signatories if entry else [],
+            size=0, mtime_ns=0)
     entry.signed, entry.sha256 = True, sha256_of(pdf)
-    entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns
+    entry.size, entry.mtime_ns, entry.inode = disk.size, disk.mtime_ns, disk.inode
 
 
 def _kept_reason(out_dir: Path, planned: Planned) -> str:
@@ -252,20 +308,11 @@ def _kept_reason(out_dir: Path, planned: Planned) -> str:
 
 def _result_of(task: Task, outcome: Outcome, manifest: Manifest, out_dir: Path) -> Result:
     item = task.item
-    if task.is_bundle:
-        output = None
-        meta = {"document": item.document, "recipient": None,
-                "lang": "+".join(sorted({o.lang for o in item.outputs})), "kind": "bundle"}
-    else:
-        output = item.output
-        meta = {"document": output.document, "recipient": output.recipient,
-                "lang": output.lang, "kind": output.kind}
+    output = None if task.is_bundle else item.output
+    moved = item.moved_aside or (Path(outcome.moved_aside) if outcome.moved_aside else None)
     if outcome.error:
-        return Result(item.stem, output, Action.FAILED, error=outcome.error,
-                      moved_aside=item.moved_aside)
-    manifest.entries[item.stem] = Entry(**meta, files=outcome.files, input_hash=item.input_hash,
-                                        sha256=outcome.sha256, pages=outcome.pages,
-                                        signatories=outcome.signatories, size=outcome.size,
-                                        mtime_ns=outcome.mtime_ns)
-    return Result(item.stem, output, Action.BUILT, [out_dir / name for name in outcome.files],
-                  moved_aside=item.moved_aside, pages=outcome.pages)
+        return Result(item.stem, output, Action.FAILED, error=outcome.error, moved_aside=moved)
+    manifest.entries[item.stem] = outcome.entry
+    return Result(item.stem, output, Action.BUILT,
+                  [out_dir / name for name in outcome.entry.files],
+                  moved_aside=moved, pages=outcome.entry.pages)

@@ -1,29 +1,43 @@
-"""``outputs/manifest.json``: every output with what it was built from, and its state.
+"""``outputs/manifest.json`` and its journal: what each output was built from, and its state.
 
-The manifest records, per output, its input hash, the SHA-256 of its PDF, its
-pages and signatories, and the size and time of the file as written. From that
-and the file on disk each output is in one of five states:
+The manifest records, per output, its input hash, the SHA-256 of its PDF, its pages
+and signatories, and the size, time and inode of the file as written. Before a
+worker renames a new file into place it appends the same record to
+``outputs/.manifest.journal`` (and syncs it), so that a build killed at any moment
+leaves a record of every file it wrote; at the end of a build the journal is rewritten
+as a copy of the manifest. A lost or damaged manifest is rebuilt from the journal and
+the files on disk, never from a guess. From those, each output is in one state:
 
 - ``missing``: a file is not there;
-- ``stale``: built from other inputs than the current ones;
+- ``stale``: built by undersigned from other inputs than the current ones;
 - ``up-to-date``: built from the current inputs and untouched since;
-- ``signed``: the PDF carries a digital signature; never overwritten;
+- ``signed``: the PDF's form carries a digital signature; never overwritten;
 - ``modified``: the PDF changed since it was built (annotated, stamped, signed by
-  hand in an editor); never overwritten either.
+  hand in an editor); never overwritten either;
+- ``unknown``: a file no record vouches for (the manifest was lost, or the file is a
+  link or not ours): a build moves it aside, then writes the output anew.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+import os
+import stat as stat_module
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .. import __version__
-from ..files import write_atomically
+from ..errors import FileRefused
+from ..files import read_regular, write_atomically
 from .states import State
 
 MANIFEST = "manifest.json"
+JOURNAL = ".manifest.journal"
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+"""A manifest or journal larger than this is not read (a real one is kilobytes a copy)."""
+MAX_SIGNED_PDF_BYTES = 256 * 1024 * 1024
+"""The largest PDF whose form is parsed to see whether it is signed."""
 
 
 @dataclass
@@ -43,31 +57,84 @@ class Entry:
     size: int
     mtime_ns: int
     signed: bool = False
+    inode: int = 0
+
+    @classmethod
+    def from_json(cls, data: object) -> Entry:
+        """An entry from its JSON form; ValueError if it is not one."""
+        if not isinstance(data, dict):
+            raise ValueError("not an entry")
+        names = {f.name for f in fields(cls)}
+        entry = cls(**{k: v for k, v in data.items() if k in names})
+        if not (isinstance(entry.sha256, str) and isinstance(entry.input_hash, str)
+                and isinstance(entry.files, list) and entry.files
+                and all(isinstance(name, str) for name in entry.files)):
+            raise ValueError("not an entry")
+        return entry
+
+
+@dataclass(frozen=True)
+class OnDisk:
+    """A PDF as found on disk: its stat, and its SHA-256 once it had to be computed."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    regular: bool
+    """A regular file (not a link, pipe, device or folder)."""
 
 
 @dataclass
 class Manifest:
-    """The manifest of an output folder."""
+    """The manifest of an output folder, with the journal's records of files written since."""
 
     path: Path
     entries: dict[str, Entry] = field(default_factory=dict)
+    journal: dict[str, list[Entry]] = field(default_factory=dict)
+    """Stem -> records of files written by builds whose manifest was not saved after."""
+    damaged: str | None = None
+    """Why ``manifest.json`` could not be read, when it exists but could not."""
+
+    @property
+    def journal_path(self) -> Path:
+        return self.path.parent / JOURNAL
 
     @classmethod
-    def load(cls, out_dir: Path) -> "Manifest":
-        """The manifest in ``out_dir``; an empty one if it is missing or unreadable.
-
-        An unreadable manifest loses nothing: every output is then treated as
-        stale (rebuilt) unless its file is signed or changed by hand (kept).
-        """
-        path = out_dir / MANIFEST
-        manifest = cls(path)
+    def load(cls, out_dir: Path) -> Manifest:
+        """The manifest in ``out_dir`` and its journal; a damaged manifest loses nothing:
+        what the journal vouches for is known, and every other file is ``unknown``."""
+        manifest = cls(out_dir / MANIFEST)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            for stem, entry in data.get("outputs", {}).items():
-                manifest.entries[stem] = Entry(**entry)
-        except (OSError, ValueError, TypeError, AttributeError):
+            data = json.loads(read_regular(manifest.path, MAX_MANIFEST_BYTES, MANIFEST))
+            outputs = data.get("outputs") if isinstance(data, dict) else None
+            if not isinstance(outputs, dict):
+                raise ValueError("there is no \"outputs\" mapping")
+            for stem, entry in outputs.items():
+                manifest.entries[str(stem)] = Entry.from_json(entry)
+        except FileRefused as exc:
+            if os.path.lexists(manifest.path):
+                manifest.damaged = str(exc).split(": ", 1)[-1]
             manifest.entries = {}
+        except (ValueError, TypeError, RecursionError, UnicodeDecodeError) as exc:
+            manifest.damaged = (f"it is not the JSON of a manifest ({type(exc).__name__})"
+                                if isinstance(exc, RecursionError) else
+                                f"it is not the JSON of a manifest ({exc})"[:200])
+            manifest.entries = {}
+        manifest._read_journal()
         return manifest
+
+    def _read_journal(self) -> None:
+        try:
+            text = read_regular(self.journal_path, MAX_MANIFEST_BYTES, JOURNAL)
+        except FileRefused:
+            return
+        for line in text.decode("utf-8", "replace").splitlines():
+            try:
+                record = json.loads(line)
+                stem, entry = str(record["stem"]), Entry.from_json(record["entry"])
+            except (ValueError, TypeError, KeyError, RecursionError):
+                continue  # a line cut short by a kill: its file was never renamed into place
+            self.journal.setdefault(stem, []).append(entry)
 
     def to_json(self) -> str:
         outputs = {stem: asdict(self.entries[stem]) for stem in sorted(self.entries)}
@@ -77,55 +144,128 @@ class Manifest:
     def save(self) -> None:
         write_atomically(self.path, self.to_json().encode("utf-8"))
 
+    def compact(self) -> None:
+        """Take into the manifest every journal record that vouches for a file on disk, save
+        it, then rewrite the journal as one record per output: a second copy of the
+        manifest, from which a damaged ``manifest.json`` is rebuilt. Only when no writer
+        is running (the caller holds the folder's lock and its workers are done)."""
+        for stem, records in self.journal.items():
+            pdf = self.path.parent / records[-1].files[0]
+            disk = on_disk(pdf)
+            entry = self.entries.get(stem)
+            if disk is None or not disk.regular or (entry is not None and (
+                    entry.size, entry.mtime_ns, entry.inode) == (disk.size, disk.mtime_ns,
+                                                                 disk.inode)):
+                continue
+            try:
+                digest = sha256_of(pdf)
+            except FileRefused:
+                continue
+            match = next((r for r in reversed(records) if r.sha256 == digest), None)
+            if match is not None:
+                match.size, match.mtime_ns, match.inode = disk.size, disk.mtime_ns, disk.inode
+                self.entries[stem] = match
+        self.save()
+        lines = [json.dumps({"stem": stem, "entry": asdict(self.entries[stem])},
+                            ensure_ascii=False) + "\n" for stem in sorted(self.entries)]
+        write_atomically(self.journal_path, "".join(lines).encode("utf-8"))
+        self.journal = {stem: [entry] for stem, entry in self.entries.items()}
+
+    def records(self, stem: str) -> list[Entry]:
+        """Every record of a file written for ``stem``: the manifest's, then the journal's."""
+        entry = self.entries.get(stem)
+        return ([entry] if entry is not None else []) + self.journal.get(stem, [])
+
     def state(self, stem: str, files: list[str], input_hash: str) -> State:
         """The state of one output (see the module docstring); reads the disk, changes nothing."""
-        out_dir = self.path.parent
-        pdf = out_dir / files[0]
-        entry = self.entries.get(stem)
-        if not pdf.exists():
-            return State.MISSING
-        stat = pdf.stat()
-        if entry is not None and (entry.size, entry.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-            if entry.signed:
-                return State.SIGNED
-            state = State.UP_TO_DATE if entry.input_hash == input_hash else State.STALE
-        elif is_signed(pdf):
-            return State.SIGNED
-        elif entry is not None and entry.sha256 == sha256_of(pdf):  # only touched
-            state = State.UP_TO_DATE if entry.input_hash == input_hash else State.STALE
-        elif entry is not None:
-            return State.MODIFIED
-        else:
-            state = State.STALE  # no record of it: rebuild, it was never ours to keep
-        if any(not (out_dir / name).exists() for name in files[1:]):
-            return State.MISSING
-        return state
+        return self._state(stem, files, input_hash)[0]
 
-    def refresh(self, stem: str, files: list[str]) -> None:
-        """Record the size and time of a PDF that was only touched (its content is what was
-        recorded), so that the next run need not hash it again."""
+    def _state(self, stem: str, files: list[str], input_hash: str) -> tuple[State, Entry | None]:
+        out_dir = self.path.parent
+        disk = on_disk(out_dir / files[0])
+        if disk is None:
+            return State.MISSING, None
+        if not disk.regular:
+            return State.UNKNOWN, None
         entry = self.entries.get(stem)
-        pdf = self.path.parent / files[0]
-        if entry is None or not pdf.exists():
+        if entry is not None and (entry.size, entry.mtime_ns, entry.inode or disk.inode) == (
+                disk.size, disk.mtime_ns, disk.inode):
+            record = entry
+        else:
+            try:
+                digest = sha256_of(out_dir / files[0])
+            except FileRefused:
+                return State.UNKNOWN, None
+            record = next((r for r in reversed(self.records(stem)) if r.sha256 == digest), None)
+            if record is None:
+                if is_signed(out_dir / files[0]):
+                    return State.SIGNED, None
+                return (State.MODIFIED if self.records(stem) else State.UNKNOWN), None
+        if record.signed:
+            return State.SIGNED, record
+        if any(not os.path.lexists(out_dir / name) for name in files[1:]):
+            return State.MISSING, record
+        return (State.UP_TO_DATE if record.input_hash == input_hash else State.STALE), record
+
+    def refresh(self, stem: str, files: list[str], input_hash: str) -> None:
+        """Make the record that vouches for the file on disk the manifest's entry, with the
+        file's size, time and inode, so that the next run need not hash it again (and keep
+        the last record of a file changed since, so that it stays known as modified)."""
+        state, record = self._state(stem, files, input_hash)
+        disk = on_disk(self.path.parent / files[0])
+        if state == State.MODIFIED and stem not in self.entries:
+            self.entries[stem] = self.records(stem)[-1]  # still ours, changed since: kept
+        if record is None or disk is None:
             return
-        stat = pdf.stat()
-        if (entry.size, entry.mtime_ns) != (stat.st_size, stat.st_mtime_ns) \
-                and entry.sha256 == sha256_of(pdf):
-            entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns
+        record.size, record.mtime_ns, record.inode = disk.size, disk.mtime_ns, disk.inode
+        self.entries[stem] = record
+
+    def record(self, stem: str, entry: Entry) -> None:
+        """Append a file's record to the journal, durably, before the file is renamed into
+        place: whatever kills the build after, the file is known as ours."""
+        line = json.dumps({"stem": stem, "entry": asdict(entry)}, ensure_ascii=False) + "\n"
+        fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+                     | os.O_CLOEXEC, 0o644)
+        try:
+            os.write(fd, line.encode("utf-8"))  # one write: lines of concurrent workers never mix
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def on_disk(path: Path) -> OnDisk | None:
+    """The stat of ``path`` without following a link; None when nothing is there."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return OnDisk(0, 0, 0, False)
+    return OnDisk(info.st_size, info.st_mtime_ns, info.st_ino, stat_module.S_ISREG(info.st_mode))
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+    """SHA-256 of a regular file (never a link, pipe or device), read in blocks."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise FileRefused(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        if not stat_module.S_ISREG(os.fstat(fd).st_mode):
+            raise FileRefused(f"{path}: is not a regular file")
+        digest = hashlib.sha256()
+        while block := os.read(fd, 1 << 20):
             digest.update(block)
-    return digest.hexdigest()
+        return digest.hexdigest()
+    finally:
+        os.close(fd)
 
 
 def is_signed(path: Path) -> bool:
-    """Whether a PDF carries a digital signature (a signature dictionary with a byte range)."""
+    """Whether a PDF's form carries a digital signature (parsed, not searched for)."""
+    from ..pdf.inspect import is_signed as signed
+
     try:
-        data = path.read_bytes()
-    except OSError:
+        return signed(read_regular(path, MAX_SIGNED_PDF_BYTES))
+    except FileRefused:
         return False
-    return b"/ByteRange" in data and b"/Sig" in data

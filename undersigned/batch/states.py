@@ -18,12 +18,16 @@ class State(StrEnum):
     """The PDF carries a digital signature; never overwritten."""
     MODIFIED = "modified"
     """Changed since it was built (annotated, stamped, edited); never overwritten."""
+    UNKNOWN = "unknown"
+    """A file no record vouches for (a lost manifest, a link): moved aside, then rebuilt."""
 
 
-BUILD_STATES = (State.MISSING, State.STALE)
+BUILD_STATES = (State.MISSING, State.STALE, State.UNKNOWN)
 """States that a build renders; ``force`` adds the others."""
 KEPT_STATES = (State.SIGNED, State.MODIFIED)
 """States whose file a build never overwrites (``force`` moves it aside first)."""
+MOVED_STATES = (State.UNKNOWN,)
+"""States whose file a build always moves aside before it writes the output anew."""
 
 
 class Action(StrEnum):

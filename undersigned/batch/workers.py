@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import hashlib
 import multiprocessing
 import os
 import resource
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..campaign.html import render_exports, render_html
@@ -28,7 +29,8 @@ from ..errors import UndersignedError
 from .. import files
 from ..kinds import KINDS
 from ..render.environment import make_environment
-from .manifest import sha256_of
+from .lifeline import BUILD_PID_VARIABLE, die_with_parent, ignore_interruptions
+from .manifest import MANIFEST, Entry, Manifest, OnDisk, on_disk
 
 if TYPE_CHECKING:
     from .build import Bundle, Planned
@@ -43,15 +45,26 @@ class Outcome:
     """What rendering one output or bundle gave: the files written, or why not."""
 
     error: str | None = None
-    files: list[str] = field(default_factory=list)
-    sha256: str = ""
-    """SHA-256 of the PDF as written."""
-    pages: int = 0
-    signatories: list[str] = field(default_factory=list)
-    size: int = 0
-    mtime_ns: int = 0
+    entry: Entry | None = None
+    """The record of the files written (also appended to the journal before they were)."""
+    moved_aside: str | None = None
+    """Where a file that changed since the plan was moved before it was replaced."""
     peak_kib: int = 0
     """The largest resident memory of the process that rendered it (KiB)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs to render one output or bundle, and to replace its files safely."""
+
+    target: Output | Bundle
+    input_hash: str
+    expected: OnDisk | None
+    """The PDF as the plan found it (None: absent); anything else there is moved aside."""
+
+    @property
+    def stem(self) -> str:
+        return self.target.stem
 
 
 @dataclass(frozen=True)
@@ -64,45 +77,53 @@ class Task:
     def is_bundle(self) -> bool:
         return not hasattr(self.item, "output")
 
-    @property
-    def target(self) -> Output | Bundle:
-        """What a worker needs to render it (an Output, or the Bundle)."""
-        return self.item if self.is_bundle else self.item.output
+    def job(self, expected: OnDisk | None) -> Job:
+        target = self.item if self.is_bundle else self.item.output
+        return Job(target, self.item.input_hash, expected)
 
 
-def run_tasks(loaded: LoadedCampaign, tasks: list[Task], jobs: int | None,
-              finish: Callable[[Task, Outcome], None]) -> bool:
+def run_tasks(loaded: LoadedCampaign, tasks: list[tuple[Task, Job]], jobs: int | None,
+              finish: Callable[[Task, Outcome], None]) -> int | None:
     """Render every task, calling ``finish`` with each outcome in the parent process.
-    Returns True if interrupted (Ctrl-C): running tasks finished, the rest abandoned."""
+    Returns the signal that interrupted it (Ctrl-C's SIGINT, or SIGTERM), if one did:
+    running tasks finished, the rest were abandoned."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     if jobs == 1:
         renderer = Renderer(loaded)
         try:
-            for task in tasks:
-                finish(task, renderer.run(task.target))
-        except KeyboardInterrupt:
-            return True
-        return False
+            for task, job in tasks:
+                finish(task, renderer.run(job))
+        except KeyboardInterrupt as exc:
+            return _signal_of(exc)
+        return None
 
     # Workers start from a fork server that has imported WeasyPrint but holds no
     # campaign, and receive only what rendering needs: a worker's memory then does not
     # grow with the size of the campaign the parent process has loaded and checked.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["undersigned.batch.workers", "undersigned.pdf.writer",
-                                    "weasyprint"])
+    context.set_forkserver_preload(["undersigned.batch.forkserver_preload"])
+    os.environ[BUILD_PID_VARIABLE] = str(os.getpid())  # for the fork server's lifeline
     slim = dataclasses.replace(loaded, files={}, warnings=[])
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(slim,)) as pool:
+                             initargs=(slim, os.getpid())) as pool:
         pending: dict = {}
         queue = list(tasks)
         try:
             # Keep a few tasks per worker in flight, so that an interruption
             # loses little and results come back in plan order.
             while queue or pending:
-                while queue and len(pending) < jobs * 2:
-                    task = queue.pop(0)
-                    pending[pool.submit(_work, task.target)] = task
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                broken = False
+                while queue and len(pending) < jobs * 2 and not broken:
+                    try:
+                        with _signals_held():  # a worker being started is never torn down
+                            pending[pool.submit(_work, queue[0][1])] = queue[0][0]
+                        queue.pop(0)
+                    except BrokenProcessPool:  # a worker died since the last round
+                        broken = True
+                if not pending:
+                    done = set()
+                else:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     task = pending.pop(future)
                     try:
@@ -111,37 +132,58 @@ def run_tasks(loaded: LoadedCampaign, tasks: list[Task], jobs: int | None,
                         outcome = Outcome(f"{task.item.stem}: a worker process died while "
                                           "rendering it (killed, or out of memory)")
                     finish(task, outcome)
-                if any(isinstance(f.exception(), BrokenProcessPool)
-                       for f in done if f.done() and not f.cancelled()):
-                    for task in queue:
+                if broken or any(isinstance(f.exception(), BrokenProcessPool)
+                                 for f in done if f.done() and not f.cancelled()):
+                    for task, _ in queue:
                         finish(task, Outcome(f"{task.item.stem}: not rendered, the worker "
                                              "pool stopped"))
                     queue.clear()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             for future in pending:
                 future.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
             for future, task in pending.items():
                 if future.done() and not future.cancelled() and future.exception() is None:
                     finish(task, future.result())
-            return True
-    return False
+            return _signal_of(exc)
+    return None
+
+
+@contextmanager
+def _signals_held():
+    """Hold Ctrl-C and SIGTERM back for the block (they arrive right after it): submitting
+    may start a worker, and a pool shut down while a worker starts leaves that worker to
+    fail on the pool's removed semaphores."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _signal_of(interruption: KeyboardInterrupt) -> int:
+    return getattr(interruption, "signal_number", signal.SIGINT)
 
 
 _WORKER: Renderer | None = None
 
 
-def _init_worker(loaded: LoadedCampaign) -> None:
+def _init_worker(loaded: LoadedCampaign, build_pid: int) -> None:
     global _WORKER
-    # The parent handles Ctrl-C: it lets running outputs finish and stops the rest.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(build_pid)  # with the fork server, which dies with the build
+    # The build handles Ctrl-C and SIGTERM: it lets running outputs finish, stops the rest.
+    ignore_interruptions()
     _WORKER = Renderer(loaded)
 
 
 _FROZEN = False
 
 
-def _work(target) -> Outcome:
+def _work(job: Job) -> Outcome:
     """Render one task in a worker, then free its garbage at once.
 
     After the first task, everything alive (modules, fonts, compiled templates) is
@@ -152,7 +194,7 @@ def _work(target) -> Outcome:
     """
     global _FROZEN
     assert _WORKER is not None
-    outcome = _WORKER.run(target)
+    outcome = _WORKER.run(job)
     gc.collect()
     if not _FROZEN:
         gc.freeze()
@@ -178,15 +220,15 @@ class Renderer:
             self._font_config = FontConfiguration()
         return self._font_config
 
-    def run(self, target: Output | Bundle) -> Outcome:
+    def run(self, job: Job) -> Outcome:
         """Render and write one output or bundle; errors are returned, not raised."""
-        label = target.stem
+        label = job.stem
         try:
             with _time_limit(self.seconds, label):
-                if isinstance(target, Output):
-                    outcome = self._output(target)
+                if isinstance(job.target, Output):
+                    outcome = self._output(job)
                 else:
-                    outcome = self._bundle(target)
+                    outcome = self._bundle(job)
         except _TimeUp:
             outcome = Outcome(f"{label}: took longer than {self.seconds} s to render and was "
                               "stopped; is some text in it unusually long?")
@@ -206,9 +248,10 @@ class Renderer:
         html = render_html(self.loaded, output, self.env)
         return layout(html, self.loaded.root, output.label, self.font_config)
 
-    def _output(self, output: Output) -> Outcome:
+    def _output(self, job: Job) -> Outcome:
         from ..pdf.writer import write_pdf
 
+        output = job.target
         document = self.loaded.campaign.documents[output.document]
         laid_out = self._layout(output)
         finisher = KINDS[output.kind].finisher(self.loaded, document, output, laid_out)
@@ -216,31 +259,48 @@ class Renderer:
                                          self.loaded.campaign.pdf_standard)}
         for name, text in render_exports(self.loaded, output, self.env).items():
             written[name] = text.encode()
-        return self._write(written, len(laid_out.pages), self._signatories(output.document))
+        meta = {"document": output.document, "recipient": output.recipient,
+                "lang": output.lang, "kind": output.kind}
+        return self._write(job, written, meta, len(laid_out.pages))
 
-    def _bundle(self, bundle: Bundle) -> Outcome:
+    def _bundle(self, job: Job) -> Outcome:
         from ..pdf.writer import write_pdf
 
+        bundle = job.target
         documents = [self._layout(output) for output in bundle.outputs]
         pages = [page for document in documents for page in document.pages]
         combined = documents[0].copy(pages)
         data = write_pdf(combined, bundle.stem, variant=self.loaded.campaign.pdf_standard)
-        return self._write({f"{bundle.stem}.pdf": data}, len(pages),
-                           self._signatories(bundle.document))
+        meta = {"document": bundle.document, "recipient": None,
+                "lang": "+".join(sorted({o.lang for o in bundle.outputs})), "kind": "bundle"}
+        return self._write(job, {f"{bundle.stem}.pdf": data}, meta, len(pages))
 
-    def _signatories(self, document_id: str) -> list[str]:
-        document = self.loaded.campaign.documents[document_id]
-        return [m.id for m in self.loaded.lists[document.signatories].signatories]
-
-    def _write(self, contents: dict[str, bytes], pages: int,
-               signatories: list[str]) -> Outcome:
+    def _write(self, job: Job, contents: dict[str, bytes], meta: dict, pages: int) -> Outcome:
+        """Write the files atomically, the PDF last: its record goes to the journal, and
+        whatever came to stand in its place since the plan is moved aside, in the moment
+        between its bytes reaching the disk and its rename into place."""
         out_dir = self.loaded.output_dir
-        for name, data in contents.items():
-            files.write_atomically(out_dir / name, data)  # (the module's: tests replace it)
-        pdf = out_dir / next(iter(contents))
-        stat = pdf.stat()
-        return Outcome(files=list(contents), sha256=sha256_of(pdf), pages=pages,
-                       signatories=signatories, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        pdf_name, *exports = contents
+        document = self.loaded.campaign.documents[meta["document"]]
+        signatories = [m.id for m in self.loaded.lists[document.signatories].signatories]
+        entry = Entry(**meta, files=list(contents), input_hash=job.input_hash,
+                      sha256=hashlib.sha256(contents[pdf_name]).hexdigest(), pages=pages,
+                      signatories=signatories, size=len(contents[pdf_name]), mtime_ns=0)
+        outcome = Outcome(entry=entry)
+
+        def record_and_clear_the_way() -> None:
+            Manifest(out_dir / MANIFEST).record(job.stem, entry)
+            found = on_disk(out_dir / pdf_name)
+            if found is not None and found != job.expected:
+                outcome.moved_aside = str(files.move_aside(out_dir / pdf_name))
+
+        for name in exports:
+            files.write_atomically(out_dir / name, contents[name])  # (the module's: tests replace it)
+        files.write_atomically(out_dir / pdf_name, contents[pdf_name],
+                               before_replace=record_and_clear_the_way)
+        found = on_disk(out_dir / pdf_name)
+        entry.size, entry.mtime_ns, entry.inode = found.size, found.mtime_ns, found.inode
+        return outcome
 
 
 class _TimeUp(BaseException):
