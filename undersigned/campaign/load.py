@@ -44,6 +44,11 @@ def load_campaign(root: Path | str, strict: bool = False) -> LoadedCampaign:
     lists = _load_folder(root, "signatories", SignatoryList, files, problems)
     catalogues = i18n.load_catalogues(root, problems)
 
+    for case_id, case in cases.items():
+        _check_case(case, files[f"cases/{case_id}.yaml"], problems)
+    for list_id, signatories in lists.items():
+        _check_list(root, signatories, files[f"signatories/{list_id}.yaml"], problems)
+
     loaded = None
     if campaign is not None:
         loaded = LoadedCampaign(root, campaign, cases, lists, catalogues, files)
@@ -51,11 +56,6 @@ def load_campaign(root: Path | str, strict: bool = False) -> LoadedCampaign:
         # Late import: the template checks pull in Jinja, which loading needs only here.
         from .templates import check_templates
         check_templates(loaded, problems)
-
-    for case_id, case in cases.items():
-        _check_case(case, files[f"cases/{case_id}.yaml"], problems)
-    for list_id, signatories in lists.items():
-        _check_list(root, signatories, files[f"signatories/{list_id}.yaml"], problems)
 
     failing = problems.errors + (problems.warnings if strict else [])
     if failing or loaded is None:

@@ -180,6 +180,10 @@ class LetterKind(DocumentKind):
                 Input(("recipient", output.recipient),
                       loaded.campaign.recipients[output.recipient])]
 
+    def copy_models(self, loaded: LoadedCampaign, document: Letter, output: Output) -> list:
+        copy = document.recipients[output.copy_index]
+        return [copy, loaded.campaign.recipients[copy.recipient]]
+
     def finisher(self, loaded: LoadedCampaign, document: Letter, output: Output, laid_out):
         """Signature fields for a letter that wants them, placed from its layout."""
         from ..pdf.fields import fields_finisher, signature_fields
