@@ -300,9 +300,8 @@ YAML = [
     Case("yaml-tab-indentation", "yaml", "a tab indents a signatory's field",
          edits=(edit(LIST, "    given: Tunne\n", "\tgiven: Tunne\n"),),
          expect=Fails(lines=(
-             "signatories/meps.yaml:4:1: invalid YAML: while scanning for the next token: "
-             "found character '\\t' that cannot start any token; indent with spaces, not "
-             "tabs",))),
+             "signatories/meps.yaml:4:1: invalid YAML: the line is indented with a tab; indent "
+             "with spaces, not tabs",))),
     Case("yaml-nul-byte", "yaml", "a raw NUL byte in a name",
          edits=(name_of_person("Maks\x00Bokayev"),),
          expect=Fails(lines=(
@@ -409,10 +408,14 @@ TYPES = [
                 edit(CASE, "    variants: [Max Bokayev, Bokaev]\n",
                      "    variants: [Max Bokayev, 7]\n    native: [Макс]\n")),
          expect=Fails(lines=(
-             "campaign.yaml:1:1: title: expected text, got a list",
+             "campaign.yaml:1:1: title: expected text, got a list; write one text: several "
+             "lines or paragraphs go in a block ('|' after the colon, then the lines indented "
+             "below it), not in a list",
              "cases/bokayev.yaml:3:29: people[0].variants[1]: expected text, got the number "
              "7; put it in quotes if it is meant as text",
-             "cases/bokayev.yaml:4:5: people[0].native: expected text, got a list",
+             "cases/bokayev.yaml:4:5: people[0].native: expected text, got a list; write one "
+             "text: several lines or paragraphs go in a block ('|' after the colon, then the "
+             "lines indented below it), not in a list",
              "signatories/meps.yaml:4:5: signatories[0].given: expected text, got a mapping",
              "signatories/meps.yaml:5:5: signatories[0].family: expected text, got the number "
              "12; put it in quotes if it is meant as text",
@@ -436,7 +439,8 @@ TYPES = [
              "campaign.yaml:11:5: recipients.president.salutation: 'english' is not a "
              "language code like en or ru",
              "campaign.yaml:18:5: documents.appeal.place: expected text or a mapping from "
-             "language to text, got a list",
+             "language to text, got a list; write one text: several lines or paragraphs go in "
+             "a block ('|' after the colon, then the lines indented below it), not in a list",
              "campaign.yaml:19:5: documents.appeal.subject: expected text or a mapping from "
              "language to text, got the number 12",
              "campaign.yaml:24:5: documents.appeal.intro: the en text must be text, got a "
@@ -580,7 +584,10 @@ TYPES = [
          edits=(edit(CAMPAIGN, "  president:\n", "  12:\n"),),
          expect=Fails(lines=(
              "campaign.yaml:7:3: recipients[12]: expected text, got the number 12; put it in "
-             "quotes if it is meant as text",))),
+             "quotes if it is meant as text",
+             # (the other checks run on the rest: the letter's recipient is gone)
+             "campaign.yaml:26:18: documents.appeal.recipients[0]: there is no recipient "
+             "'president' (looked for recipients: in campaign.yaml)"))),
 ]
 
 
