@@ -55,24 +55,34 @@ def rehearse(loaded: LoadedCampaign, outputs: list[Output], env: Environment,
     rendered_shapes: set[tuple] = set()
     shapes = _Shapes()
     read: set[tuple] = set()
+    # Characters no font has, anywhere in the data: the texts of copies not rendered need
+    # reading only when there are some.
+    suspects = set(undrawable(_all_text(loaded)))
+    renderable: dict[tuple[str, ...], bool] = {}
+    shared: dict[tuple[str, str], tuple | None] = {}  # (document, language) -> its shape
     for output in outputs:
-        if not _renderable(scan, output):
+        templates = tuple(output.templates)
+        if templates not in renderable:
+            renderable[templates] = _renderable(scan, output)
+        if not renderable[templates]:
             continue
         document = loaded.campaign.documents[output.document]
+        key = (output.document, output.lang)
+        if key not in shared:
+            shared[key] = _document_shape(loaded, document, output.lang, shapes)
         try:
-            models = ([document, loaded.lists[document.signatories]]
-                      + [loaded.cases[case_id] for case_id in document.cases]
-                      + KINDS[output.kind].copy_models(loaded, document, output))
+            models = KINDS[output.kind].copy_models(loaded, document, output)
         except Exception:  # noqa: BLE001 - a reference that does not resolve: reported already
             continue
-        shape = (output.kind, output.lang, tuple(output.templates),
-                 tuple(shapes.of(model, output.lang) for model in models))
+        if shared[key] is None:
+            continue
+        shape = (output.kind, templates, shared[key],
+                 tuple([shapes.of(model) for model in models]))
         if shape in rendered_shapes:
-            for model in models:
-                key = (id(model), output.lang)
-                if key not in read:
-                    read.add(key)
-                    for c in undrawable(_texts(model, output.lang)):
+            for model in (models + _document_models(loaded, document)) if suspects else ():
+                if (id(model), output.lang) not in read:
+                    read.add((id(model), output.lang))
+                    for c in suspects.intersection(_texts(model, output.lang)):
                         glyphs.setdefault(c, output.label)
             continue
         rendered_shapes.add(shape)
@@ -154,28 +164,58 @@ def _constant_urls(scan: TemplateScan, output: Output) -> set[str]:
             for url, _ in scan.parse(name).urls}
 
 
+def _document_shape(loaded: LoadedCampaign, document, lang: str, shapes: _Shapes):
+    """The shape of what all copies of a document in ``lang`` share: the document, its
+    signatory list and its cases; None when a reference does not resolve."""
+    try:
+        models = _document_models(loaded, document)
+    except (KeyError, TypeError):
+        return None
+    return (lang,) + tuple([shapes.of(model) for model in models])
+
+
+def _document_models(loaded: LoadedCampaign, document) -> list:
+    """The document, its signatory list and its cases: what its copies share."""
+    return ([document, loaded.lists[document.signatories]]
+            + [loaded.cases[case_id] for case_id in document.cases])
+
+
+def _all_text(loaded: LoadedCampaign) -> str:
+    """Every text of the campaign's files and catalogues, run together."""
+    parts = [text for source in loaded.files.values() for _, text in _strings(source.data, ())]
+    parts += [text for catalogue in loaded.catalogues.values()
+              for text in catalogue.phrases.values()]
+    return "".join(parts)
+
+
 class _Shapes:
-    """The shape of a model in one language: which of its fields a template finds present,
-    the lengths of its lists, the values of its choices (``case_text: facts``); not its
-    texts. Copies whose models have the same shapes take the same paths through a template
-    that tests what is there, not what it says. Memoised: cases and lists are shared."""
+    """The shape of a model: which of its fields a template finds present (and in which
+    languages), the lengths of its lists, the values of its choices (``case_text: facts``);
+    not its texts. Copies whose models have the same shapes take the same paths through a
+    template that tests what is there, not what it says. Memoised: cases and lists are
+    shared by many copies."""
 
     def __init__(self):
-        self._memo: dict[tuple[int, str], tuple] = {}
+        self._memo: dict[int, tuple] = {}
+        self._fields: dict[type, list[tuple[str, bool]]] = {}
 
-    def of(self, value: Any, lang: str) -> Any:
+    def of(self, value: Any) -> Any:
         if isinstance(value, BaseModel):
-            key = (id(value), lang)
-            if key not in self._memo:
-                self._memo[key] = tuple(
-                    getattr(value, name) if _is_choice(field) else
-                    self.of(getattr(value, name), lang)
-                    for name, field in type(value).model_fields.items())
-            return self._memo[key]
+            shape = self._memo.get(id(value))
+            if shape is None:
+                cls = type(value)
+                fields = self._fields.get(cls)
+                if fields is None:
+                    fields = self._fields[cls] = [(name, _is_choice(field))
+                                                  for name, field in cls.model_fields.items()]
+                shape = self._memo[id(value)] = tuple(
+                    [getattr(value, name) if choice else self.of(getattr(value, name))
+                     for name, choice in fields])
+            return shape
         if isinstance(value, LocalText):
-            return bool(value.get(lang))
+            return tuple(lang for lang, text in value.texts.items() if text)
         if isinstance(value, (list, tuple)):
-            return tuple(self.of(item, lang) for item in value)
+            return tuple([self.of(item) for item in value])
         if isinstance(value, str):
             return bool(value)
         return value is not None
