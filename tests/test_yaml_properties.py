@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import pytest
+
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -128,7 +130,8 @@ plain_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"),
                                    blacklist_characters="0123456789.\x85\u2028\u2029"
                                                         "\u202a\u202b\u202c\u202d\u202e"
                                                         "\u2066\u2067\u2068\u2069"),
-                     max_size=20)
+                     max_size=20).map(lambda text: unicodedata.normalize("NFC", text))
+# (Texts are read as NFC: what is already NFC reads back unchanged; see the test below.)
 round_trip_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), plain_text),
     # "<<" is YAML's merge key, which campaign files refuse by design (the broken
@@ -138,6 +141,14 @@ round_trip_values = st.recursive(
                                                children, max_size=4)),
     max_leaves=20,
 )
+
+
+@fast
+@given(text=st.text(max_size=20))
+def test_read_yaml_reads_every_text_as_nfc(workdir, text):
+    result, problems = read_bytes_as_yaml(workdir, yaml.safe_dump({"a": text}).encode("utf-8"))
+    if not problems.items:
+        assert result.data["a"] == unicodedata.normalize("NFC", result.data["a"])
 
 
 @fast

@@ -21,9 +21,9 @@ from .. import __version__
 from ..campaign.loaded import LoadedCampaign
 from ..campaign.plan import Output
 from ..kinds import KINDS, Input
-from ..render.environment import make_environment
-from ..render.scan import templates_reached
-from ..resources import FONTS_DIR
+from ..render.environment import TemplateOutsideCampaign, make_environment
+from ..render.scan import TemplateScan
+from ..resources import FONTS_DIR, PACKAGE_DIR
 
 
 def digest_of(*parts: str | bytes) -> str:
@@ -61,6 +61,7 @@ class Fingerprinter:
     def __init__(self, loaded: LoadedCampaign):
         self.loaded = loaded
         self.env = make_environment(loaded.templates_dir)
+        self.scan = TemplateScan(self.env, loaded.root)
         self._memo: dict[tuple, str] = {}
         self._base = digest_of(__version__, loaded.campaign.pdf_standard, _fonts_digest())
 
@@ -104,7 +105,9 @@ class Fingerprinter:
                          *[file_digest(self.loaded.root / name) for name in item.files])
 
     def _template_digest(self, name: str) -> str:
-        names, dynamic = templates_reached(self.env, name)
+        """The templates ``name`` reaches and the files they fetch by URL (stylesheets,
+        images, and what those stylesheets fetch), by content."""
+        names, dynamic = self.scan.reach(name)
         if dynamic:  # a template chosen by an expression: any template may be used
             names = sorted(self.env.list_templates())
         sources = []
@@ -113,5 +116,12 @@ class Fingerprinter:
                 sources.append(template + "\0" + self.env.loader.get_source(self.env, template)[0])
             except TemplateNotFound:  # its absence is part of the input too
                 sources.append(template + "\0<missing>")
+            except (UnicodeDecodeError, TemplateOutsideCampaign, OSError):
+                sources.append(template + "\0<unreadable>")  # check says why; status must not crash
+        root = self.loaded.root
+        for path in self.scan.resources(sorted(set(names)), [root, PACKAGE_DIR]):
+            try:
+                sources.append(f"{path}\0{file_digest(path)}")
+            except OSError:
+                sources.append(f"{path}\0<unreadable>")
         return digest_of(*sources)
-

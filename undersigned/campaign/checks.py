@@ -15,6 +15,7 @@ from ..files import is_inside
 from ..kinds import kind_of
 from ..kinds.base import local_fields
 from ..model import i18n
+from ..model.models import LANGUAGE_NEUTRAL_FIELDS
 from ..model.yamlfile import YamlFile, dotted
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class Checker:
         self.memory: dict = {}
         """What a kind's checks remember from one document to the next."""
         self._names: _NameVariants | None = None
+        self._written_once: set[tuple] = set()
 
     def add(self, source: YamlFile, loc: tuple, message: str, severity: str = "error"):
         line, column = source.position(loc)
@@ -50,11 +52,18 @@ class Checker:
         for doc_id, document in campaign.documents.items():
             loc = ("documents", doc_id)
             kind = kind_of(document)
-            self._check_references(doc_id, document, loc)
-            kind.check_references(self, doc_id, document, loc)
-            self._check_languages(doc_id, document, loc)
-            kind.check(self, doc_id, document, loc)
-            self._check_spellings(document, loc)
+            for step in (lambda: self._check_references(doc_id, document, loc),
+                         lambda: kind.check_references(self, doc_id, document, loc),
+                         lambda: self._check_languages(doc_id, document, loc),
+                         lambda: kind.check(self, doc_id, document, loc),
+                         lambda: self._check_spellings(document, loc)):
+                if doc_id not in self.loaded.incomplete:
+                    step()
+                    continue
+                try:  # a document checked without the values that failed: what it can
+                    step()
+                except Exception:  # noqa: BLE001
+                    pass  # a check that needs a value that failed; that value is reported
 
     def _check_references(self, doc_id: str, document, loc: tuple) -> None:
         loaded = self.loaded
@@ -78,8 +87,12 @@ class Checker:
 
     def missing(self, loc, what, name, known, where) -> None:
         """An error for a reference to nothing, unless the file is there but invalid."""
+        if name is None:
+            return  # a value that failed validation: its own error says why
         if where.endswith(".yaml") and (self.loaded.root / where).is_file():
             return  # the file exists but is invalid: its own errors say why
+        if where.startswith("recipients:") and name in self.loaded.incomplete:
+            return  # declared in campaign.yaml, but invalid: its own errors say why
         self.add(self.campaign_file, loc, f"there is no {what} '{name}' (looked for {where})"
                  + did_you_mean(name, list(known)))
 
@@ -99,6 +112,14 @@ class Checker:
             if missing:
                 self.add(source, text_loc, f"no {'/'.join(missing)} text, but the document "
                          f"'{doc_id}' is produced in {'/'.join(missing)}")
+            elif text.once and len(set(langs)) > 1 and not _neutral(text_loc):
+                key = (source.label, text_loc)
+                if key not in self._written_once:
+                    self._written_once.add(key)
+                    self.add(source, text_loc, f"written once, but printed in the "
+                             f"{'/'.join(sorted(set(langs)))} copies of '{doc_id}'; write it per "
+                             f"language, or mark it the same in every language with "
+                             f"{{\"*\": …}}", "warning")
 
     def _texts(self, doc_id: str, document, loc: tuple):
         """(file, location, text, languages needed) of every localised text a document prints."""
@@ -121,6 +142,12 @@ class Checker:
                 for variant, canonical in self._names.find(value):
                     self.add(source, text_loc, f"'{variant}' is not the canonical spelling; "
                              f"the case files write '{canonical}'", "warning")
+
+
+def _neutral(loc: tuple) -> bool:
+    """Whether the field at ``loc`` holds a name, a place or a reference."""
+    return next((part for part in reversed(loc) if isinstance(part, str)), "") \
+        in LANGUAGE_NEUTRAL_FIELDS
 
 
 class _NameVariants:

@@ -10,6 +10,7 @@ its own, then runs the cross-checks (:mod:`.checks`) and the template checks
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from ..model.messages import report_validation_error
 from ..model.models import ID_PATTERN, Case, SignatoryList, slug
 from ..model.terms import TERMS
 from ..model.yamlfile import YamlFile, dotted, read_yaml
-from .campaign_file import campaign_model
+from .campaign_file import CampaignBase, campaign_model
 from .checks import Checker
 from .loaded import CAMPAIGN_FILE, LoadedCampaign
 
@@ -40,22 +41,25 @@ def load_campaign(root: Path | str, strict: bool = False) -> LoadedCampaign:
     files: dict[str, YamlFile] = {}
 
     campaign = _load_model(root, Path(CAMPAIGN_FILE), campaign_model(), files, problems)
+    incomplete: dict[str, set[str]] = {}
+    if campaign is None and CAMPAIGN_FILE in files:
+        campaign, incomplete = _partial_campaign(files[CAMPAIGN_FILE].data)
     cases = _load_folder(root, "cases", Case, files, problems)
     lists = _load_folder(root, "signatories", SignatoryList, files, problems)
     catalogues = i18n.load_catalogues(root, problems)
-
-    loaded = None
-    if campaign is not None:
-        loaded = LoadedCampaign(root, campaign, cases, lists, catalogues, files)
-        Checker(loaded, problems).run()
-        # Late import: the template checks pull in Jinja, which loading needs only here.
-        from .templates import check_templates
-        check_templates(loaded, problems)
 
     for case_id, case in cases.items():
         _check_case(case, files[f"cases/{case_id}.yaml"], problems)
     for list_id, signatories in lists.items():
         _check_list(root, signatories, files[f"signatories/{list_id}.yaml"], problems)
+
+    loaded = None
+    if campaign is not None:
+        loaded = LoadedCampaign(root, campaign, cases, lists, catalogues, files, incomplete)
+        Checker(loaded, problems).run()
+        # Late import: the template checks pull in Jinja, which loading needs only here.
+        from .templates import check_templates
+        check_templates(_complete_part(loaded), problems)
 
     failing = problems.errors + (problems.warnings if strict else [])
     if failing or loaded is None:
@@ -114,6 +118,72 @@ def _load_model(root: Path, rel: Path, model: type[BaseModel], files, problems):
         return None
 
 
+def _partial_campaign(data) -> tuple[Any, dict[str, set[str]]]:
+    """The part of an invalid campaign file that is valid, so that the cross-checks run on
+    it in the same run: documents and recipients whose own values failed are kept without
+    those values (None), or left out when that is not enough. Returns (campaign or None,
+    document or recipient id -> the fields left out)."""
+    model = campaign_model()
+    try:
+        model.model_validate(data)
+        return None, {}  # (valid after all: nothing to salvage)
+    except ValidationError as exc:
+        errors = exc.errors()
+    except Exception:  # noqa: BLE001 - salvaging is best effort; the errors are reported
+        return None, {}
+    if not isinstance(data, dict):
+        return None, {}
+    failed: dict[tuple[str, str], set[str]] = {}
+    for error in errors:
+        loc = error["loc"]
+        if len(loc) < 2 or loc[0] not in ("documents", "recipients") or not isinstance(
+                data.get(loc[0]), dict) or loc[1] not in data[loc[0]]:
+            return None, {}  # a value of the campaign itself: nothing to check against
+        rest = loc[3:] if loc[0] == "documents" and len(loc) > 2 and loc[2] in KINDS else loc[2:]
+        failed.setdefault((loc[0], loc[1]), set()).add(rest[0] if rest else "")
+    pruned = {key: (dict(value) if key in ("documents", "recipients") else value)
+              for key, value in data.items()}
+    salvaged: dict[str, Any] = {}
+    for (section, item_id), fields in failed.items():
+        entry = pruned[section].pop(item_id)
+        if section == "documents" and "" not in fields and isinstance(entry, dict) \
+                and entry.get("kind") in KINDS:
+            salvaged[item_id] = _without(KINDS[entry["kind"]].model, entry, fields)
+    try:
+        base = CampaignBase.model_validate({k: v for k, v in pruned.items() if k != "documents"})
+        documents = model.model_validate(pruned).documents if pruned["documents"] else {}
+    except Exception:  # noqa: BLE001 - salvaging is best effort; the errors are reported
+        return None, {}
+    documents.update((key, value) for key, value in salvaged.items() if value is not None)
+    campaign = model.model_construct(**dict(base), documents=documents)
+    incomplete = {item_id: fields for (_, item_id), fields in failed.items()}
+    return campaign, incomplete
+
+
+def _complete_part(loaded: LoadedCampaign) -> LoadedCampaign:
+    """The campaign without the documents checked without some of their values: what the
+    plan and the templates can be checked on."""
+    if not loaded.incomplete:
+        return loaded
+    campaign = loaded.campaign.model_copy(update={"documents": {
+        doc_id: document for doc_id, document in loaded.campaign.documents.items()
+        if doc_id not in loaded.incomplete}})
+    return replace(loaded, campaign=campaign)
+
+
+def _without(model: type[BaseModel], entry: dict, fields: set[str]):
+    """``entry`` validated as ``model`` without ``fields``, which become None; or None."""
+    from pydantic import create_model
+
+    partial = create_model(f"Partial{model.__name__}", __base__=model, **{
+        name: (model.model_fields[name].annotation | None, None)
+        for name in fields if name in model.model_fields})
+    try:
+        return partial.model_validate({k: v for k, v in entry.items() if k not in fields})
+    except Exception:  # noqa: BLE001 - more is wrong than those fields: leave it out
+        return None
+
+
 # --- checks within one file ------------------------------------------------------------
 
 
@@ -161,9 +231,11 @@ def _check_list(root: Path, signatories: SignatoryList, source: YamlFile,
                 f"({i18n.country_name(member.country, 'en')}) has no Members in the European "
                 f"Parliament of term {signatories.term}", "warning")
         if term is not None and term.group(member.group) is None:
+            suggestion = term.suggestion(member.group)
             add(("signatories", i, "group"), f"'{member.group}' is not a political group "
-                f"of term {term.number}" + did_you_mean(member.group, term.group_acronyms())
-                + f" (groups: {', '.join(term.group_acronyms())})")
+                f"of term {term.number}" + (f"; {suggestion}" if suggestion else
+                                            did_you_mean(member.group, term.group_acronyms())
+                                            + f" (groups: {', '.join(term.group_acronyms())})"))
         if member.signature_image:
             if not is_inside(root, member.signature_image):
                 add(("signatories", i, "signature_image"),

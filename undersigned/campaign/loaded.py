@@ -24,6 +24,9 @@ class LoadedCampaign:
     lists: dict[str, SignatoryList]
     catalogues: dict[str, i18n.Catalogue]
     files: dict[str, YamlFile] = field(default_factory=dict)
+    incomplete: dict[str, set[str]] = field(default_factory=dict)
+    """Documents and recipients of an invalid campaign file checked without some of their
+    fields (their id -> those fields); empty once the campaign is valid."""
     warnings: list[Problem] = field(default_factory=list)
 
     @property

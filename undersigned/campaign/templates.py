@@ -1,5 +1,7 @@
 """The template checks of ``check``: every template the plan uses exists, is UTF-8 and parses,
-every template it names exists, and every phrase it uses is in each language's catalogue."""
+every template it names exists, every block it overrides exists in its parent, every file
+it fetches is in the campaign, every phrase it uses is in each language's catalogue; then
+the copies are rendered (:mod:`.rehearsal`)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from ..model.i18n import REFERENCE_LANGUAGE
 from ..model.yamlfile import dotted
 from ..render.environment import make_environment
 from ..render.scan import TemplateScan
+from ..resources import PACKAGE_DIR
 from .loaded import CAMPAIGN_FILE
 from .plan import all_outputs
 
@@ -19,7 +22,9 @@ if TYPE_CHECKING:
 
 def check_templates(loaded: LoadedCampaign, problems: Problems) -> None:
     """Templates exist, are UTF-8 and parse; every template they name exists; every
-    phrase they use is in the catalogue of every language they are rendered in."""
+    phrase they use is in the catalogue of every language they are rendered in; every
+    copy renders."""
+    data_valid = not problems.errors
     env = make_environment(loaded.templates_dir)
     scan = TemplateScan(env, loaded.root)
     source = loaded.files[CAMPAIGN_FILE]
@@ -29,7 +34,8 @@ def check_templates(loaded: LoadedCampaign, problems: Problems) -> None:
                      "campaign folder; campaign files must be inside it")
     available = sorted(env.list_templates(filter_func=lambda n: n.endswith(".html")))
     needed: dict[str, tuple[tuple, set[str]]] = {}  # name -> (where asked for, languages)
-    for output in all_outputs(loaded, env):
+    outputs = all_outputs(loaded, env)
+    for output in outputs:
         for template in output.templates:
             entry = needed.setdefault(template, (output.template_loc, set()))
             entry[1].add(output.lang)
@@ -50,8 +56,12 @@ def check_templates(loaded: LoadedCampaign, problems: Problems) -> None:
                     reported.add((key, lang))
                     problems.add(label, line, message=f"the phrase '{key}' is missing from the "
                                  f"'{lang}' catalogue; add it to catalogues/{lang}.yaml")
+    _check_reached(loaded, scan, [name for name in needed if scan.exists(name)], problems)
     for label, line, column, message in scan.faults:
         problems.add(label, line, column, message=message)
+
+    from .rehearsal import rehearse  # (imports the fonts' coverage only when rendering)
+    rehearse(loaded, outputs, env, scan, problems, data_valid)
 
     reference = loaded.catalogues.get(REFERENCE_LANGUAGE)
     for lang in sorted(languages & set(loaded.catalogues) - {REFERENCE_LANGUAGE}):
@@ -62,3 +72,25 @@ def check_templates(loaded: LoadedCampaign, problems: Problems) -> None:
             label = next(iter(catalogue.where.values()), (f"catalogues/{lang}.yaml",))[0]
             problems.add(label, message=f"phrases missing from the '{lang}' catalogue: "
                          + ", ".join(missing))
+
+
+def _check_reached(loaded: LoadedCampaign, scan: TemplateScan, names: list[str],
+                   problems: Problems) -> None:
+    """Blocks and fetched files of every template reached; every template in the folder
+    when one is chosen by an expression (the build then depends on all of them)."""
+    reached: set[str] = set()
+    dynamic = False
+    for name in names:
+        found, by_expression = scan.reach(name)
+        reached.update(found)
+        dynamic = dynamic or by_expression
+    if dynamic:
+        everything = scan.env.list_templates(
+            filter_func=lambda n: n.endswith((".html", ".css", ".txt", ".j2")))
+        reached.update(everything)
+    for name in sorted(reached):
+        scan.unknown_blocks(name)
+    for fetch in scan.fetches(sorted(reached), [loaded.root, PACKAGE_DIR]):
+        if fetch.problem:
+            problems.add(fetch.label, fetch.line, 0, message=f"the template fetches "
+                         f"'{fetch.url}', but {fetch.problem}")

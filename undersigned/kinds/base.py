@@ -116,6 +116,13 @@ class DocumentKind:
         """What the output is built from beyond the document, its list, cases and templates."""
         return []
 
+    def copy_models(self, loaded: LoadedCampaign, document: Any,
+                    output: Output) -> list[BaseModel]:
+        """The models that make one copy differ from the document's other copies in its
+        language (a letter's recipient and the copy's overrides). ``check`` renders one copy
+        per shape of these and reads the texts of the others."""
+        return []
+
     def finisher(self, loaded: LoadedCampaign, document: Any, output: Output,
                  laid_out: Any) -> Callable | None:
         """What to add to the PDF as it is written (signature fields ...), if anything."""

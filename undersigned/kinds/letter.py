@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StrictBool
 
 from ..model.models import DocumentBase, Id, Lang, LocalText, Model
+from ..model.terms import TERMS
 from ..render.filters import markdown, markdown_inline
 from .base import Copy, DocumentKind, Input, TextField, local_fields
 
@@ -112,6 +113,29 @@ class LetterKind(DocumentKind):
                 checker.missing(where, "recipient", copy.recipient, recipients,
                                 "recipients: in campaign.yaml")
 
+    def check(self, checker: Checker, doc_id: str, document: Letter, loc: tuple) -> None:
+        """Recipients' languages are the document's; the date lies in the list's term."""
+        campaign = checker.loaded.campaign
+        produced = set(document.languages)
+        for i, copy in enumerate(document.recipients):
+            recipient = campaign.recipients.get(copy.recipient)
+            asked = [(loc + ("recipients", i, "languages"), copy.languages),
+                     (("recipients", copy.recipient, "languages"),
+                      None if copy.languages else recipient and recipient.languages)]
+            for where, langs in asked:
+                for j, lang in enumerate(langs or []):
+                    if lang not in produced:
+                        checker.add(checker.campaign_file, where + (j,), f"the document "
+                                    f"'{doc_id}' is not produced in '{lang}' (its languages: "
+                                    f"{', '.join(document.languages)}); add '{lang}' to its "
+                                    "languages, or remove it here")
+        signatories = checker.loaded.lists.get(document.signatories)
+        term = TERMS.get(signatories.term) if signatories is not None else None
+        if term is not None and not term.covers(document.date):
+            checker.add(checker.campaign_file, loc + ("date",), f"{document.date} is not in "
+                        f"term {term.number} ({term.start} to {term.end or 'today'}), the term "
+                        f"of its signatory list '{document.signatories}'")
+
     def texts(self, checker: Checker, doc_id: str, document: Letter, loc: tuple,
               langs: list[str]) -> Iterator[TextField]:
         loaded, cf = checker.loaded, checker.campaign_file
@@ -180,6 +204,10 @@ class LetterKind(DocumentKind):
                 Input(("recipient", output.recipient),
                       loaded.campaign.recipients[output.recipient])]
 
+    def copy_models(self, loaded: LoadedCampaign, document: Letter, output: Output) -> list:
+        copy = document.recipients[output.copy_index]
+        return [copy, loaded.campaign.recipients[copy.recipient]]
+
     def finisher(self, loaded: LoadedCampaign, document: Letter, output: Output, laid_out):
         """Signature fields for a letter that wants them, placed from its layout."""
         from ..pdf.fields import fields_finisher, signature_fields
@@ -192,8 +220,13 @@ class LetterKind(DocumentKind):
 
 
 def _copy_languages(campaign: Campaign, document: Letter, copy: RecipientCopy) -> list[str]:
+    """The languages of a recipient's copies: theirs, among those the document is produced
+    in (``check`` reports the others)."""
     recipient = campaign.recipients.get(copy.recipient)
-    return list(copy.languages or (recipient and recipient.languages) or document.languages)
+    asked = copy.languages or (recipient and recipient.languages)
+    if not asked:
+        return list(document.languages)
+    return [lang for lang in asked if lang in document.languages]
 
 
 KIND = LetterKind()

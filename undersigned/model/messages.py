@@ -15,7 +15,7 @@ from typing import Any, Union
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problems, did_you_mean
-from .models import ID_PATTERN, LANG_PATTERN, describe
+from .models import ID_PATTERN, LANG_PATTERN, TEXT_NOT_LIST, describe
 from .yamlfile import YamlFile, dotted
 
 
@@ -71,6 +71,8 @@ def _report(source: YamlFile, model: type[BaseModel], error: dict, problems: Pro
         message = "must not be empty"
     elif kind == "string_type" and isinstance(value, (int, float)):  # bools too
         message = f"expected text, got {describe(value)}; put it in quotes if it is meant as text"
+    elif kind == "string_type" and isinstance(value, list):
+        message = f"expected text, got {describe(value)}; {TEXT_NOT_LIST}"
     elif kind == "value_error":
         message = str(ctx.get("error", error["msg"]))
     elif message is not None:

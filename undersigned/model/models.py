@@ -49,6 +49,15 @@ class Model(BaseModel):
 # --- value types ----------------------------------------------------------------------
 
 
+ANY_LANGUAGE = "*"
+"""The key of a text that is the same in every language: ``place: {"*": Brussels}``."""
+
+LANGUAGE_NEUTRAL_FIELDS = frozenset({"name", "native", "place", "region", "detention",
+                                     "address", "organisation", "reference"})
+"""Fields whose text is a name, a place or a reference: written once, it is the same in
+every language without a warning."""
+
+
 class LocalText:
     """Text in one or several languages.
 
@@ -60,11 +69,14 @@ class LocalText:
           ru: Политические заключённые в Казахстане
     """
 
-    __slots__ = ("texts",)
+    __slots__ = ("texts", "once")
 
-    def __init__(self, texts: dict[str, str]):
+    def __init__(self, texts: dict[str, str], once: bool = False):
         self.texts = texts
         """Language -> text; the key ``*`` holds text that is the same in every language."""
+        self.once = once
+        """Written once as plain text, not marked as the same in every language
+        (``{"*": …}``): ``check`` warns when it is printed in several languages."""
 
     def get(self, lang: str) -> str | None:
         """The text in ``lang``, or None when it has not been written."""
@@ -87,11 +99,13 @@ class LocalText:
         if isinstance(value, LocalText):
             return value
         if isinstance(value, str):
-            return cls({"*": value})
+            return cls({"*": value}, once=True)
         if isinstance(value, dict):
             texts = {}
             for lang, text in value.items():
-                if not isinstance(lang, str) or not re.match(LANG_PATTERN, lang):
+                if lang == ANY_LANGUAGE and len(value) == 1:
+                    pass  # {"*": text}: the same in every language, on purpose
+                elif not isinstance(lang, str) or not re.match(LANG_PATTERN, lang):
                     raise ValueError(f"'{lang}' is not a language code like en or ru")
                 if not isinstance(text, str):
                     raise ValueError(f"the {lang} text must be text, got {describe(text)}")
@@ -99,8 +113,9 @@ class LocalText:
             if not texts:
                 raise ValueError("give the text, or a mapping from language to text")
             return cls(texts)
+        hint = f"; {TEXT_NOT_LIST}" if isinstance(value, list) else ""
         raise ValueError("expected text or a mapping from language to text, "
-                         f"got {describe(value)}")
+                         f"got {describe(value)}{hint}")
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler):
@@ -167,6 +182,11 @@ class PartialDate:
     def __get_pydantic_json_schema__(cls, schema, handler: GetJsonSchemaHandler):
         return {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$",
                 "description": "A date, or just its year and month, or its year."}
+
+
+TEXT_NOT_LIST = ("write one text: several lines or paragraphs go in a block ('|' after the "
+                 "colon, then the lines indented below it), not in a list")
+"""What to do when a list stands where a text goes."""
 
 
 def describe(value: Any) -> str:

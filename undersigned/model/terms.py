@@ -50,6 +50,21 @@ class Term:
         names = [g.ep for g in self.groups]
         return names + [g.english for g in self.groups if g.english not in names]
 
+    def suggestion(self, written: str) -> str | None:
+        """What to write instead of a group written as people write it ('Renew Europe',
+        'EPP Group', 'NA') or by the name it had in an earlier term ('ALDE' in the 9th);
+        None when nothing fits."""
+        key = _alias_key(written)
+        for old, new, term, how in RENAMED:
+            group = self.group(new)
+            if key == _alias_key(old) and self.number >= term and group is not None:
+                return f"{how}: write {_acronyms(group)}"
+        for group in self.groups:
+            spellings = (group.ep, group.english, group.name) + ALIASES.get(group.ep, ())
+            if key in (_alias_key(spelling) for spelling in spellings):
+                return f"write {_acronyms(group)} ({group.name})"
+        return None
+
     def covers(self, day: dt.date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
 
@@ -97,6 +112,48 @@ TERMS: dict[int, Term] = {
         NI,
     ), {**_COMMON_ADDRESSEES, "vp-hr": _VP_HR_LONG}),
 }
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    # Group (EP acronym) -> how people write it besides its acronyms and full name.
+    "PPE": ("EPP Group", "EPP-ED", "European People's Party", "EVP", "PPE Group"),
+    "S&D": ("S&D Group", "S and D", "S-D", "SD", "S&D Group", "Socialists and Democrats",
+            "Socialists & Democrats", "PES", "PSE"),
+    "Renew": ("Renew Europe", "RE", "Renew Group", "Renew Europe Group"),
+    "ALDE": ("ALDE Group", "Liberals", "ALDE/ADLE", "ADLE"),
+    "Verts/ALE": ("Greens", "Greens-EFA", "Greens/ALE", "Verts", "Greens EFA", "The Greens",
+                  "Greens/EFA Group", "G/EFA"),
+    "GUE/NGL": ("GUE", "GUE-NGL", "GUENGL", "European United Left", "GUE/NGL Group"),
+    "The Left": ("Left", "The Left Group", "Left Group", "LEFT", "GUE/NGL"),
+    "NI": ("NA", "Non-attached", "Non attached", "Non-inscrits", "Non-Inscrits", "NI Group",
+           "Non-attached Members", "independent"),
+    "ECR": ("ECR Group", "European Conservatives and Reformists", "Conservatives"),
+    "ID": ("ID Group", "Identity and Democracy"),
+    "EFDD": ("EFDD Group", "EFD"),
+    "ENF": ("ENF Group", "Europe of Nations and Freedom"),
+    "PfE": ("Patriots", "Patriots for Europe", "PfE Group", "PATRIOTS"),
+    "ESN": ("ESN Group", "Europe of Sovereign Nations"),
+}
+"""Ways of writing each group that are not its acronyms: ``check`` suggests the acronym."""
+
+RENAMED: tuple[tuple[str, str, int, str], ...] = (
+    # (old acronym, new acronym, first term of the new one, what happened)
+    ("ALDE", "Renew", 9, "ALDE became Renew Europe in 2019"),
+    ("ENF", "ID", 9, "ENF became Identity and Democracy in 2019"),
+    ("GUE/NGL", "The Left", 10, "GUE/NGL was renamed The Left in 2021"),
+)
+"""The history of renamed groups, so that a list of a later term is told the new name."""
+
+
+def _acronyms(group: Group) -> str:
+    return f"'{group.ep}'" + (f" or '{group.english}'" if group.english != group.ep else "")
+
+
+def _alias_key(text: str) -> str:
+    """How two spellings of a group compare: case, spaces, 'the', 'group' aside."""
+    words = text.casefold().replace("-", " ").replace("_", " ").split()
+    words = [w for w in words if w not in ("the", "group")] or words
+    return " ".join(words)
+
 
 ADDRESSEES = ("commission", "vp-hr", "council", "european-council")
 """The addressees a written question may have, as written in a campaign file."""

@@ -106,17 +106,8 @@ def read_yaml(path: Path, label: str, problems: Problems,
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark is not None and mark.index >= len(text.rstrip()):
-            # Ran off the end (an unclosed quote or bracket): point where it opened.
-            mark = exc.context_mark
-        message = exc.problem or "invalid YAML"
-        if exc.context and exc.problem:
-            message = f"{exc.context}: {exc.problem}"
-        if "\\t" in message or "'\\t'" in message:
-            message += "; indent with spaces, not tabs"
-        problems.add(label, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0,
-                     message=f"invalid YAML: {message}")
+        line, column, message = parser_advice(exc, text)
+        problems.add(label, line, column, message=f"invalid YAML: {message}")
         return None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
@@ -141,6 +132,71 @@ def read_yaml(path: Path, label: str, problems: Problems,
     builder = _Builder(result, problems, chars=2 * len(text) + 100_000)
     result.data = builder.build(node, (), 0)
     return None if len(problems.errors) > before else result
+
+
+def parser_advice(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str]:
+    """(line, column, message) of a parser error, in words that say what to do for the
+    mistakes people make (an apostrophe in single quotes, an unquoted ': ', a tab); the
+    parser's own words otherwise."""
+    mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark is not None and mark.index >= len(text.rstrip()):
+        # Ran off the end (an unclosed quote or bracket): point where it opened.
+        mark = exc.context_mark
+    lines = text.splitlines()
+    number = mark.line if mark else 0
+    current = lines[number] if number < len(lines) else ""
+    at = mark.column if mark else 0
+    problem, context = exc.problem or "", exc.context or ""
+
+    def value_of(row: str) -> tuple[int, str]:
+        """(column, text) of the value on a ``key: value`` or ``- value`` line."""
+        match = re.match(r"\s*(?:-\s+)?(?:[^:#'\"]+:\s+)?", row)
+        start = match.end() if match else 0
+        return start, row[start:].rstrip()
+
+    if problem.startswith("found character '\\t'"):
+        return number + 1, at + 1, ("the line is indented with a tab; indent with spaces, "
+                                   "not tabs")
+    if "expected <block end>, but found '<scalar>'" in problem and 0 < at <= len(current):
+        quote = current[:at].rstrip()[-1:]
+        start, value = value_of(current)
+        if quote == "'" and value.startswith("'"):
+            inner = value[1:-1] if value.endswith("'") and len(value) > 1 else value[1:]
+            return number + 1, start + 1, (
+                "an apostrophe ends a text in single quotes; put the text in double quotes "
+                f"(\"{inner}\") or write the apostrophe twice ('{inner.replace(chr(39), chr(39) * 2)}')")
+        if quote == '"' and value.startswith('"'):
+            return number + 1, at + 1, ("text follows the closing quote; put all of the text "
+                                        "inside the quotes, and write a quote inside it as \\\"")
+    if problem == "mapping values are not allowed here":
+        start, value = value_of(current)
+        quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+        return number + 1, start + 1, ("a text holding ': ' must be in quotes; put the text "
+                                       f"in double quotes (\"{quoted}\")")
+    found = re.match(r"found character '(.)' that cannot start any token", problem)
+    if found and found.group(1) in "@`%":
+        start, value = value_of(current)
+        return number + 1, at + 1, (f"a text cannot start with '{found.group(1)}' unless it is "
+                                    f"quoted; put the text in double quotes (\"{value}\")")
+    if context == "while scanning a quoted scalar" and "end of stream" in problem:
+        return number + 1, at + 1, ("the quote opened here is never closed; close it at the "
+                                    "end of the text")
+    if problem == "could not find expected ':'" and exc.context_mark is not None:
+        row = exc.context_mark.line
+        return row + 1, exc.context_mark.column + 1, (
+            "this line is neither 'key: value' nor a list item; to continue the text of the "
+            "line above, indent it more than its key, or put the whole text in quotes")
+    if "expected <block end>, but found '-'" in problem:
+        return number + 1, at + 1, ("a list item where the keys of a mapping go on; put the "
+                                    "list under a key ('key:', then '- item' lines indented "
+                                    "below it)")
+    if context in ("while parsing a flow mapping", "while parsing a flow sequence"):
+        bracket = "{" if "mapping" in context else "["
+        return number + 1, at + 1, (
+            f"the '{bracket}' opened here is never closed; close it, or put a text that "
+            f"starts with '{bracket}' in double quotes")
+    message = f"{context}: {problem}" if context and problem else problem or "invalid YAML"
+    return number + 1 if mark else 0, at + 1 if mark else 0, message
 
 
 def _read_bounded(path: Path, label: str, problems: Problems, inside: Path | None):
@@ -344,7 +400,9 @@ class _Builder:
             self._error(node, loc, _unprintable_message(unwanted.group()))
             return text
         if tag == _CORE + "str":
-            return text
+            # One spelling per text: "José" typed on one machine and pasted from another
+            # (decomposed, NFD) must compare, and print, as the same name.
+            return unicodedata.normalize("NFC", text)
         if tag == _CORE + "null":
             return None
         if tag == _CORE + "bool":

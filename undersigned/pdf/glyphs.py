@@ -38,17 +38,34 @@ class _TextCollector(HTMLParser):
                 self.chars.update(value)
 
 
-def check_glyphs(html: str, what: str) -> None:
-    """Fail if the document uses a character the shipped font cannot draw."""
+FONT_HELP = 'see "Adding a font" in README.md'
+"""Where a message about a character no font has sends the reader."""
+
+
+def missing_glyphs(html: str) -> list[str]:
+    """The characters of a document's text the shipped fonts cannot draw, sorted."""
     collector = _TextCollector()
     collector.feed(html)
+    return undrawable(collector.chars)
+
+
+def undrawable(chars) -> list[str]:
+    """Those of ``chars`` that would be drawn and that the shipped fonts cannot draw."""
     covered = font_coverage()
-    missing = sorted(c for c in collector.chars
-                     if ord(c) not in covered and not c.isspace()
-                     and unicodedata.category(c) not in ("Cc", "Cf"))
+    return sorted(c for c in set(chars)
+                  if ord(c) not in covered and not c.isspace()
+                  and unicodedata.category(c) not in ("Cc", "Cf"))
+
+
+def describe_character(c: str) -> str:
+    """``'漢' (U+6F22 CJK UNIFIED IDEOGRAPH-6F22)``."""
+    return f"'{c}' (U+{ord(c):04X} {unicodedata.name(c, '?')})"
+
+
+def check_glyphs(html: str, what: str) -> None:
+    """Fail if the document uses a character the shipped font cannot draw, naming them all."""
+    missing = missing_glyphs(html)
     if missing:
-        shown = ", ".join(f"'{c}' (U+{ord(c):04X} {unicodedata.name(c, '?')})"
-                          for c in missing[:5])
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        raise RenderError(f"{what}: the font has no glyph for {shown}{more}; "
-                          "use other characters or add a font that has them")
+        shown = ", ".join(describe_character(c) for c in missing)
+        raise RenderError(f"{what}: the font has no glyph for {shown}; "
+                          f"use other characters or add a font that has them ({FONT_HELP})")

@@ -10,14 +10,17 @@ is printed, never evaluated, and a misspelt variable is an error, not a blank.
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 from jinja2 import (ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined,
-                    TemplateError, TemplateNotFound, TemplateSyntaxError)
+                    TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError, nodes)
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..errors import RenderError, UndersignedError
+from ..errors import RenderError, UndersignedError, did_you_mean
 from ..resources import TEMPLATES_DIR
 from .filters import css_counters, css_string, markdown
 
@@ -25,6 +28,8 @@ BUILTIN_LABEL = "<built-in>/templates"
 
 
 MAX_TEMPLATE_BYTES = 1024 * 1024
+MAX_TEMPLATE_NAME = 255
+"""The longest template name: longer ones cannot be file names."""
 
 
 class TemplateOutsideCampaign(TemplateError):
@@ -49,26 +54,53 @@ class _ConfinedLoader(FileSystemLoader):
     def get_source(self, environment, template):
         from jinja2.loaders import split_template_path
 
+        if "\0" in template or len(template) > MAX_TEMPLATE_NAME:
+            raise TemplateNotFound(template)  # no file can have such a name
         path = self.folder.joinpath(*split_template_path(template))
         try:
             resolved = path.resolve()
-        except (OSError, RuntimeError):
+        except (OSError, RuntimeError, ValueError):
             raise TemplateNotFound(template) from None
         if not resolved.is_relative_to(self.boundary):
             raise TemplateOutsideCampaign(template, f"templates/{template} links to {resolved}, "
                                           "outside the campaign folder")
-        if not resolved.is_file():
+        try:
+            is_file = resolved.is_file()
+        except OSError:
+            is_file = False
+        if not is_file:
             raise TemplateNotFound(template)
-        if resolved.stat().st_size > MAX_TEMPLATE_BYTES:
+        try:
+            stat = resolved.stat()
+            raw = resolved.read_bytes() if stat.st_size <= MAX_TEMPLATE_BYTES else b""
+        except OSError as exc:
+            raise TemplateOutsideCampaign(template, f"templates/{template} cannot be read: "
+                                          f"{exc.strerror or exc}") from None
+        if stat.st_size > MAX_TEMPLATE_BYTES:
             raise TemplateOutsideCampaign(template, f"templates/{template} is over "
                                           f"{MAX_TEMPLATE_BYTES:,} bytes")
-        source = resolved.read_bytes().decode("utf-8")
-        mtime = resolved.stat().st_mtime
+        source = raw.decode("utf-8")  # a UnicodeDecodeError: scan.py says where
+        mtime = stat.st_mtime
         return source, str(path), lambda: resolved.is_file() and resolved.stat().st_mtime == mtime
 
 
 MAX_TEMPLATE_TEXT = 1_000_000
 """The longest text or list a template may build with ``*``."""
+
+
+class _Undefined(StrictUndefined):
+    """StrictUndefined whose message for a missing key lists the keys that exist."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        message = super()._undefined_message
+        obj, name = self._undefined_obj, self._undefined_name
+        if not self._undefined_hint and isinstance(obj, dict) and isinstance(name, str):
+            keys = sorted(str(k) for k in obj)
+            message += did_you_mean(name, keys) + f" (keys: {', '.join(keys)})"
+        return message
 
 
 class _Sandbox(SandboxedEnvironment):
@@ -107,7 +139,7 @@ def make_environment(campaign_templates: Path | None) -> SandboxedEnvironment:
     loaders += [PrefixLoader({"builtin": builtin}), builtin]
     env = _Sandbox(
         loader=ChoiceLoader(loaders),
-        undefined=StrictUndefined,
+        undefined=_Undefined,
         autoescape=lambda name: not (name or "").endswith((".css", ".txt")),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -135,35 +167,110 @@ def template_label(filename: str | None, campaign_root: Path | None, name: str =
 
 def error_location(exc: BaseException, campaign_root: Path | None) -> str:
     """``file:line`` of the template frame where a rendering error happened, if any."""
+    label, line = error_position(exc, campaign_root)
+    return f"{label}:{line}" if label else ""
+
+
+def error_position(exc: BaseException, campaign_root: Path | None) -> tuple[str, int]:
+    """(template label, line) of the template frame where a rendering error happened, or
+    ("", 0)."""
     if isinstance(exc, TemplateSyntaxError) and exc.filename:
-        return f"{template_label(exc.filename, campaign_root)}:{exc.lineno}"
+        return template_label(exc.filename, campaign_root), exc.lineno
+    frame = _template_frame(exc)
+    if frame is not None:
+        return template_label(frame.filename, campaign_root), frame.lineno
+    return "", 0
+
+
+def _template_frame(exc: BaseException):
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename.endswith((".html", ".css", ".txt", ".j2")):
-            return f"{template_label(frame.filename, campaign_root)}:{frame.lineno}"
-    return ""
+            return frame
+    return None
+
+
+def render_failure(env: SandboxedEnvironment, exc: BaseException, context: dict,
+                   campaign_root: Path | None) -> tuple[str, int, str] | None:
+    """(template label, line, message) of a template's failure to render, or None for an
+    exception that is not the template's doing (MemoryError)."""
+    from jinja2.exceptions import SecurityError
+
+    if isinstance(exc, MemoryError):
+        return None
+    label, line = error_position(exc, campaign_root)
+    if isinstance(exc, TemplateOutsideCampaign):
+        return label, line, exc.message
+    if isinstance(exc, TemplateNotFound):
+        return label, line, f"there is no template '{exc.name}'"
+    if isinstance(exc, UndefinedError):
+        message = exc.message or str(exc)
+        return label, line, message + _undefined_hint(env, exc, message, context)
+    if isinstance(exc, (TemplateError, SecurityError, UndersignedError)):
+        return label, line, getattr(exc, "message", None) or str(exc)
+    # What a template can provoke: OverflowError, RecursionError, a bad include name ...
+    return label, line, str(exc)[:200] or type(exc).__name__
+
+
+def _undefined_hint(env: SandboxedEnvironment, exc: UndefinedError, message: str,
+                    context: dict) -> str:
+    """``; did you mean 'sender'?`` for a name that is undefined, over the names that exist
+    where it was used: the context, the globals and the names the template sets."""
+    import re
+
+    match = re.fullmatch(r"'(\w+)' is undefined", message)
+    if not match:
+        return ""
+    names = set(context) | set(env.globals)
+    frame = _template_frame(exc)
+    if frame is not None:
+        try:
+            source = Path(frame.filename).read_text(encoding="utf-8")
+            tree = env.parse(source)
+        except Exception:  # the template could be read to render; this is only a hint
+            tree = None
+        if tree is not None:
+            names |= {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+            names |= {n.name for n in tree.find_all(nodes.Macro)}
+    names.discard(match.group(1))
+    return did_you_mean(match.group(1), sorted(names))
 
 
 def render_template(env: SandboxedEnvironment, name: str, context: dict,
                     campaign_root: Path | None, what: str) -> str:
     """Render one template; a template mistake becomes a RenderError naming file and line."""
-    from jinja2 import TemplateError
-    from jinja2.exceptions import SecurityError
-
     try:
         return env.get_template(name).render(context)
-    except TemplateOutsideCampaign as exc:
-        raise RenderError(f"{what}: {exc.message}") from exc
-    except TemplateNotFound as exc:
-        where = error_location(exc, campaign_root)
-        raise RenderError(f"{where + ': ' if where else ''}{what}: there is no template "
-                          f"'{exc.name}'") from exc
-    except (TemplateError, SecurityError, UndersignedError) as exc:
-        where = error_location(exc, campaign_root)
-        message = getattr(exc, "message", None) or str(exc)
-        raise RenderError(f"{where + ': ' if where else ''}{what}: {message}") from exc
     except MemoryError:
         raise  # the renderer reports it as such
-    except Exception as exc:  # what a template can provoke: OverflowError, RecursionError ...
-        where = error_location(exc, campaign_root)
-        raise RenderError(f"{where + ': ' if where else ''}{what}: "
-                          f"{str(exc)[:200] or type(exc).__name__}") from exc
+    except Exception as exc:
+        failure = render_failure(env, exc, context, campaign_root)
+        if failure is None:
+            raise
+        label, line, message = failure
+        where = f"{label}:{line}: " if label else ""
+        raise RenderError(f"{where}{what}: {message}") from exc
+
+
+class TimeUp(BaseException):
+    """Raised by the alarm in a render that took too long (a BaseException, so that no
+    ``except Exception`` on a template's path swallows it)."""
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Raise TimeUp in the block after ``seconds`` (in the main thread; elsewhere no limit
+    applies). The frames of the template running then say where it was."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise TimeUp()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

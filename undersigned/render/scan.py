@@ -3,7 +3,10 @@ and what is wrong with it (missing, not UTF-8, not parsing), at its file and lin
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import unquote, urlsplit
 
 from jinja2 import TemplateNotFound, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
@@ -12,6 +15,129 @@ from ..errors import Problems, did_you_mean
 from ..model.yamlfile import decode_utf8
 from ..resources import TEMPLATES_DIR
 from .environment import TemplateOutsideCampaign, template_label
+
+_FETCHED = re.compile(
+    r"""\bsrc\s*=\s*["']([^"'{}<>]+)["']"""
+    r"""|<(?:link|image|use)\b[^>]*?\bhref\s*=\s*["']([^"'{}<>]+)["']"""
+    r"""|<object\b[^>]*?\bdata\s*=\s*["']([^"'{}<>]+)["']"""
+    r"""|\burl\(\s*["']?([^"'(){}<>\s]+)["']?\s*\)"""
+    r"""|@import\s+["']([^"'{}<>]+)["']""", re.IGNORECASE)
+"""What WeasyPrint fetches: images and scripts (src), stylesheets (link href, @import) and
+CSS url(...), objects, SVG images. Values holding ``{`` are expressions, resolved only by rendering."""
+
+
+def fetched_urls(text: str) -> list[tuple[str, int]]:
+    """(URL, line) of every resource a template, an HTML page or a stylesheet makes the
+    renderer fetch, by a constant URL."""
+    found = []
+    for match in _FETCHED.finditer(text):
+        url = next(group for group in match.groups() if group is not None).strip()
+        if url and not url.startswith("#"):
+            found.append((url, text.count("\n", 0, match.start()) + 1))
+    return found
+
+
+_CSS_FETCHED = re.compile(
+    r"""\"(?:\\.|[^"\\])*\"|'(?:\\.|[^'\\])*'"""  # a string: text, not a URL
+    r"""|\burl\(\s*["']?([^"'()\s]+)["']?\s*\)|@import\s+["']([^"']+)["']""", re.IGNORECASE)
+
+
+def css_urls(css: str) -> list[str]:
+    """The URLs a stylesheet fetches: ``url(...)`` and ``@import``, not text in strings."""
+    return [url for match in _CSS_FETCHED.finditer(css)
+            for url in match.groups() if url]
+
+
+def fetched_by_html(html: str) -> list[str]:
+    """The URLs a rendered page makes the renderer fetch: ``src`` attributes, stylesheet
+    links, and ``url(...)``/``@import`` in style elements and attributes (not text that only
+    looks like markup)."""
+    from html.parser import HTMLParser
+
+    urls: list[str] = []
+
+    class _Collector(HTMLParser):
+        in_style = False
+
+        def handle_starttag(self, tag, attrs):
+            values = dict(attrs)
+            if values.get("src"):
+                urls.append(values["src"])
+            if values.get("href") and (tag in ("link", "image", "use") or tag == "a" and (
+                    values.get("rel") or "").lower() == "attachment"):
+                urls.append(values["href"])
+            if tag == "object" and values.get("data"):
+                urls.append(values["data"])
+            if values.get("style"):
+                urls.extend(css_urls(values["style"]))
+            self.in_style = tag == "style"
+
+        def handle_endtag(self, tag):
+            self.in_style = False
+
+        def handle_data(self, data):
+            if self.in_style:
+                urls.extend(css_urls(data))
+
+    _Collector(convert_charrefs=True).feed(html)
+    return [url.strip() for url in urls if url.strip() and not url.strip().startswith("#")]
+
+
+def local_resource(url: str, base: Path, roots: list[Path]) -> tuple[Path | None, str | None]:
+    """The file a URL fetched relative to ``base`` (a folder) names, or why it cannot be
+    fetched: (path, None), (None, None) for a ``data:`` URL, or (None, why)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "data":
+        return None, None
+    if scheme not in ("", "file") or parts.netloc:
+        return None, "only files in the campaign folder can be used"
+    raw = unquote(parts.path)
+    if "\0" in raw or not raw:
+        return None, "it is not a file name"
+    try:
+        path = (Path(raw) if scheme == "file" or raw.startswith("/") else base / raw).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None, "it is not a file name"
+    if not any(path.is_relative_to(root.resolve()) for root in roots):
+        return None, "it is outside the campaign folder; only files in it can be used"
+    try:
+        if not path.is_file():
+            return None, "there is no such file in the campaign folder"
+    except OSError as exc:
+        return None, f"it cannot be read: {exc.strerror or exc}"
+    return path, None
+
+
+class Parsed(NamedTuple):
+    """What reading one template found."""
+
+    phrases: dict[str, int]
+    """Phrase key -> line of its first use."""
+    references: list[tuple[str, int]]
+    """(template name, line) of each template it extends, includes or imports by name."""
+    dynamic: bool
+    """Whether it names a template by an expression."""
+    extends: tuple[str, int] | None
+    """(template name, line) of the template it extends by name, if any."""
+    blocks: list[tuple[str, int]]
+    """(name, line) of the blocks it defines at its top level."""
+    all_blocks: frozenset[str]
+    """Every block it defines, nested ones included."""
+    urls: list[tuple[str, int]]
+    """(URL, line) of each resource it makes the renderer fetch by a constant URL."""
+
+
+class Fetch(NamedTuple):
+    """A resource a template makes the renderer fetch: where it is asked for, and the file
+    it names or why it cannot be fetched."""
+
+    label: str
+    line: int
+    url: str
+    path: Path | None
+    problem: str | None
+
 
 class TemplateScan:
     """Reads templates once each: the phrases they use, the templates they reach, their faults.
@@ -23,7 +149,7 @@ class TemplateScan:
     def __init__(self, env: SandboxedEnvironment, campaign_root: Path | None):
         self.env = env
         self.root = campaign_root
-        self._parsed: dict[str, tuple | None] = {}
+        self._parsed: dict[str, Parsed | None] = {}
         self.faults: list[tuple[str, int, int, str]] = []
         """(file label, line, column, message) of every fault found so far."""
 
@@ -70,15 +196,46 @@ class TemplateScan:
                     and isinstance(call.args[0], nodes.Const)
                     and isinstance(call.args[0].value, str)):
                 phrases.setdefault(call.args[0].value, call.lineno)
-        references, dynamic = [], False
+        references, dynamic, extends = [], False, None
         for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import,
                                    nodes.FromImport)):
             if isinstance(node.template, nodes.Const) and isinstance(node.template.value, str):
                 references.append((node.template.value, node.lineno))
+                if isinstance(node, nodes.Extends) and extends is None:
+                    extends = (node.template.value, node.lineno)
             else:
                 dynamic = True
-        self._parsed[name] = (phrases, references, dynamic)
+        nested = {id(inner) for outer in tree.find_all(nodes.Block)
+                  for inner in outer.find_all(nodes.Block)}
+        blocks = [(b.name, b.lineno) for b in tree.find_all(nodes.Block) if id(b) not in nested]
+        all_blocks = frozenset(b.name for b in tree.find_all(nodes.Block))
+        self._parsed[name] = Parsed(phrases, references, dynamic, extends, blocks, all_blocks,
+                                    fetched_urls(source))
         return self._parsed[name]
+
+    def unknown_blocks(self, name: str) -> None:
+        """Record a fault for each block a child template defines that no template it
+        extends has: Jinja would drop it without a word."""
+        parsed = self.parse(name)
+        if parsed is None or parsed.extends is None:
+            return
+        parent, ancestors, seen = parsed.extends[0], set(), set()
+        current: str | None = parent
+        while current is not None and current not in seen:
+            seen.add(current)
+            above = self.parse(current) if self.exists(current) else None
+            if above is None:
+                return  # a missing or broken parent is reported as such
+            ancestors |= above.all_blocks
+            current = above.extends[0] if above.extends else None
+        for block, line in parsed.blocks:
+            if block not in ancestors:
+                fault = (self.label(name), line, 0,
+                         f"there is no block '{block}' in {parent}, which this template "
+                         f"extends" + did_you_mean(block, sorted(ancestors))
+                         + f" (its blocks: {', '.join(sorted(ancestors))})")
+                if fault not in self.faults:
+                    self.faults.append(fault)
 
     def reach(self, name: str) -> tuple[list[str], bool]:
         """``name`` and every template it reaches by constant names; whether some name is not
@@ -94,9 +251,8 @@ class TemplateScan:
             parsed = self.parse(current)
             if parsed is None:
                 continue
-            _, references, uses_expression = parsed
-            dynamic = dynamic or uses_expression
-            for target, line in references:
+            dynamic = dynamic or parsed.dynamic
+            for target, line in parsed.references:
                 if self.exists(target):
                     todo.append(target)
                 else:
@@ -117,9 +273,43 @@ class TemplateScan:
         for reached in self.reach(name)[0]:
             parsed = self.parse(reached)
             if parsed is not None:
-                for key, line in parsed[0].items():
+                for key, line in parsed.phrases.items():
                     used.setdefault(key, (self.label(reached), line))
         return used
+
+
+    def fetches(self, names: list[str], roots: list[Path]) -> list[Fetch]:
+        """Every resource the templates ``names`` fetch by a constant URL, and the resources
+        the stylesheets among them fetch in turn."""
+        found: list[Fetch] = []
+        base = self.root if self.root is not None else TEMPLATES_DIR
+        for name in names:
+            parsed = self.parse(name)
+            if parsed is not None:
+                found += [Fetch(self.label(name), line, url, *local_resource(url, base, roots))
+                          for url, line in parsed.urls]
+        stylesheets = [f.path for f in found if f.path is not None and f.path.suffix == ".css"]
+        seen: set[Path] = set()
+        while stylesheets:  # what a fetched stylesheet fetches in turn, relative to it
+            sheet = stylesheets.pop()
+            if sheet in seen:
+                continue
+            seen.add(sheet)
+            try:
+                text = sheet.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            label = template_label(str(sheet), self.root)
+            for url, line in fetched_urls(text):
+                fetch = Fetch(label, line, url, *local_resource(url, sheet.parent, roots))
+                found.append(fetch)
+                if fetch.path is not None and fetch.path.suffix == ".css":
+                    stylesheets.append(fetch.path)
+        return found
+
+    def resources(self, names: list[str], roots: list[Path]) -> list[Path]:
+        """Every file the templates ``names`` make the renderer fetch by a constant URL."""
+        return sorted({f.path for f in self.fetches(names, roots) if f.path is not None})
 
 
 def templates_reached(env: SandboxedEnvironment, name: str) -> tuple[list[str], bool]:
@@ -138,3 +328,4 @@ def template_exists(env: SandboxedEnvironment, name: str) -> bool:
     except (UnicodeDecodeError, TemplateOutsideCampaign):
         return True
     return True
+
