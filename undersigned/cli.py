@@ -539,7 +539,12 @@ def main() -> None:
         raise Terminated()
 
     signal.signal(signal.SIGTERM, terminate)
-    cli(prog_name="undersigned")
+    try:
+        cli(prog_name="undersigned")
+    finally:
+        # The command is done: a SIGTERM now (while the interpreter shuts down, when its
+        # handler may no longer run) must not turn a finished command into a killed one.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
 
 
 if __name__ == "__main__":  # pragma: no cover

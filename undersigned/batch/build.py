@@ -113,7 +113,6 @@ class BuildReport:
 
     plan: BuildPlan
     results: list[Result] = field(default_factory=list)
-    interrupted: bool = False
     worker_peak_kib: int = 0
     """The largest resident memory of any process that rendered (KiB)."""
     manifest_error: str | None = None
@@ -126,6 +125,11 @@ class BuildReport:
     @property
     def loaded(self) -> LoadedCampaign:
         return self.plan.loaded
+
+    @property
+    def interrupted(self) -> bool:
+        """Stopped by Ctrl-C or SIGTERM before every output was rendered."""
+        return self.signal is not None
 
     @property
     def failed(self) -> list[Result]:
@@ -258,7 +262,6 @@ def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport
             last_save = time.monotonic()
 
     report.signal = run_tasks(plan.loaded, jobs_of, jobs, finish)
-    report.interrupted = report.signal is not None
     _save_manifest(plan.manifest, report, compact=True)
     return report
 
