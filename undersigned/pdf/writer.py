@@ -9,12 +9,16 @@ Three guarantees are enforced here rather than hoped for:
 - every character is in the shipped font, so no fallback font from the machine
   ever appears (``check_glyphs``);
 - any WeasyPrint warning or error fails the document instead of leaving a
-  silently degraded PDF.
+  silently degraded PDF;
+- the only links in a PDF go to the web, to an e-mail address or within the document
+  (``web_links_only``): no ``javascript:``, ``file:`` or ``launch:`` action, no file
+  attached through a link.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -81,7 +85,22 @@ def layout(html: str, campaign_root: Path, what: str, font_config=None):
         document = weasyprint.HTML(string=html,
                                    base_url=campaign_root.resolve().as_uri() + "/",
                                    url_fetcher=make_fetcher(campaign_root))
-        return document.render(font_config=font_config)
+        return web_links_only(document.render(font_config=font_config))
+
+
+LINK_SCHEMES = re.compile(r"(?i)^(https?|mailto):")
+"""The only targets a link in a PDF may have, beside a place in the same document."""
+
+
+def web_links_only(document):
+    """Drop from a laid-out document every link but those within it and those to
+    ``http``, ``https`` and ``mailto`` addresses (a template can write any ``<a href>``);
+    the linked text stays."""
+    for page in document.pages:
+        page.links[:] = [link for link in page.links
+                         if link[0] == "internal"
+                         or link[0] == "external" and LINK_SCHEMES.match(str(link[1]).strip())]
+    return document
 
 
 @contextmanager

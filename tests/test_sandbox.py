@@ -1,0 +1,128 @@
+"""The rendering sandbox holds (issue 12): bounded text, the bundled fonts only, reads that
+no swapped folder can redirect, web links only, Markdown in linear time.
+
+``intro(root, X)`` makes the example campaign's appeal use a template whose intro block
+is X, as an author of a hostile campaign template would.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from undersigned.batch.build import build
+from undersigned.render.environment import make_environment
+
+APPEAL = "appeal-political-prisoners"
+APPEAL_EN = f"{APPEAL}.president.en"
+
+
+def intro(root: Path, body: str) -> None:
+    (root / "templates" / "letter-appeal.html").write_text(
+        '{% extends "builtin/letter.html" %}{% block intro %}' + body + "{% endblock %}")
+
+
+def build_appeal(root: Path, jobs: int = 1):
+    return build(root, documents=[APPEAL], recipients=["president"], langs=["en"], jobs=jobs)
+
+
+def link_targets(pdf: Path) -> list[str]:
+    """Every link action's target in the PDF, as a reader's viewer would follow it."""
+    targets = []
+    for page in PdfReader(pdf).pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            if action is not None:
+                action = action.get_object()
+                targets.append(f"{action.get('/S')} {action.get('/URI') or action.get('/F')}")
+    return targets
+
+
+# --- limits on text --------------------------------------------------------------------
+
+MULTIPLIERS = {
+    '{{ "%0100000000d" % 1 }}': "a formatted field of more than 1,000,000 characters",
+    '{{ "%*d" % (10**8, 1) }}': "a formatted field of more than 1,000,000 characters",
+    '{{ "%.100000000f" % 1.5 }}': "a formatted field of more than 1,000,000 characters",
+    '{{ "%0100000000d"|format(1) }}': "a formatted field of more than 1,000,000 characters",
+    '{{ "{:>100000000}".format(1) }}': "a formatted field of more than 1,000,000 characters",
+    '{{ "{:{w}}".format(1, w=10**8) }}': "a formatted field of more than 1,000,000 characters",
+    '{{ "{x:{w}}".format_map({"x": 1, "w": 10**8}) }}': "a formatted field of more than 1,000,000",
+    '{{ "x"|center(10**8) }}': "a centred text of more than 1,000,000 characters",
+    '{{ "x".center(10**8) }}': "a text made by center() of more than 2,000,000 characters",
+    '{{ "x".ljust(10**8) }}': "a text made by ljust() of more than 2,000,000 characters",
+    '{{ "x".zfill(10**8) }}': "a text made by zfill() of more than 2,000,000 characters",
+    '{{ ("\t" * 1000).expandtabs(10**5) }}': "a text made by expandtabs() of more than",
+    '{% set s = "x" * 999999 %}{{ s.replace("x", s) }}': "a text made by replace() of more",
+    '{% set s = "x" * 999999 %}{{ s|replace("x", s) }}': "a text made by replace of more",
+    '{{ ("a\n" * 499999)|indent(100) }}': "an indented text of more than 2,000,000",
+    '{{ ("a " * 499999)|wordwrap(1, wrapstring="y" * 1000) }}': "a wrapped text of more than",
+    '{{ (["x" * 999] * 1000000)|join }}': "a repetition of more than 2,000,000 characters",
+    '{% set l = ["x" * 999] * 1000 %}{{ ([l] * 1000)|join }}': "a repetition of more than",
+    '{{ "".join(["x" * 999999, "x" * 999999, "x" * 999999]) }}': "a text made by join() of",
+    '{% for i in range(100) %}{{ "x" * 999999 }}{% endfor %}':
+        "the template produces more than 2,000,000 characters",
+    '{% set ns = namespace(x="ab") %}{% for i in range(40) %}{% set ns.x = ns.x ~ ns.x %}'
+    '{% endfor %}': "a text of more than 2,000,000 characters",
+    '{% set ns = namespace(x="ab") %}{% for i in range(40) %}{% set ns.x = ns.x + ns.x %}'
+    '{% endfor %}': "a text or list of more than 2,000,000 characters",
+    '{% set l = ["x" * 1000] %}{% for i in range(40) %}{{ l.extend(l) or "" }}{% endfor %}':
+        "a list of more than 2,000,000 characters",
+    '{% macro m() %}{{ "x" * 999999 }}{{ "x" * 999999 }}{{ "x" * 999999 }}{% endmacro %}'
+    '{{ m()|length }}': "the template produces more than 2,000,000 characters",
+    '{{ lipsum(10**6) }}': "lipsum() of more than 100 paragraphs of 100 words",
+    '{{ [1]|batch(10**9, "x")|list|length }}': "a batch of more than 1,000,000",
+    '{{ [1]|slice(10**9)|list|length }}': "a slicing of more than 1,000,000",
+}
+
+
+@pytest.mark.parametrize("source", list(MULTIPLIERS))
+def test_every_way_of_multiplying_text_is_refused_before_it_allocates(source):
+    from jinja2.exceptions import SecurityError
+
+    env = make_environment(None)
+    with pytest.raises(SecurityError) as refused:
+        env.from_string(source).render()
+    assert MULTIPLIERS[source] in str(refused.value)
+
+
+def test_ordinary_formatting_padding_and_joining_still_work():
+    env = make_environment(None)
+    source = ('{{ "%5d|%-4s|%.2f" % (3, "ok", 1.5) }} {{ "{:>6}|{:^5}".format("ok", "c") }} '
+              '{{ "ab"|center(6) }} {{ [1, 2]|join(",") }} {{ "a" ~ "b" }} {{ "x"|indent(2) }} '
+              '{{ "%s" % "y" }} {{ "a-b".replace("-", "+") }} {{ "%d%%"|format(5) }}')
+    assert env.from_string(source).render() == (
+        "    3|ok  |1.50     ok|  c     ab   1,2 ab x y a+b 5%")
+
+
+def test_a_template_that_formats_a_huge_field_fails_its_output_only(example):
+    intro(example, '{{ "%0100000000d" % 1 }}')
+    report = build(example, documents=[APPEAL], jobs=1)
+    failed = {r.label: r.error for r in report.failed}
+    assert failed == {
+        f"{APPEAL}.{rest}": f"templates/letter-appeal.html:1: {APPEAL}.{rest}: a formatted "
+                            "field of more than 1,000,000 characters is not allowed"
+        for rest in ("president.en", "president.ru", "prosecutor-general.ru")}
+
+
+# --- links ------------------------------------------------------------------------------
+
+LINKS = ('<a href="javascript:alert(1)">js</a> <a href="file:///etc/passwd">file</a> '
+         '<a href="launch:/bin/sh">launch</a> <a href="data:text/html,x">data</a> '
+         '<a href="cases/bokayev.yaml">relative</a> <a href=" JavaScript:alert(2)">js2</a> '
+         '<a href="https://example.org/ok">web</a> <a href="mailto:a@example.org">mail</a> '
+         '<a href="http://example.org/plain">plain</a>')
+
+
+def test_only_web_and_mail_links_reach_the_pdf(example):
+    intro(example, LINKS)
+    report = build_appeal(example)
+    assert not report.failed, [r.error for r in report.failed]
+    pdf = example / "outputs" / f"{APPEAL_EN}.pdf"
+    assert link_targets(pdf) == ["/URI https://example.org/ok", "/URI mailto:a@example.org",
+                                 "/URI http://example.org/plain"]
+    from conftest import pdf_text
+    assert "js file launch data relative js2 web mail plain" in " ".join(pdf_text(pdf).split())
