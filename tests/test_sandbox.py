@@ -7,6 +7,8 @@ is X, as an author of a hostile campaign template would.
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -126,3 +128,33 @@ def test_only_web_and_mail_links_reach_the_pdf(example):
                                  "/URI http://example.org/plain"]
     from conftest import pdf_text
     assert "js file launch data relative js2 web mail plain" in " ".join(pdf_text(pdf).split())
+
+
+# --- fonts ------------------------------------------------------------------------------
+
+BUNDLED = re.compile(r"^[A-Z]{6}\+Undersigned-Serif(-Bold|-Italic|-BoldItalic)?$")
+
+
+def pdffonts(pdf: Path) -> list[str]:
+    """The fonts poppler's pdffonts finds in a PDF."""
+    listing = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[2:]
+    return [line.split()[0] for line in listing if line.strip()]
+
+
+def test_only_the_bundled_fonts_reach_any_output_whatever_family_is_asked(example):
+    """A template's DejaVu Sans Mono and generic families, and a Markdown code span in a
+    case summary, are drawn in the bundled font in every output, by the workers too."""
+    intro(example, '<p style="font-family: DejaVu Sans Mono">mono</p>'
+                   '<p style="font-family: monospace">generic</p><code>code</code>')
+    case = example / "cases" / "bokayev.yaml"
+    text = case.read_text()
+    assert "  en: >-\n    arrested on 17 May" in text
+    case.write_text(text.replace("  en: >-\n    arrested", "  en: >-\n    `code` arrested", 1))
+    report = build(example, jobs=2)
+    assert not report.failed, [r.error for r in report.failed]
+    pdfs = sorted((example / "outputs").glob("*.pdf"))
+    assert len(pdfs) == 8
+    for pdf in pdfs:
+        fonts = pdffonts(pdf)
+        assert fonts and all(BUNDLED.match(font) for font in fonts), (pdf.name, fonts)

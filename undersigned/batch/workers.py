@@ -215,7 +215,10 @@ class Renderer:
     @property
     def font_config(self):
         if self._font_config is None:
+            from ..pdf.fontconfig import confine_fonts
             from weasyprint.text.fonts import FontConfiguration
+
+            confine_fonts()
 
             self._font_config = FontConfiguration()
         return self._font_config

@@ -25,6 +25,7 @@ from pathlib import Path
 from ..errors import FetchRefused, RenderError
 from .compat import unambiguous_stream_ends
 from .fetcher import make_fetcher
+from .fontconfig import confine_fonts
 from .glyphs import check_glyphs
 
 PDF_VARIANT = "pdf/a-3b"
@@ -78,6 +79,7 @@ def _uncompressed_metadata(pdf) -> None:
 
 def layout(html: str, campaign_root: Path, what: str, font_config=None):
     """WeasyPrint's laid-out document (pages and boxes) of ``html``."""
+    confine_fonts()
     import weasyprint
 
     check_glyphs(html, what)
