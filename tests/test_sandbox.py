@@ -158,3 +158,107 @@ def test_only_the_bundled_fonts_reach_any_output_whatever_family_is_asked(exampl
     for pdf in pdfs:
         fonts = pdffonts(pdf)
         assert fonts and all(BUNDLED.match(font) for font in fonts), (pdf.name, fonts)
+
+
+# --- files ------------------------------------------------------------------------------
+
+RENDERS = 300
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two names at once (renameat2 with RENAME_EXCHANGE), as an attacker would."""
+    import ctypes
+    import os
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd, rename_exchange = -100, 2
+    if libc.renameat2(at_fdcwd, bytes(a), at_fdcwd, bytes(b), rename_exchange) != 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+
+
+def test_a_folder_swapped_for_a_link_outside_while_rendering_never_redirects_a_read(
+        example, tmp_path):
+    """A thread swaps the campaign's images/ with a link to a folder outside, again and
+    again, while a page with its image is rendered 300 times: the outside image (10 pixels wide,
+    the campaign's is 60) never lands in a PDF; a render that meets the link fails."""
+    import io
+    import threading
+
+    from conftest import tiny_png
+    from undersigned.errors import FetchRefused, RenderError
+    from undersigned.pdf.writer import render_pdf
+
+    tiny_png(example / "images" / "logo.png", 60, 24)
+    tiny_png(tmp_path / "outside" / "logo.png", 10, 10, rgb=(200, 0, 0))
+    (example / "swap").symlink_to(tmp_path / "outside")
+    # A page with the image alone, so that many renders fit in seconds.
+    html = ('<html><body><p>logo</p><img src="images/logo.png" alt="logo"></body></html>')
+    label = "swapped"
+    stop = threading.Event()
+
+    def swap() -> None:
+        while not stop.is_set():
+            _exchange(example / "images", example / "swap")
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    widths, refused = [], 0
+    try:
+        for _ in range(RENDERS):
+            try:
+                pdf = render_pdf(html, example, label)
+            except (FetchRefused, RenderError) as exc:
+                assert str(exc).startswith("swapped: "), str(exc)
+                refused += 1
+                continue
+            widths.append(min(int(xobject.get_object()["/Width"])
+                              for page in PdfReader(io.BytesIO(pdf)).pages
+                              for xobject in (page["/Resources"].get("/XObject") or {}).values()))
+    finally:
+        stop.set()
+        swapper.join()
+    assert 10 not in widths, f"the outside image was embedded ({widths.count(10)} times)"
+    assert widths.count(60) + refused == RENDERS and widths, (widths, refused)
+
+
+# --- time and memory: a worker that overruns is killed, the others go on -----------------
+
+ENDLESS = '{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}'
+
+
+def test_a_worker_stuck_past_its_time_limit_is_killed_and_the_build_goes_on(example,
+                                                                            monkeypatch):
+    """The worker's own alarm is set for 120 s (a fresh fork server does not see the test's
+    limit); the build's watchdog, told 2 s, kills the worker of each of the three copies
+    of the endless appeal, and the five other outputs are built by new workers."""
+    import time
+
+    from undersigned.batch import workers
+
+    monkeypatch.setattr(workers, "RENDER_SECONDS", 2)
+    monkeypatch.setattr(workers, "WATCHDOG_GRACE", 0.5)
+    intro(example, ENDLESS)
+    started = time.monotonic()
+    report = build(example, jobs=2)
+    assert time.monotonic() - started < 60
+    assert {r.label: r.error for r in report.failed} == {
+        f"{APPEAL}.{rest}": f"{APPEAL}.{rest}: took longer than 2 s to render and was "
+                            "stopped; is some text in it unusually long?"
+        for rest in ("president.en", "president.ru", "prosecutor-general.ru")}
+    assert len([r for r in report.results if r.action == "built"]) == 5
+    assert len(list((example / "outputs").glob("*.pdf"))) == 5
+
+
+def test_a_render_past_the_workers_memory_cap_fails_that_output_only(example, monkeypatch):
+    """Under a 250 MiB address-space cap (the real one is 1 GiB), a letter of 100,000 words
+    runs out of memory in its worker: its copies fail with that message, the other
+    outputs are built, by the same workers."""
+    from undersigned.batch import workers
+
+    monkeypatch.setattr(workers, "WORKER_MEMORY_BYTES", 250 * 1024 ** 2)
+    intro(example, '{{ "word " * 100000 }}')
+    report = build(example, jobs=2)
+    assert {r.label: r.error for r in report.failed} == {
+        f"{APPEAL}.{rest}": f"{APPEAL}.{rest}: ran out of memory while rendering"
+        for rest in ("president.en", "president.ru", "prosecutor-general.ru")}
+    assert len(list((example / "outputs").glob("*.pdf"))) == 5
