@@ -115,8 +115,8 @@ def _failures_named(what: str):
             yield
     except FatalURLFetchingError as exc:
         raise FetchRefused(f"{what}: {exc}") from exc
-    except (RenderError, FetchRefused):
-        raise
+    except (RenderError, FetchRefused, MemoryError):
+        raise  # (the renderer words running out of memory)
     except Exception as exc:  # WeasyPrint raises many kinds; each fails this document only.
         raise RenderError(f"{what}: WeasyPrint failed: {type(exc).__name__}: {exc}") from exc
     if messages:
