@@ -667,6 +667,13 @@ MARKUP = [
          command="build",
          expect=Renders(shows=("arrested for posting on Facebook",),
                         html_shows=("<code>posting</code>",))),
+    Case("markup-markdown-many-marks", "markup",
+         "12,400 Markdown code spans in a summary: within its length, minutes of layout",
+         edits=(summary_en("\"" + "`a`b" * 12_400 + "\""),),
+         command="build", timeout=30,
+         expect=Fails(contains=("  appeal.president.en: a Markdown text has 12,400 marks (code, "
+                                "emphasis, links, line breaks), more than the 200 one text may "
+                                "have; write it with fewer",))),
     Case("markup-css-injection-reference", "markup",
          "a reference that closes the CSS string of the page footer and adds rules",
          edits=(edit(CAMPAIGN, "    kind: letter\n",
