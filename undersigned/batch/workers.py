@@ -168,13 +168,7 @@ def _run_in_pool(context, slim: LoadedCampaign, queue: list[tuple[Task, Job]], w
                 done = set()
                 if pending:
                     done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                while not started.empty():
-                    stem, pid = started.get()
-                    running[stem] = (pid, time.monotonic())
-                for stem, (pid, since) in running.items():
-                    if stem not in overran and time.monotonic() - since > seconds + WATCHDOG_GRACE:
-                        overran.add(stem)
-                        _kill(pid)
+                _watch(started, running, overran, seconds)
                 failed = []
                 for future in done:
                     task, job = pending.pop(future)
@@ -207,6 +201,18 @@ def _run_in_pool(context, slim: LoadedCampaign, queue: list[tuple[Task, Job]], w
     return None, []
 
 
+def _watch(started, running: dict[str, tuple[int, float]], overran: set[str],
+           seconds: float) -> None:
+    """Note the tasks workers have started; kill the worker of any that overran."""
+    while not started.empty():
+        stem, pid = started.get()
+        running[stem] = (pid, time.monotonic())
+    for stem, (pid, since) in running.items():
+        if stem not in overran and time.monotonic() - since > seconds + WATCHDOG_GRACE:
+            overran.add(stem)
+            _kill(pid)
+
+
 def _after_break(pool, failed: list[tuple[Task, Job]], queue: list[tuple[Task, Job]],
                  running: dict[str, tuple[int, float]], overran: set[str], retried: set[str],
                  seconds: float, finish) -> list[tuple[Task, Job]]:
@@ -215,7 +221,7 @@ def _after_break(pool, failed: list[tuple[Task, Job]], queue: list[tuple[Task, J
     dead = {stem for stem, (pid, _) in running.items() if not _alive(pid)}
     for pid, _ in running.values():
         _kill(pid)
-    for process in list(getattr(pool, "_processes", {}).values()):  # idle ones too
+    for process in list((getattr(pool, "_processes", None) or {}).values()):  # idle ones too
         _kill(process.pid)
     if not running and not overran:  # no task even started: the pool cannot work
         for task, job in failed + queue:
