@@ -644,6 +644,43 @@ MARKUP = [
                     "<file:///etc/passwd>"),
              html_shows=('href="http://127.0.0.1:9/pixel"',),
              html_hides=('href="javascript:', 'href="file:', 'href="data:'))),
+    Case("markup-template-link-schemes", "markup",
+         "template links to javascript:, file:, launch:, data: and relative targets",
+         files=in_intro('<a href="javascript:alert(1)">js</a> <a href="file:///etc/passwd">'
+                        'file</a> <a href="launch:/bin/sh">launch</a> <a href="data:text/html,x">'
+                        'data</a> <a href="../outside/secret.txt">rel</a> '
+                        '<a href=" JavaScript:alert(2)">js2</a> '
+                        '<a href="https://example.org/ok">web</a> <a href="mailto:a@example.org">'
+                        'mail</a>'),
+         command="build",
+         expect=Renders(shows=("js file launch data rel js2 web mail",))),
+    Case("markup-font-family-of-the-machine", "markup",
+         "a template asks for the machine's DejaVu Sans Mono and the generic monospace",
+         files=in_intro('<p style="font-family: DejaVu Sans Mono">mono</p>'
+                        '<p style="font-family: monospace, sans-serif">generic</p>'
+),
+         command="build",
+         expect=Renders(shows=("mono", "generic"))),
+    Case("markup-local-font-of-the-machine", "markup",
+         "an @font-face of the machine's DejaVu Sans through local(): not found, the output fails",
+         files=in_intro('<style>@font-face { font-family: L; src: local("DejaVu Sans") }</style>'
+                        '<p style="font-family: L">local</p>'),
+         command="build",
+         expect=Fails(contains=("  appeal.president.en: WeasyPrint reported: Font-face 'L' "
+                                "cannot be loaded",))),
+    Case("markup-code-span-in-data", "markup",
+         "a Markdown code span in a case summary (rendered in a monospace family)",
+         edits=(summary_en("\"arrested for `posting` on `Facebook`\""),),
+         command="build",
+         expect=Renders(shows=("arrested for posting on Facebook",),
+                        html_shows=("<code>posting</code>",))),
+    Case("markup-markdown-many-marks", "markup",
+         "12,400 Markdown code spans in a summary: within its length, minutes of layout",
+         edits=(summary_en("\"" + "`a`b" * 12_400 + "\""),),
+         command="build", timeout=30,
+         expect=Fails(contains=("  appeal.president.en: a Markdown text has 12,400 marks (code, "
+                                "emphasis, links, line breaks), more than the 200 one text may "
+                                "have; write it with fewer",))),
     Case("markup-css-injection-reference", "markup",
          "a reference that closes the CSS string of the page footer and adds rules",
          edits=(edit(CAMPAIGN, "    kind: letter\n",
@@ -865,6 +902,54 @@ TEMPLATES = [
          expect=Fails(contains=(  # check stops it: HTML takes milliseconds, not seconds
              "appeal.president.en: took longer than 10 s to render and was stopped; does a "
              "loop run for ever?",))),
+    Case("templates-percent-format-width", "templates",
+         "a %-format padded to 100 million digits (5 GB, then an abort in GLib)",
+         files=in_intro('{{ "%0100000000d" % 1 }}'),
+         command="build",
+         expect=Fails(contains=("templates/letter.html:3: appeal.president.en: a formatted "
+                                "field of more than 1,000,000 characters is not allowed",))),
+    Case("templates-format-method-width", "templates",
+         "str.format and the format filter padding to 100 million, the width given apart",
+         files=in_intro('{{ "{:{w}}".format(1, w=10**8) }}{{ "%*d"|format(10**8, 1) }}'),
+         command="build",
+         expect=Fails(contains=("templates/letter.html:3: appeal.president.en: a formatted "
+                                "field of more than 1,000,000 characters is not allowed",))),
+    Case("templates-center-filter", "templates",
+         "|center(10**8): 100 MB of spaces that WeasyPrint's whitespace handling chews for minutes",
+         files=in_intro('{{ "x"|center(10**8) }}'),
+         command="build", timeout=30,
+         expect=Fails(contains=("templates/letter.html:3: appeal.president.en: a centred "
+                                "text of more than 1,000,000 characters is not allowed",))),
+    Case("templates-replace-multiplies", "templates",
+         "a million-character text with each character replaced by itself",
+         files=in_intro('{% set s = "x" * 999999 %}{{ s.replace("x", s) }}{{ s|replace("x", s) }}'),
+         command="build",
+         expect=Fails(contains=("templates/letter.html:3: appeal.president.en: a text made "
+                                "by replace() of more than 2,000,000 characters is not allowed",))),
+    Case("templates-loop-of-long-texts", "templates",
+         "100 texts of 999,999 characters, each within the limit (4.9 GB in all)",
+         files=in_intro('{% for i in range(100) %}{{ "x" * 999999 }}{% endfor %}'),
+         command="build",
+         expect=Fails(contains=("appeal.president.en: the template produces more than "
+                                "2,000,000 characters; is a loop printing a very long text?",))),
+    Case("templates-doubling-concatenation", "templates",
+         "a text doubled with ~ forty times, and a list extended by itself",
+         files=in_intro('{% set ns = namespace(x="ab") %}{% for i in range(40) %}'
+                        '{% set ns.x = ns.x ~ ns.x %}{% endfor %}{{ ns.x|length }}'),
+         command="build",
+         expect=Fails(contains=("templates/letter.html:3: appeal.president.en: a text of "
+                                "more than 2,000,000 characters is not allowed",))),
+    Case("templates-join-of-repeated-text", "templates",
+         "a list of a thousand references to one long text, joined",
+         files=in_intro('{{ (["x" * 9999] * 1000)|join }}'),
+         command="build",
+         expect=Fails(contains=("templates/letter.html:3: appeal.president.en: a repetition "
+                                "of more than 2,000,000 characters is not allowed",))),
+    Case("templates-lipsum-million", "templates", "lipsum() of a million paragraphs",
+         files=in_intro("{{ lipsum(10**6) }}"),
+         command="build",
+         expect=Fails(contains=("templates/letter.html:3: appeal.president.en: lipsum() of "
+                                "more than 100 paragraphs of 100 words is not allowed",))),
     Case("templates-power-tower", "templates",
          "9**(9**9): hours of integer arithmetic, folded by Jinja at compile time",
          files=in_intro("{{ 9**(9**9) }}"),

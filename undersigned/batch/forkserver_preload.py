@@ -11,6 +11,9 @@ from .lifeline import BUILD_PID_VARIABLE, die_with_parent, ignore_interruptions
 die_with_parent(int(os.environ.get(BUILD_PID_VARIABLE) or os.getppid()))
 ignore_interruptions()
 
+from ..pdf.fontconfig import confine_fonts  # noqa: E402
+
+confine_fonts()  # before WeasyPrint, so that no worker ever sees the machine's fonts
 import weasyprint  # noqa: E402,F401  (loaded once here, shared by every forked worker)
 
 from . import workers  # noqa: E402,F401

@@ -15,6 +15,7 @@ import os
 import resource
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -86,8 +87,16 @@ def run_tasks(loaded: LoadedCampaign, tasks: list[tuple[Task, Job]], jobs: int |
               finish: Callable[[Task, Outcome], None]) -> int | None:
     """Render every task, calling ``finish`` with each outcome in the parent process.
     Returns the signal that interrupted it (Ctrl-C's SIGINT, or SIGTERM), if one did:
-    running tasks finished, the rest were abandoned."""
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
+    running tasks finished, the rest were abandoned.
+
+    ``jobs=1`` renders in this process, one task after the other (the time limit is then
+    an alarm, which code running in C does not hear). Otherwise each task runs in a
+    worker process under a memory cap (:data:`WORKER_MEMORY_BYTES`), watched from here: a
+    task still running past its time limit has its worker killed and fails, and the
+    tasks that shared that pool are run again in a new one (:func:`_run_in_pool`).
+    """
+    if not tasks:
+        return None
     if jobs == 1:
         renderer = Renderer(loaded)
         try:
@@ -104,49 +113,155 @@ def run_tasks(loaded: LoadedCampaign, tasks: list[tuple[Task, Job]], jobs: int |
     context.set_forkserver_preload(["undersigned.batch.forkserver_preload"])
     os.environ[BUILD_PID_VARIABLE] = str(os.getpid())  # for the fork server's lifeline
     slim = dataclasses.replace(loaded, files={}, warnings=[])
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(slim, os.getpid())) as pool:
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    queue, retried = list(tasks), set()
+    while queue:
+        interrupted, queue = _run_in_pool(context, slim, queue, workers, finish, retried)
+        if interrupted is not None:
+            return interrupted
+    return None
+
+
+WORKER_MEMORY_BYTES = 1024 ** 3
+"""The address space a worker process may use (RLIMIT_AS): about three times what a
+worker rendering a 1,000-letter campaign reserves (its resident memory is about 100 MiB).
+Past it, the render fails as out of memory, and the build goes on."""
+
+WATCHDOG_GRACE = 5.0
+"""Seconds past the time limit before the build kills a worker whose task has not
+stopped by itself (the worker's own alarm is not heard while it runs C code)."""
+
+
+def _run_in_pool(context, slim: LoadedCampaign, queue: list[tuple[Task, Job]], workers: int,
+                 finish: Callable[[Task, Outcome], None], retried: set[str]):
+    """Run tasks in one pool of workers until they are done or the pool breaks (a worker
+    killed by the watchdog, or dead). Returns (the interrupting signal or None, the tasks
+    left to run in a new pool).
+
+    Each worker says which task it starts, and in which process; a task that outlives
+    its time limit (plus WATCHDOG_GRACE) has its worker killed and fails with the time
+    limit's message, a task whose worker died fails as such, and the others that were in
+    the pool are run again (once: a task that breaks a second pool fails too).
+    """
+    started = context.SimpleQueue()
+    running: dict[str, tuple[int, float]] = {}  # stem: (worker pid, when it started)
+    overran: set[str] = set()
+    seconds = RENDER_SECONDS
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_init_worker,
+                             initargs=(slim, os.getpid(), started,
+                                       WORKER_MEMORY_BYTES)) as pool:
         pending: dict = {}
-        queue = list(tasks)
+        queue = list(queue)
         try:
             # Keep a few tasks per worker in flight, so that an interruption
             # loses little and results come back in plan order.
             while queue or pending:
                 broken = False
-                while queue and len(pending) < jobs * 2 and not broken:
+                while queue and len(pending) < workers * 2 and not broken:
                     try:
                         with _signals_held():  # a worker being started is never torn down
-                            pending[pool.submit(_work, queue[0][1])] = queue[0][0]
+                            pending[pool.submit(_work, queue[0][1])] = queue[0]
                         queue.pop(0)
                     except BrokenProcessPool:  # a worker died since the last round
                         broken = True
-                if not pending:
-                    done = set()
-                else:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done = set()
+                if pending:
+                    done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                _watch(started, running, overran, seconds)
+                failed = []
                 for future in done:
-                    task = pending.pop(future)
+                    task, job = pending.pop(future)
                     try:
                         outcome = future.result()
                     except BrokenProcessPool:
-                        outcome = Outcome(f"{task.item.stem}: a worker process died while "
-                                          "rendering it (killed, or out of memory)")
+                        failed.append((task, job))
+                        continue
+                    running.pop(job.stem, None)
                     finish(task, outcome)
-                if broken or any(isinstance(f.exception(), BrokenProcessPool)
-                                 for f in done if f.done() and not f.cancelled()):
-                    for task, _ in queue:
-                        finish(task, Outcome(f"{task.item.stem}: not rendered, the worker "
-                                             "pool stopped"))
-                    queue.clear()
+                if broken or failed:
+                    for future in list(pending):  # what finished before the pool broke
+                        task, job = pending.pop(future)
+                        if future.done() and not future.cancelled() \
+                                and future.exception() is None:
+                            running.pop(job.stem, None)
+                            finish(task, future.result())
+                        else:
+                            failed.append((task, job))
+                    return None, _after_break(pool, failed, queue, running, overran, retried,
+                                              seconds, finish)
         except KeyboardInterrupt as exc:
             for future in pending:
                 future.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
-            for future, task in pending.items():
+            for future, (task, _) in pending.items():
                 if future.done() and not future.cancelled() and future.exception() is None:
                     finish(task, future.result())
-            return _signal_of(exc)
-    return None
+            return _signal_of(exc), []
+    return None, []
+
+
+def _watch(started, running: dict[str, tuple[int, float]], overran: set[str],
+           seconds: float) -> None:
+    """Note the tasks workers have started; kill the worker of any that overran."""
+    while not started.empty():
+        stem, pid = started.get()
+        running[stem] = (pid, time.monotonic())
+    for stem, (pid, since) in running.items():
+        if stem not in overran and time.monotonic() - since > seconds + WATCHDOG_GRACE:
+            overran.add(stem)
+            _kill(pid)
+
+
+def _after_break(pool, failed: list[tuple[Task, Job]], queue: list[tuple[Task, Job]],
+                 running: dict[str, tuple[int, float]], overran: set[str], retried: set[str],
+                 seconds: float, finish) -> list[tuple[Task, Job]]:
+    """After a worker died: fail the task it was running, kill the pool's other workers
+    (whose results are lost with the pool), and give back what is to run again."""
+    dead = {stem for stem, (pid, _) in running.items() if not _alive(pid)}
+    for pid, _ in running.values():
+        _kill(pid)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):  # idle ones too
+        _kill(process.pid)
+    if not running and not overran:  # no task even started: the pool cannot work
+        for task, job in failed + queue:
+            finish(task, Outcome(f"{job.stem}: not rendered, the worker pool stopped"))
+        return []
+    again = []
+    for task, job in failed:
+        stem = job.stem
+        if stem in overran:
+            finish(task, Outcome(f"{stem}: took longer than {seconds} s to render and was "
+                                 "stopped; is some text in it unusually long?"))
+        elif stem in dead or (stem in running and stem in retried):
+            finish(task, Outcome(f"{stem}: a worker process died while rendering it (killed, "
+                                 "or out of memory)"))
+        else:
+            if stem in running:
+                retried.add(stem)
+            again.append((task, job))
+    return again + queue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is dead
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except OSError:
+        return True
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 @contextmanager
@@ -170,13 +285,20 @@ def _signal_of(interruption: KeyboardInterrupt) -> int:
 
 
 _WORKER: Renderer | None = None
+_STARTED = None
 
 
-def _init_worker(loaded: LoadedCampaign, build_pid: int) -> None:
-    global _WORKER
+def _init_worker(loaded: LoadedCampaign, build_pid: int, started=None,
+                 memory: int = WORKER_MEMORY_BYTES) -> None:
+    global _WORKER, _STARTED
     die_with_parent(build_pid)  # with the fork server, which dies with the build
     # The build handles Ctrl-C and SIGTERM: it lets running outputs finish, stops the rest.
     ignore_interruptions()
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
+    if soft == resource.RLIM_INFINITY or soft > cap:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    _STARTED = started
     _WORKER = Renderer(loaded)
 
 
@@ -194,6 +316,8 @@ def _work(job: Job) -> Outcome:
     """
     global _FROZEN
     assert _WORKER is not None
+    if _STARTED is not None:  # for the build's watchdog
+        _STARTED.put((job.stem, os.getpid()))
     outcome = _WORKER.run(job)
     gc.collect()
     if not _FROZEN:
@@ -215,7 +339,10 @@ class Renderer:
     @property
     def font_config(self):
         if self._font_config is None:
+            from ..pdf.fontconfig import confine_fonts
             from weasyprint.text.fonts import FontConfiguration
+
+            confine_fonts()
 
             self._font_config = FontConfiguration()
         return self._font_config

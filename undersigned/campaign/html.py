@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..render.environment import make_environment, render_template
+from ..errors import RenderError
+from ..render.filters import TooManyMarks
 from .context import build_context
 
 if TYPE_CHECKING:
@@ -14,10 +16,18 @@ if TYPE_CHECKING:
     from .plan import Output
 
 
+def _context(loaded: LoadedCampaign, output: Output) -> dict:
+    """The template context of ``output``; a value too costly to lay out names the output."""
+    try:
+        return build_context(loaded, output)
+    except TooManyMarks as exc:
+        raise RenderError(f"{output.label}: {exc}") from exc
+
+
 def render_html(loaded: LoadedCampaign, output: Output, env: Environment | None = None) -> str:
     """The HTML of one output."""
     env = env or make_environment(loaded.templates_dir)
-    return render_template(env, output.template, build_context(loaded, output), loaded.root,
+    return render_template(env, output.template, _context(loaded, output), loaded.root,
                            output.label)
 
 
@@ -28,6 +38,6 @@ def render_exports(loaded: LoadedCampaign, output: Output,
     if not output.exports:
         return {}
     env = env or make_environment(loaded.templates_dir)
-    context = build_context(loaded, output)
+    context = _context(loaded, output)
     return {name: render_template(env, template, context, loaded.root, output.label)
             for name, template in output.exports}

@@ -9,18 +9,23 @@ Three guarantees are enforced here rather than hoped for:
 - every character is in the shipped font, so no fallback font from the machine
   ever appears (``check_glyphs``);
 - any WeasyPrint warning or error fails the document instead of leaving a
-  silently degraded PDF.
+  silently degraded PDF;
+- the only links in a PDF go to the web, to an e-mail address or within the document
+  (``web_links_only``): no ``javascript:``, ``file:`` or ``launch:`` action, no file
+  attached through a link.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import FetchRefused, RenderError
 from .compat import unambiguous_stream_ends
 from .fetcher import make_fetcher
+from .fontconfig import confine_fonts
 from .glyphs import check_glyphs
 
 PDF_VARIANT = "pdf/a-3b"
@@ -74,6 +79,7 @@ def _uncompressed_metadata(pdf) -> None:
 
 def layout(html: str, campaign_root: Path, what: str, font_config=None):
     """WeasyPrint's laid-out document (pages and boxes) of ``html``."""
+    confine_fonts()
     import weasyprint
 
     check_glyphs(html, what)
@@ -81,7 +87,22 @@ def layout(html: str, campaign_root: Path, what: str, font_config=None):
         document = weasyprint.HTML(string=html,
                                    base_url=campaign_root.resolve().as_uri() + "/",
                                    url_fetcher=make_fetcher(campaign_root))
-        return document.render(font_config=font_config)
+        return web_links_only(document.render(font_config=font_config))
+
+
+LINK_SCHEMES = re.compile(r"(?i)^(https?|mailto):")
+"""The only targets a link in a PDF may have, beside a place in the same document."""
+
+
+def web_links_only(document):
+    """Drop from a laid-out document every link but those within it and those to
+    ``http``, ``https`` and ``mailto`` addresses (a template can write any ``<a href>``);
+    the linked text stays."""
+    for page in document.pages:
+        page.links[:] = [link for link in page.links
+                         if link[0] == "internal"
+                         or link[0] == "external" and LINK_SCHEMES.match(str(link[1]).strip())]
+    return document
 
 
 @contextmanager
@@ -94,8 +115,8 @@ def _failures_named(what: str):
             yield
     except FatalURLFetchingError as exc:
         raise FetchRefused(f"{what}: {exc}") from exc
-    except (RenderError, FetchRefused):
-        raise
+    except (RenderError, FetchRefused, MemoryError):
+        raise  # (the renderer words running out of memory)
     except Exception as exc:  # WeasyPrint raises many kinds; each fails this document only.
         raise RenderError(f"{what}: WeasyPrint failed: {type(exc).__name__}: {exc}") from exc
     if messages:

@@ -14,15 +14,20 @@ import signal
 import threading
 import traceback
 from contextlib import contextmanager
+from functools import update_wrapper
 from pathlib import Path
 
 from jinja2 import (ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined,
                     TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError, nodes)
+from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from ..errors import RenderError, UndersignedError, did_you_mean
 from ..resources import TEMPLATES_DIR
+from . import limits
 from .filters import css_counters, css_string, markdown
+from .limits import MAX_TEMPLATE_TEXT
 
 BUILTIN_LABEL = "<built-in>/templates"
 
@@ -84,8 +89,13 @@ class _ConfinedLoader(FileSystemLoader):
         return source, str(path), lambda: resolved.is_file() and resolved.stat().st_mtime == mtime
 
 
-MAX_TEMPLATE_TEXT = 1_000_000
-"""The longest text or list a template may build with ``*``."""
+class _BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with every ``~`` checked against the text limit."""
+
+    def visit_Concat(self, node, frame):
+        self.write("environment.bounded_text(")
+        super().visit_Concat(node, frame)
+        self.write(")")
 
 
 class _Undefined(StrictUndefined):
@@ -104,11 +114,15 @@ class _Undefined(StrictUndefined):
 
 
 class _Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox, also refusing arithmetic that would exhaust the machine: a power
-    with thousands of digits (which would run in C, past any time limit) or a text
-    repeated into gigabytes."""
+    """Jinja's sandbox, also refusing arithmetic and text that would exhaust the machine:
+    a power with thousands of digits (which would run in C, past any time limit), a text
+    repeated, padded, formatted, replaced or joined into gigabytes, a document, block or
+    macro longer than MAX_RENDERED_TEXT (see :mod:`.limits`)."""
 
-    intercepted_binops = frozenset(["**", "*"])
+    intercepted_binops = frozenset(["**", "*", "%", "+"])
+    code_generator_class = _BoundedCodeGenerator
+    concat = staticmethod(limits.bounded_concat)
+    bounded_text = staticmethod(limits.bounded_text)
 
     def call_binop(self, context, operator, left, right):
         from jinja2.exceptions import SecurityError
@@ -125,7 +139,37 @@ class _Sandbox(SandboxedEnvironment):
             if len(sequence) * count > MAX_TEMPLATE_TEXT:
                 raise SecurityError(f"a repetition longer than {MAX_TEMPLATE_TEXT:,} items "
                                     "is not allowed")
+            limits.refuse_if_longer(limits.size_of(sequence) * max(count, 0), "a repetition")
+        if operator == "%" and isinstance(left, str):
+            limits.check_percent_format(left, right)
+        if operator == "+" and isinstance(left, (str, list, tuple)) \
+                and isinstance(right, (str, list, tuple)):
+            limits.refuse_if_longer(limits.size_of(left) + limits.size_of(right),
+                                    "a text or list")
         return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's signature)
+        limits.check_method_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value):
+        """``str.format`` as the sandbox wraps it, with fields that may not pad past the
+        limit (Jinja's own wrapper, with a bounded formatter)."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        text = value.__self__
+        formatter = (limits.BoundedEscapeFormatter(self, escape=text.escape)
+                     if isinstance(text, Markup) else limits.BoundedFormatter(self))
+        is_format_map = value.__name__ == "format_map"
+
+        def bounded(*args, **kwargs):
+            if is_format_map:
+                return wrapped(*args, **kwargs) if kwargs or len(args) != 1 else \
+                    type(text)(formatter.vformat(text, (), args[0]))
+            return type(text)(formatter.vformat(text, args, kwargs))
+
+        return update_wrapper(bounded, value)
 
 
 def make_environment(campaign_templates: Path | None) -> SandboxedEnvironment:
@@ -145,6 +189,8 @@ def make_environment(campaign_templates: Path | None) -> SandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters = limits.bounded_filters(env.filters)
+    env.globals["lipsum"] = limits.bounded_lipsum
     env.filters["markdown"] = markdown
     env.filters["css_string"] = css_string
     env.filters["css_counters"] = css_counters
