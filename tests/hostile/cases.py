@@ -678,7 +678,7 @@ MARKUP = [
          "12,400 Markdown code spans in a summary: within its length, minutes of layout",
          edits=(summary_en("\"" + "`a`b" * 12_400 + "\""),),
          command="build", timeout=30,
-         expect=Fails(contains=("  appeal.president.en: a Markdown text has 12,400 marks (code, "
+         expect=Fails(contains=("appeal.president.en: cannot build the template context: a Markdown text has 12,400 marks (code, "
                                 "emphasis, links, line breaks), more than the 200 one text may "
                                 "have; write it with fewer",))),
     Case("markup-css-injection-reference", "markup",

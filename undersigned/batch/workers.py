@@ -21,6 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..campaign.html import render_exports, render_html
@@ -29,7 +30,7 @@ from ..campaign.plan import Output
 from ..errors import UndersignedError
 from .. import files
 from ..kinds import KINDS
-from ..render.environment import make_environment
+from ..render.environment import TimeUp, make_environment, time_limit
 from .lifeline import BUILD_PID_VARIABLE, die_with_parent, ignore_interruptions
 from .manifest import MANIFEST, Entry, Manifest, OnDisk, on_disk
 
@@ -351,12 +352,12 @@ class Renderer:
         """Render and write one output or bundle; errors are returned, not raised."""
         label = job.stem
         try:
-            with _time_limit(self.seconds, label):
+            with time_limit(self.seconds):
                 if isinstance(job.target, Output):
                     outcome = self._output(job)
                 else:
                     outcome = self._bundle(job)
-        except _TimeUp:
+        except TimeUp:
             outcome = Outcome(f"{label}: took longer than {self.seconds} s to render and was "
                               "stopped; is some text in it unusually long?")
         except MemoryError:
@@ -418,7 +419,8 @@ class Renderer:
         def record_and_clear_the_way() -> None:
             Manifest(out_dir / MANIFEST).record(job.stem, entry)
             found = on_disk(out_dir / pdf_name)
-            if found is not None and found != job.expected:
+            if found is not None and found != job.expected and not _written_here(
+                    out_dir, job.stem, pdf_name):
                 outcome.moved_aside = str(files.move_aside(out_dir / pdf_name))
 
         for name in exports:
@@ -430,25 +432,15 @@ class Renderer:
         return outcome
 
 
-class _TimeUp(BaseException):
-    """Raised by the alarm in a render that took too long (a BaseException, so that no
-    library's ``except Exception`` swallows it)."""
+def _written_here(out_dir: Path, stem: str, name: str) -> bool:
+    """Whether the file that stands at ``name`` is one a build wrote (the journal vouches for
+    it): an earlier try of the same output, in a pool that was replaced. Such a file is
+    replaced without a copy; anything else is moved aside first."""
+    from .manifest import sha256_of
 
-
-@contextmanager
-def _time_limit(seconds: float, label: str):
-    """Stop the block after ``seconds`` (in the main thread; elsewhere no limit applies)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def alarm(signum, frame):
-        raise _TimeUp(label)
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        digest = sha256_of(out_dir / name)
+    except UndersignedError:
+        return False
+    return any(r.sha256 == digest and not r.signed
+               for r in Manifest.load(out_dir).records(stem))
