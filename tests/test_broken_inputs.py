@@ -238,7 +238,7 @@ def test_warnings_are_returned_and_strict_makes_them_errors(tmp_path):
     root = make_campaign(WARNINGS / "non-canonical-spelling", tmp_path)
     loaded = load_campaign(root)
     assert loaded.warnings == [Problem(
-        "campaign.yaml", 28, 5, "documents.appeal.intro",
+        "campaign.yaml", 29, 5, "documents.appeal.intro",
         "'Max Bokayev' is not the canonical spelling; the case files write 'Maks Bokayev'",
         "warning")]
     with pytest.raises(CampaignInvalid) as info:

@@ -214,5 +214,5 @@ def test_signature_image_outside_the_campaign_is_a_check_error(example, tmp_path
     result = CliRunner().invoke(cli, ["check", str(example)])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        f"signatories/meps-2017.yaml:19:5: signatories[0].signature_image: '{outside}' is not "
+        f"signatories/meps-2017.yaml:20:5: signatories[0].signature_image: '{outside}' is not "
         "a file in the campaign folder")

@@ -410,7 +410,8 @@ class Renderer:
         out_dir = self.loaded.output_dir
         pdf_name, *exports = contents
         document = self.loaded.campaign.documents[meta["document"]]
-        signatories = [m.id for m in self.loaded.lists[document.signatories].signatories]
+        kind = KINDS[document.kind]
+        signatories = [s.member.id for s in kind.signers(self.loaded, document)]
         entry = Entry(**meta, files=list(contents), input_hash=job.input_hash,
                       sha256=hashlib.sha256(contents[pdf_name]).hexdigest(), pages=pages,
                       signatories=signatories, size=len(contents[pdf_name]), mtime_ns=0)

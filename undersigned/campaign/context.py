@@ -33,10 +33,10 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
         return catalogue.phrase(key, **values)
 
     kind = KINDS[output.kind]
-    members = loaded.lists[document.signatories].signatories
     group_form = kind.group_form
     term = TERMS[loaded.lists[document.signatories].term]
-    signatories = [_signatory(loaded, m, term, group_form, lang, local, t) for m in members]
+    signatories = [_signatory(loaded, s, term, group_form, lang, local, t)
+                   for s in kind.signers(loaded, document)]
     cases = [_case(case_id, loaded.cases[case_id], lang, local, t) for case_id in document.cases]
 
     context = {
@@ -67,11 +67,13 @@ def _localiser(lang: str):
     return local
 
 
-def _signatory(loaded, member, term, group_form, lang, local, t) -> dict:
+def _signatory(loaded, signer, term, group_form, lang, local, t) -> dict:
+    member, invitation = signer.member, signer.invitation
     group = term.group(member.group)
     image = None
-    if member.status == "signed" and member.signature_image:
+    if signer.answer == "agreed" and member.signature_image:
         image = (loaded.root / member.signature_image).resolve().as_uri()
+    answered_on = invitation.answered if invitation else None
     return {
         "id": member.id,
         "title": member.title,
@@ -83,8 +85,8 @@ def _signatory(loaded, member, term, group_form, lang, local, t) -> dict:
         "group_ep": group.ep,
         "group_english": group.english,
         "roles": [local(role) for role in member.roles],
-        "status": member.status,
-        "signed_on": i18n.format_date(member.signed_on, lang) if member.signed_on else None,
+        "answer": signer.answer.value,
+        "answered_on": i18n.format_date(answered_on, lang) if answered_on else None,
         "signature_image": image,
     }
 

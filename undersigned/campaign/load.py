@@ -240,6 +240,3 @@ def _check_list(root: Path, signatories: SignatoryList, source: YamlFile,
             if not is_inside(root, member.signature_image):
                 add(("signatories", i, "signature_image"),
                     f"'{member.signature_image}' is not a file in the campaign folder")
-        if member.signed_on and member.status != "signed":
-            add(("signatories", i, "signed_on"), f"a signing date is given but the status "
-                f"is '{member.status}'", "warning")

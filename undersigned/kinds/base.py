@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel
 
 from ..model.models import DocumentBase, LocalText
+from .signon import Signer
 
 if TYPE_CHECKING:  # the layers above pass these in; kinds never import them
     from ..campaign.checks import Checker
@@ -106,6 +107,10 @@ class DocumentKind:
     def context(self, context: dict, loaded: LoadedCampaign, document: Any,
                 output: Output) -> None:
         """Add the kind's own part to the template context."""
+
+    def signers(self, loaded: LoadedCampaign, document: Any) -> list[Signer]:
+        """The Members the copies print, in order: by default the whole signatory list."""
+        return [Signer(m) for m in loaded.lists[document.signatories].signatories]
 
     def metadata(self, context: dict) -> tuple[str, list[str]]:
         """The PDF's title and authors."""

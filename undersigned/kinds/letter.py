@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, StrictBool
 
 from ..model.models import DocumentBase, Id, Lang, LocalText, Model
+from ..model.signon import Contact, SignOn
+from ..model import i18n
 from ..model.terms import TERMS
 from ..render.filters import markdown, markdown_inline
 from .base import Copy, DocumentKind, Input, TextField, local_fields
+from .signon import Signer, check_sign_on, signers
 
 if TYPE_CHECKING:
     from ..campaign.campaign_file import CampaignBase as Campaign
@@ -43,6 +46,11 @@ class RecipientCopy(Model):
 class Letter(DocumentBase):
     """A letter from the signatories to one or more recipients."""
 
+    missing_hints: ClassVar[dict[str, str]] = {"sign_on": (
+        "a letter records whom it invites to co-sign and their answers: sign_on: {stage: "
+        "draft, members: [{member: ID, invited: YYYY-MM-DD}]} (see the README, 'Collecting "
+        "co-signatures')")}
+
     kind: Literal["letter"]
     """``letter``."""
     place: LocalText
@@ -61,6 +69,11 @@ class Letter(DocumentBase):
     """What the signatories ask for, one item each."""
     closing: LocalText | None = None
     """A closing paragraph before the complimentary close (Markdown)."""
+    sign_on: SignOn
+    """The Members invited to co-sign, their answers, and whether to build the draft or the
+    final copy."""
+    cc: list[Contact] = []
+    """Who receives a copy: printed under the signatures, and copied in by ``send``."""
     signature_fields: StrictBool = True
     """Give each signatory an empty PDF signature field over their signing space, to sign
     electronically (``undersigned sign`` or any PDF reader); false for paper only."""
@@ -129,6 +142,7 @@ class LetterKind(DocumentKind):
                                     f"'{doc_id}' is not produced in '{lang}' (its languages: "
                                     f"{', '.join(document.languages)}); add '{lang}' to its "
                                     "languages, or remove it here")
+        check_sign_on(checker, doc_id, document, loc)
         signatories = checker.loaded.lists.get(document.signatories)
         term = TERMS.get(signatories.term) if signatories is not None else None
         if term is not None and not term.covers(document.date):
@@ -180,7 +194,14 @@ class LetterKind(DocumentKind):
             "requests": [markdown_inline(local(r), lang) for r in document.requests],
             "closing": markdown(local(document.closing), lang),
             "additions": [markdown(local(a), lang) for a in additions],
+            "draft": document.sign_on.stage == "draft",
+            "deadline": (i18n.format_date(document.sign_on.deadline, lang)
+                         if document.sign_on.deadline else None),
+            "cc": [c.name for c in document.cc],
         })
+        if document.sign_on.stage == "draft":
+            for signatory in context["signatories"]:
+                signatory["signature_image"] = None  # a draft is not signed
         context["recipient"] = {
             "id": copy.recipient,
             "honorific": local(recipient.honorific),
@@ -214,9 +235,21 @@ class LetterKind(DocumentKind):
 
         if not document.signature_fields:
             return None
-        members = loaded.lists[document.signatories].signatories
-        tooltips = {f"sig-{m.id}": f"Signature of {m.display_name}" for m in members}
+        if document.sign_on.stage == "draft":
+            return None  # a draft is not signed
+        tooltips = {f"sig-{s.member.id}": f"Signature of {s.member.display_name}"
+                    for s in self.signers(loaded, document)}
         return fields_finisher(signature_fields(laid_out, tooltips))
+
+    def signers(self, loaded: LoadedCampaign, document: Letter) -> list[Signer]:
+        """Those who agreed, in a final copy; every invited Member in a draft."""
+        return signers(loaded, document.sign_on, document.signatories)
+
+    def metadata(self, context: dict) -> tuple[str, list[str]]:
+        title, authors = super().metadata(context)
+        if context["document"]["draft"]:
+            title = f"{context['t']('draft.title')}: {title}"
+        return title, authors
 
 
 def _copy_languages(campaign: Campaign, document: Letter, copy: RecipientCopy) -> list[str]:

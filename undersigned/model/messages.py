@@ -47,8 +47,11 @@ def _report(source: YamlFile, model: type[BaseModel], error: dict, problems: Pro
     message = _MESSAGES.get(kind)
     if kind == "extra_forbidden":
         allowed = _fields_at(model, error["loc"][:-1])
+        moved = getattr(_model_at(model, error["loc"][:-1]), "moved_fields", {})
         message = "unknown field" + did_you_mean(loc[-1], allowed)
-        if not did_you_mean(loc[-1], allowed) and allowed:
+        if loc[-1] in moved:
+            message = moved[loc[-1]]
+        elif not did_you_mean(loc[-1], allowed) and allowed:
             message += "; the fields here are " + ", ".join(allowed)
     elif kind in ("literal_error", "enum"):
         choices = re.findall(r"'([^']*)'", ctx.get("expected", ""))
@@ -73,6 +76,9 @@ def _report(source: YamlFile, model: type[BaseModel], error: dict, problems: Pro
         message = f"expected text, got {describe(value)}; put it in quotes if it is meant as text"
     elif kind == "string_type" and isinstance(value, list):
         message = f"expected text, got {describe(value)}; {TEXT_NOT_LIST}"
+    elif kind == "missing" and loc and loc[-1] in getattr(
+            _model_at(model, error["loc"][:-1]), "missing_hints", {}):
+        message = "missing; " + _model_at(model, error["loc"][:-1]).missing_hints[loc[-1]]
     elif kind == "value_error":
         message = str(ctx.get("error", error["msg"]))
     elif message is not None:
@@ -140,17 +146,23 @@ def _data_loc(data: Any, loc: tuple) -> tuple:
     return tuple(out)
 
 
-def _fields_at(model: Any, loc: tuple) -> list[str]:
-    """The field names of the model found at ``loc`` below ``model``."""
+def _model_at(model: Any, loc: tuple) -> type[BaseModel] | None:
+    """The model found at ``loc`` below ``model``, if there is one."""
     current = model
     for part in loc:
         current = _descend(current, part)
         if current is None:
-            return []
+            return None
     current = _unwrap(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
+        return current
+    return None
+
+
+def _fields_at(model: Any, loc: tuple) -> list[str]:
+    """The field names of the model found at ``loc`` below ``model``."""
+    found = _model_at(model, loc)
+    return list(found.model_fields) if found is not None else []
 
 
 def _unwrap(tp: Any) -> Any:

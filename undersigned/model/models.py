@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler,
                       GetJsonSchemaHandler, StrictBool, StrictInt, model_validator)
@@ -26,6 +26,8 @@ Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Lang = Annotated[str, Field(pattern=LANG_PATTERN)]
 """A language code (ISO 639-1 where one exists): ``en``, ``ru``, ``kk``."""
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
+Email = Annotated[str, Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$", max_length=254)]
+"""An e-mail address (``pier.panzeri@europarl.europa.eu``)."""
 
 
 def _iso_date_only(value: Any) -> Any:
@@ -330,12 +332,18 @@ class Signatory(Model):
     """Roles printed under the name (``Chair of the Subcommittee on Human Rights``)."""
     ep_id: StrictInt | None = None
     """The Member's id on the European Parliament's website."""
-    status: Literal["invited", "signed", "declined"] = "invited"
-    """Whether the Member has signed."""
-    signed_on: PartialDate | None = None
-    """When the Member signed."""
+    email: Email | None = None
+    """The Member's e-mail address, for invitations to co-sign (``undersigned invite``)."""
+    language: Lang | None = None
+    """The language the Member is written to in (invitations); by default the letter's first."""
     signature_image: str | None = None
-    """A scanned signature (PNG or JPEG), relative to the campaign folder; printed once ``status`` is ``signed``."""
+    """A scanned signature (PNG or JPEG), relative to the campaign folder; printed in the
+    final copies of the letters the Member agreed to."""
+
+    moved_fields: ClassVar[dict[str, str]] = dict.fromkeys(
+        ("status", "signed_on"), "answers are no longer kept in the signatory list: each "
+        "letter records its Members' answers under sign_on.members (see the README, "
+        "'Collecting co-signatures')")
 
     @model_validator(mode="after")
     def _default_id(self) -> "Signatory":
@@ -385,6 +393,8 @@ class Recipient(Model):
     """Postal address, one line per item."""
     salutation: LocalText
     """Opening of the letter (``Dear Mr President,``)."""
+    email: Email | None = None
+    """The recipient's e-mail address, to which ``undersigned send`` delivers the final copy."""
     languages: list[Lang] | None = None
     """The languages this recipient gets copies in, preferred first; by default the document's."""
     template: str | None = None

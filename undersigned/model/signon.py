@@ -1,0 +1,80 @@
+"""Sign-on: whom a letter invites to co-sign, and what each Member answered.
+
+A signatory list says who can be asked; each letter records, under ``sign_on``, the
+Members it invited and their answers. Only the Members who agreed sign the final copy.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .models import Email, Id, IsoDate, Model
+
+
+class Answer(StrEnum):
+    """Where a Member stands on a letter."""
+
+    INVITED = "invited"
+    """Invited, no answer yet."""
+    AGREED = "agreed"
+    """Agreed to co-sign: signs the final copy."""
+    DECLINED = "declined"
+    """Declined: appears nowhere in the final copy."""
+    WITHDRAWN = "withdrawn"
+    """Agreed, then withdrew: appears nowhere in the final copy."""
+
+
+class Invitation(Model):
+    """One Member invited to co-sign a letter, and their answer."""
+
+    member: Id
+    """The Member's id in the letter's signatory list."""
+    invited: IsoDate
+    """When the Member was invited."""
+    answer: Answer = Answer.INVITED
+    """``invited`` (no answer yet), ``agreed``, ``declined`` or ``withdrawn``."""
+    answered: IsoDate | None = None
+    """When the Member answered; required with an answer."""
+    wording: str | None = Field(default=None, pattern=r"^[0-9a-f]{12}$")
+    """The fingerprint of the wording the Member agreed to (``undersigned respond`` records
+    it); ``check`` warns when the letter's wording has changed since."""
+    note: str | None = None
+    """How the answer came (``by e-mail from the office``). Never printed."""
+
+    @model_validator(mode="after")
+    def _answered_on(self) -> "Invitation":
+        if self.answer is Answer.INVITED and self.answered is not None:
+            raise ValueError("an answer date is given but no answer; set answer: agreed, "
+                             "declined or withdrawn, or remove answered")
+        if self.answer is not Answer.INVITED and self.answered is None:
+            raise ValueError(f"the answer '{self.answer.value}' needs its date: add "
+                             "answered: YYYY-MM-DD")
+        return self
+
+
+class SignOn(Model):
+    """A letter's sign-on: who is invited, who answered, and which copy to build."""
+
+    stage: Literal["draft", "final"] = "draft"
+    """``draft`` while collecting answers: copies show every invited Member with their
+    answer, marked as a draft for co-signature, without signature fields. ``final``: copies
+    carry only the Members who agreed, with signature fields."""
+    order: Literal["listed", "alphabetical", "group"] = "listed"
+    """The order of the signatures: as ``listed`` here, ``alphabetical`` by family name, or
+    by political ``group`` (then alphabetical)."""
+    deadline: IsoDate | None = None
+    """The date by which Members are asked to answer."""
+    members: list[Invitation] = Field(min_length=1)
+    """The Members invited, each with their answer."""
+
+
+class Contact(Model):
+    """Someone who receives a copy of a letter by e-mail."""
+
+    name: str = Field(min_length=1)
+    """Their name, as printed in the cc line."""
+    email: Email | None = None
+    """Their e-mail address; ``undersigned send`` copies the letter to it."""
