@@ -241,3 +241,42 @@ def test_every_copy_shows_exactly_who_it_should(example_once, choice, order, sta
 def example_once(tmp_path_factory) -> Path:
     from conftest import copy_example
     return copy_example(tmp_path_factory.mktemp("signon") / "campaign")
+
+
+# --- signatures against the answers ---------------------------------------------------
+
+from test_signing import keys  # noqa: E402,F401  (the test certificate chain)
+
+
+def test_a_signature_by_a_member_who_declined_fails_status_and_verify(example, keys):  # noqa: F811
+    assert not build(example, documents=[APPEAL], recipients=["president"], langs=["en"]).failed
+    pdf = example / "outputs" / f"{APPEAL}.president.en.pdf"
+    env = {"UNDERSIGNED_P12_PASSPHRASE": "secret"}
+    for member in ("panzeri", "benifei"):
+        signed = CliRunner(env=env).invoke(cli, ["sign", str(pdf), "-s", member, "--p12",
+                                                 str(keys[member])])
+        assert signed.exit_code == 0, signed.output
+    only = ["-d", APPEAL, "-r", "president", "-l", "en"]
+    verified = run("verify", str(pdf), "--trust", str(keys["ca"]))
+    assert verified.exit_code == 0, verified.output
+    assert verified.output.splitlines()[0] == (
+        f"checked against the answers to '{APPEAL}' in {example / 'campaign.yaml'}")
+    assert run("status", str(example), *only).exit_code == 0
+
+    set_sign_on(example, APPEAL, members=answers(
+        agreed=[m for m in MEMBERS if m != "benifei"], declined=["benifei"]))
+    status = run("status", str(example), *only)
+    assert status.exit_code == 1
+    assert status.stdout.splitlines() == [
+        f"signed      {APPEAL}.president.en.pdf",
+        "            sig-benifei: signed for 'benifei', who declined on 2017-10-12",
+        "1 signed"]
+    assert status.stderr == "1 signature by Members who did not agree to the letter\n"
+    verified = run("verify", str(pdf), "--trust", str(keys["ca"]))
+    assert verified.exit_code == 1
+    line = next(l for l in verified.output.splitlines() if l.startswith("sig-benifei"))
+    assert line.endswith("; FAILED: signed for 'benifei', who declined on 2017-10-12")
+    assert verified.output.splitlines()[-1] == "13 signature fields, 2 signed, 1 failed"
+    # Not asked about the campaign: the signatures themselves are sound.
+    alone = run("verify", str(pdf), "--trust", str(keys["ca"]), "--no-campaign")
+    assert alone.exit_code == 0, alone.output

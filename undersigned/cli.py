@@ -315,22 +315,30 @@ def _rerun_command(campaign_dir: Path, failed) -> str:
 def status(campaign_dir: Path, documents, recipients, langs):
     """Say which outputs are up to date, stale, missing, signed or changed by hand.
 
-    Exit status 0 when every output is up to date (or signed), 1 otherwise.
+    Exit status 0 when every output is up to date (or signed), 1 otherwise, and 1 when
+    a signed copy carries the signature of a Member who did not agree to the letter.
 
     \b
     Example:
       undersigned status
       undersigned status --document appeal-political-prisoners
     """
-    from .batch.build import plan_build
+    from .batch.build import plan_build, signature_problems
+    from .errors import printable
 
     plan = plan_build(campaign_dir, documents, recipients, langs)
+    problems = signature_problems(plan)
     counts: dict[str, int] = {}
     for item in plan.everything:
         counts[item.state] = counts.get(item.state, 0) + 1
         click.echo(f"{item.state:11} {', '.join(item.files)}")
+        for problem in problems.get(item.files[0], []):
+            click.echo(printable(f"{'':11} {problem}"))
     click.echo(", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
-    if any(state not in ("up-to-date", "signed") for state in counts):
+    if problems:
+        click.echo(f"{_count(sum(map(len, problems.values())), 'signature')} by Members "
+                   "who did not agree to the letter", err=True)
+    if problems or any(state not in ("up-to-date", "signed") for state in counts):
         sys.exit(1)
 
 
@@ -385,8 +393,14 @@ def sign(pdf: Path, signatory: str, p12: Path, image, reason, location,
                                    "certificate); repeatable.")
 @click.option("--system-trust", is_flag=True,
               help="Trust the certificate authorities of this system's TLS store as well.")
+@click.option("--campaign", "campaign_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The campaign whose answers the signatures are checked against; by "
+                   "default the one whose output folder holds the PDF, if any.")
+@click.option("--no-campaign", is_flag=True,
+              help="Do not check the signatures against a campaign's answers.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify(pdf: Path, trust, system_trust: bool, as_json: bool):
+def verify(pdf: Path, trust, system_trust: bool, campaign_dir, no_campaign: bool,
+           as_json: bool):
     """Check every signature of a PDF: does it prove who signed what.
 
     For each filled field: the signature is intact, covers the document as it is
@@ -394,8 +408,10 @@ def verify(pdf: Path, trust, system_trust: bool, as_json: bool):
     case and accents), with a certificate valid at the signing time that chains
     to a trust anchor given with --trust (or --system-trust). Bytes added after
     the end of the PDF and active content (JavaScript, launch actions ...) are
-    reported. Exit status 0 only if every filled field passes every check and the
-    document has neither; 1 otherwise, with the reasons per field.
+    reported. A copy in a campaign's output folder (or given --campaign) is checked
+    against the letter's answers: a signature by a Member who declined, withdrew or has
+    not agreed fails. Exit status 0 only if every filled field passes every check and
+    the document has neither; 1 otherwise, with the reasons per field.
 
     \b
     Example:
@@ -407,10 +423,21 @@ def verify(pdf: Path, trust, system_trust: bool, as_json: bool):
     from .errors import printable
     from .signing import verify_pdf
 
+    from .errors import UsageError
+    from .signing.answers import campaign_of, check_answers
+
     report = verify_pdf(pdf, list(trust), system_trust)
+    root = None if no_campaign else campaign_dir or campaign_of(pdf)
+    document = check_answers(pdf, report, root) if root is not None else None
+    if campaign_dir is not None and document is None:
+        raise UsageError(f"{pdf} is not a copy of the campaign in {campaign_dir}")
     if as_json:
-        click.echo(json.dumps({"file": str(pdf), **report.as_dict()}, indent=2))
+        click.echo(json.dumps({"file": str(pdf), "answers_of": document, **report.as_dict()},
+                              indent=2))
     else:
+        if document is not None:
+            click.echo(printable(f"checked against the answers to '{document}' in "
+                                 f"{root / 'campaign.yaml'}"))
         for field in report.fields:
             click.echo(printable(_field_line(field)))
         if report.appended_bytes:

@@ -22,8 +22,10 @@ from ..campaign.loaded import LoadedCampaign
 from ..campaign.plan import Output, all_outputs, bundle_stem, plan_outputs
 from ..errors import UndersignedError, WriteFailed
 from ..files import move_aside, remove_stale_parts, writer_lock
+from ..kinds import KINDS
 from .fingerprint import Fingerprinter, digest_of
-from .manifest import MANIFEST, Entry, Manifest, OnDisk, on_disk, sha256_of
+from .manifest import (MANIFEST, Entry, Manifest, OnDisk, on_disk, sha256_of,
+                       signed_fields_of)
 from .states import BUILD_STATES, KEPT_STATES, MOVED_STATES, Action, State
 from .workers import Outcome, Task, run_tasks
 
@@ -177,6 +179,22 @@ def _plan(loaded: LoadedCampaign, documents, recipients, langs, bundle: bool) ->
         manifest.refresh(stem, files, input_hash)
         plan.bundles.append(Bundle(document, parts, input_hash, state, disk))
     return plan
+
+
+def signature_problems(plan: BuildPlan) -> dict[str, list[str]]:
+    """For each signed copy, the signatures that its document's answers do not account for
+    (a Member who declined, withdrew or never agreed), by file name."""
+    found: dict[str, list[str]] = {}
+    documents = plan.loaded.campaign.documents
+    for item in plan.items:
+        if item.state != State.SIGNED:
+            continue
+        document = documents[item.output.document]
+        fields = signed_fields_of(plan.loaded.output_dir / item.output.pdf)
+        problems = KINDS[document.kind].signature_problems(document, fields)
+        if problems:
+            found[item.output.pdf] = [f"{field}: {why}" for field, why in problems.items()]
+    return found
 
 
 def _planned(manifest: Manifest, output: Output, input_hash: str) -> Planned:

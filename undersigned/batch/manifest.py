@@ -263,9 +263,14 @@ def sha256_of(path: Path) -> str:
 
 def is_signed(path: Path) -> bool:
     """Whether a PDF's form carries a digital signature (parsed, not searched for)."""
-    from ..pdf.inspect import is_signed as signed
+    return bool(signed_fields_of(path))
+
+
+def signed_fields_of(path: Path) -> list[str]:
+    """The names of the signed fields of a PDF (none if it cannot be read as one)."""
+    from ..pdf.inspect import signed_fields
 
     try:
-        return signed(read_regular(path, MAX_SIGNED_PDF_BYTES))
+        return signed_fields(read_regular(path, MAX_SIGNED_PDF_BYTES)) or []
     except FileRefused:
-        return False
+        return []

@@ -129,9 +129,12 @@ class Checker:
         yield from kind.texts(self, doc_id, document, loc, langs)
         signatories = loaded.lists.get(document.signatories)
         if signatories is not None:
+            # The Members the document may print: a draft prints every invited one.
+            printed = {s.member.id for s in kind.signers(loaded, document, draft=True)}
             source = loaded.files[f"signatories/{document.signatories}.yaml"]
             for i, member in enumerate(signatories.signatories):
-                yield from local_fields(source, ("signatories", i), member, langs)
+                if member.id in printed:
+                    yield from local_fields(source, ("signatories", i), member, langs)
 
     def _check_spellings(self, document, loc: tuple) -> None:
         """Warn where a document's own text spells a person's name other than canonically."""

@@ -108,9 +108,15 @@ class DocumentKind:
                 output: Output) -> None:
         """Add the kind's own part to the template context."""
 
-    def signers(self, loaded: LoadedCampaign, document: Any) -> list[Signer]:
-        """The Members the copies print, in order: by default the whole signatory list."""
+    def signers(self, loaded: LoadedCampaign, document: Any,
+                draft: bool | None = None) -> list[Signer]:
+        """The Members the copies print, in order (as a draft prints them, if ``draft``): by
+        default the whole signatory list."""
         return [Signer(m) for m in loaded.lists[document.signatories].signatories]
+
+    def signature_problems(self, document: Any, signed_fields: list[str]) -> dict[str, str]:
+        """For each signed field that the document's data does not account for, why."""
+        return {}
 
     def metadata(self, context: dict) -> tuple[str, list[str]]:
         """The PDF's title and authors."""

@@ -13,7 +13,7 @@ from ..model import i18n
 from ..model.terms import TERMS
 from ..render.filters import markdown, markdown_inline
 from .base import Copy, DocumentKind, Input, TextField, local_fields
-from .signon import Signer, check_sign_on, signers
+from .signon import Signer, check_sign_on, signers, unexpected_signatures
 
 if TYPE_CHECKING:
     from ..campaign.campaign_file import CampaignBase as Campaign
@@ -241,9 +241,14 @@ class LetterKind(DocumentKind):
                     for s in self.signers(loaded, document)}
         return fields_finisher(signature_fields(laid_out, tooltips))
 
-    def signers(self, loaded: LoadedCampaign, document: Letter) -> list[Signer]:
+    def signature_problems(self, document: Letter, signed_fields: list[str]) -> dict[str, str]:
+        """A signature by a Member who declined, withdrew or has not agreed."""
+        return unexpected_signatures(document.sign_on, signed_fields)
+
+    def signers(self, loaded: LoadedCampaign, document: Letter,
+                draft: bool | None = None) -> list[Signer]:
         """Those who agreed, in a final copy; every invited Member in a draft."""
-        return signers(loaded, document.sign_on, document.signatories)
+        return signers(loaded, document.sign_on, document.signatories, draft)
 
     def metadata(self, context: dict) -> tuple[str, list[str]]:
         title, authors = super().metadata(context)

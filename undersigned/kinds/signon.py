@@ -233,3 +233,28 @@ def _check_consent(checker: Checker, doc_id: str, loc: tuple, agreed: list[Invit
         checker.add(checker.campaign_file, add_at, f"{', '.join(members)} agreed to an earlier "
                     f"wording ({old}; now {digest}); {what}. Ask them to confirm, then record "
                     f"it: undersigned respond {doc_id} MEMBER --agreed", "warning")
+
+
+# --- signatures against answers ---------------------------------------------------------
+
+
+def unexpected_signatures(sign_on: SignOn, signed_fields: list[str]) -> dict[str, str]:
+    """For each signed field ``sig-ID`` whose Member did not agree to the letter, why that
+    signature should not be there: the Member declined, withdrew, has not answered or was
+    never invited."""
+    found = invitations(sign_on)
+    problems = {}
+    for field in signed_fields:
+        member = field.removeprefix("sig-")
+        invitation = found.get(member)
+        if invitation is None:
+            problems[field] = (f"signed for '{member}', who is not invited to co-sign this "
+                               "letter (sign_on.members)")
+        elif invitation.answer is Answer.DECLINED:
+            problems[field] = f"signed for '{member}', who declined on {invitation.answered}"
+        elif invitation.answer is Answer.WITHDRAWN:
+            problems[field] = f"signed for '{member}', who withdrew on {invitation.answered}"
+        elif invitation.answer is Answer.INVITED:
+            problems[field] = (f"signed for '{member}', whose answer is not recorded; record "
+                               f"it first (undersigned respond DOC {member} --agreed)")
+    return problems
