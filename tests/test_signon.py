@@ -280,3 +280,44 @@ def test_a_signature_by_a_member_who_declined_fails_status_and_verify(example, k
     # Not asked about the campaign: the signatures themselves are sound.
     alone = run("verify", str(pdf), "--trust", str(keys["ca"]), "--no-campaign")
     assert alone.exit_code == 0, alone.output
+
+
+@pytest.mark.parametrize("trap", ["folder-link", "file-link", "fifo"])
+def test_a_kept_wording_is_never_read_or_written_through_a_link(example, tmp_path, trap):
+    """records/wordings is the campaign's own: a link (to a folder or a file outside) or a
+    FIFO is refused, by ``check`` in words and by recording an agreement with an error."""
+    import os
+
+    from undersigned.errors import FileRefused
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    loaded = load_campaign(example)
+    text = wording(loaded, APPEAL)
+    digest = keep_wording(example, APPEAL, text)
+    kept = example / "records" / "wordings" / APPEAL / f"{digest}.txt"
+    members = answers(agreed=["kelam"])
+    members[0]["wording"] = "0123456789ab"
+    set_sign_on(example, APPEAL, stage="final", members=members)
+    folder = example / "records" / "wordings"
+    target = folder / APPEAL / "0123456789ab.txt"
+    if trap == "folder-link":
+        (outside / APPEAL).mkdir()
+        (outside / APPEAL / "0123456789ab.txt").write_text("secret words outside\n")
+        os.rename(folder, tmp_path / "moved")
+        folder.symlink_to(outside)
+    elif trap == "file-link":
+        (outside / "secret.txt").write_text("secret words outside\n")
+        target.symlink_to(outside / "secret.txt")
+    else:
+        os.mkfifo(target)
+    result = run("check", str(example))
+    assert result.exit_code == 0
+    line = next(l for l in result.output.splitlines() if "earlier wording" in l)
+    assert "its text cannot be read (" in line and "secret" not in line
+    if trap == "folder-link":
+        with pytest.raises(FileRefused, match="is a symbolic link"):
+            keep_wording(example, APPEAL, text + "more")
+        assert list(outside.rglob("*.txt")) == [outside / APPEAL / "0123456789ab.txt"]
+    else:
+        assert kept.read_text() == text

@@ -101,6 +101,32 @@ def is_inside(root: Path, relative: str) -> bool:
         return False
 
 
+def plain_folder(root: Path, relative: Path, create: bool = True) -> Path:
+    """``root / relative``, a folder reached without symbolic links (each part is a real
+    folder, created if ``create``); FileRefused naming the first part that is a link or
+    not a folder, so that nothing is written to (or read from) outside ``root``."""
+    current = root
+    for part in Path(relative).parts:
+        current = current / part
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError as missing:
+            if not create:
+                raise FileRefused(f"{current}: cannot read: No such file or directory") \
+                    from missing
+            try:
+                os.mkdir(current)
+            except FileExistsError:
+                pass  # made at the same moment by another process: looked at again below
+            info = os.lstat(current)
+        if stat.S_ISLNK(info.st_mode):
+            raise FileRefused(f"{current}: is a symbolic link; it must be a folder in the "
+                              "campaign")
+        if not stat.S_ISDIR(info.st_mode):
+            raise FileRefused(f"{current}: is not a folder")
+    return current
+
+
 def write_error(exc: OSError, path: Path | str | None = None) -> WriteFailed:
     """The one-line message of a failed write: the file and the cause."""
     name = path if path is not None else exc.filename or "a file"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import FileRefused, did_you_mean
-from ..files import read_regular, write_atomically
+from ..files import plain_folder, read_regular, write_atomically
 from ..model.models import Signatory
 from ..model.signon import Answer, Invitation, SignOn
 from ..model.terms import TERMS
@@ -126,13 +127,19 @@ def wording_path(root: Path, doc_id: str, digest: str) -> Path:
 
 def keep_wording(root: Path, doc_id: str, text: str) -> str:
     """Keep the wording (once per fingerprint) so that a later change can be shown; return
-    its fingerprint."""
+    its fingerprint. The folders on the way must be real folders of the campaign."""
     digest = fingerprint(text)
-    path = wording_path(root, doc_id, digest)
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    path = plain_folder(root, WORDINGS_DIR / doc_id) / f"{digest}.txt"
+    if not os.path.lexists(path):
         write_atomically(path, text.encode())
     return digest
+
+
+def _kept_wording(root: Path, doc_id: str, digest: str) -> str:
+    """The text of a kept wording, read without following links."""
+    folder = plain_folder(root, WORDINGS_DIR / doc_id, create=False)
+    shown = WORDINGS_DIR / doc_id / f"{digest}.txt"
+    return read_regular(folder / f"{digest}.txt", WORDING_LIMIT, str(shown)).decode()
 
 
 def word_diff(old: str, new: str, limit: int = 6) -> str:
@@ -218,7 +225,7 @@ def _check_consent(checker: Checker, doc_id: str, loc: tuple, agreed: list[Invit
         path = wording_path(checker.loaded.root, doc_id, old)
         shown = path.relative_to(checker.loaded.root)
         try:
-            changed = word_diff(read_regular(path, WORDING_LIMIT, str(shown)).decode(), current)
+            changed = word_diff(_kept_wording(checker.loaded.root, doc_id, old), current)
             what = f"changed since: {changed}"
         except FileRefused as exc:
             what = (f"its text is not kept ({shown} is missing)"
