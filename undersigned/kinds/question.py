@@ -10,7 +10,7 @@ from pydantic import Field, StrictBool, StrictInt
 from ..errors import did_you_mean
 from ..model.models import DocumentBase, Id, LocalText
 from ..model.terms import ADDRESSEES, TERMS
-from ..render.filters import markdown
+from ..render.filters import markdown, plain
 from .base import DocumentKind
 
 if TYPE_CHECKING:
@@ -137,8 +137,10 @@ class QuestionKind(DocumentKind):
             "term": term.number,
             "subject_line": subject,
             "body": markdown(question.body.get(lang), lang),
-            "body_text": question.body.get(lang),
+            "body_text": plain(question.body.get(lang), lang),
             "questions": [q.get(lang) for q in question.questions],
+            "questions_text": [plain(f"{n}. {q.get(lang)}", lang)
+                               for n, q in enumerate(question.questions, 1)],
         })
         context["authors"] = authors
         context["supporters"] = supporters

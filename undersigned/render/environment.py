@@ -26,7 +26,7 @@ from markupsafe import Markup
 from ..errors import RenderError, UndersignedError, did_you_mean
 from ..resources import TEMPLATES_DIR
 from . import limits
-from .filters import css_counters, css_string, markdown
+from .filters import css_counters, css_string, markdown, plain
 from .limits import MAX_TEMPLATE_TEXT
 
 BUILTIN_LABEL = "<built-in>/templates"
@@ -192,6 +192,7 @@ def make_environment(campaign_templates: Path | None) -> SandboxedEnvironment:
     env.filters = limits.bounded_filters(env.filters)
     env.globals["lipsum"] = limits.bounded_lipsum
     env.filters["markdown"] = markdown
+    env.filters["plain"] = plain
     env.filters["css_string"] = css_string
     env.filters["css_counters"] = css_counters
     return env

@@ -119,3 +119,79 @@ def css_counters(phrase: str) -> Markup:
         elif part:
             out.append(css_string(part))
     return Markup(" ".join(out) or '""')
+
+
+TEXT_WIDTH = 72
+"""The line length of plain-text exports: what an e-mail carries without rewrapping."""
+
+
+def plain(text: str | None, lang: str = "en", width: int = TEXT_WIDTH,
+          indent: str = "") -> str:
+    """Markdown as plain text for a text export: no marks (``*``, `` ` ``, ``[...]()``), the
+    language's quotes, a web link's address after its text, paragraphs and list items
+    wrapped at ``width`` (a word or an address longer than that keeps its line), with
+    ``indent`` before the lines after the first (a numbered item's hanging indent)."""
+    import textwrap
+
+    if not text:
+        return ""
+    parser, env = _markdown_parser(lang), {}
+    tokens = parser.parse(str(text), env)
+    _check_marks(token for block in tokens for token in block.children or ())
+    blocks: list[str] = []
+    prefixes: list[str] = []
+    numbers: list[int] = []
+    previous_item = False
+    for token in tokens:
+        if token.type == "bullet_list_open":
+            prefixes.append("- ")
+            numbers.append(0)
+        elif token.type == "ordered_list_open":
+            prefixes.append("#")
+            numbers.append(int(token.attrGet("start") or 1) - 1)
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            prefixes.pop()
+            numbers.pop()
+        elif token.type == "list_item_open" and prefixes and prefixes[-1] == "#":
+            numbers[-1] += 1
+        elif token.type == "inline":
+            first = ""
+            if prefixes:
+                first = f"{numbers[-1]}. " if prefixes[-1] == "#" else prefixes[-1]
+                first = "   " * (len(prefixes) - 1) + first
+            words = _inline_text(token.children or [])
+            lines = [textwrap.fill(" ".join(part.split()), width,
+                                   initial_indent=first if i == 0 else indent,
+                                   subsequent_indent=(" " * len(first)) or indent,
+                                   break_long_words=False, break_on_hyphens=False)
+                     for i, part in enumerate(words.split("\n"))]
+            item = bool(prefixes)
+            # Items of a list follow each other line by line; paragraphs have a blank line.
+            blocks.append(("\n" if item and previous_item else "\n\n") + "\n".join(lines))
+            previous_item = item
+    return "".join(blocks).lstrip("\n")
+
+
+def _inline_text(children) -> str:
+    """The text of a paragraph's inline tokens, a hard line break kept as a newline."""
+    out: list[str] = []
+    href_stack: list[str | None] = []
+    start_stack: list[int] = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type == "softbreak":
+            out.append(" ")
+        elif child.type == "hardbreak":
+            out.append("\n")
+        elif child.type == "link_open":
+            href = child.attrGet("href") or ""
+            href_stack.append(href if WEB_LINK.match(href) else None)
+            start_stack.append(len(out))
+        elif child.type == "link_close" and href_stack:
+            href, start = href_stack.pop(), start_stack.pop()
+            shown = "".join(out[start:])
+            target = href.removeprefix("mailto:") if href else None
+            if target and target != shown:
+                out.append(f" ({target})")
+    return "".join(out)
