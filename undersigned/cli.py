@@ -530,6 +530,28 @@ def init(directory: Path):
 
 
 @cli.command()
+@click.argument("lang")
+@campaign_argument
+@click.option("--force", is_flag=True, help="Replace an existing catalogue of that language.")
+def catalogue(lang: str, campaign_dir: Path, force: bool):
+    """Write catalogues/LANG.yaml: every phrase of the built-in templates to translate.
+
+    Each phrase is the English one marked "TRANSLATE:" (or the built-in translation,
+    where the toolkit has one, to adapt); check refuses a phrase still marked. Any
+    language Babel knows can be added this way; dates and country names need no phrase.
+
+    \b
+    Example:
+      undersigned catalogue az && $EDITOR catalogues/az.yaml && undersigned check
+    """
+    from .scaffold import write_starter_catalogue
+
+    target = write_starter_catalogue(campaign_dir, lang, force)
+    click.echo(f"wrote {target}: translate each phrase marked TRANSLATE:, then run "
+               "undersigned check")
+
+
+@cli.command()
 @click.argument("kind", required=False,
                 type=click.Choice(["campaign", "case", "signatories"]))
 @click.option("--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path),

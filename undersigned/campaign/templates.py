@@ -52,6 +52,8 @@ def check_templates(loaded: LoadedCampaign, problems: Problems) -> None:
             continue
         for key, (label, line) in sorted(scan.phrases(name).items()):
             for lang in sorted(langs & set(loaded.catalogues)):
+                if not loaded.catalogues[lang].phrases:
+                    continue  # an empty catalogue: reported once, where it was read
                 if key not in loaded.catalogues[lang].phrases and (key, lang) not in reported:
                     reported.add((key, lang))
                     problems.add(label, line, message=f"the phrase '{key}' is missing from the "
@@ -68,7 +70,7 @@ def check_templates(loaded: LoadedCampaign, problems: Problems) -> None:
         catalogue = loaded.catalogues[lang]
         missing = [k for k in (reference.phrases if reference else {})
                    if k not in catalogue.phrases and (k, lang) not in reported]
-        if missing:
+        if missing and catalogue.phrases:
             label = next(iter(catalogue.where.values()), (f"catalogues/{lang}.yaml",))[0]
             problems.add(label, message=f"phrases missing from the '{lang}' catalogue: "
                          + ", ".join(missing))

@@ -23,6 +23,10 @@ BUILTIN_CATALOGUES = CATALOGUES_DIR
 REFERENCE_LANGUAGE = "en"
 """The catalogue every other one must match, key for key."""
 
+TRANSLATE_MARK = "TRANSLATE: "
+"""Marks a phrase of a starter catalogue (``undersigned catalogue``) still in English."""
+BUILTIN_LANGUAGES = frozenset(path.stem for path in CATALOGUES_DIR.glob("*.yaml"))
+
 BABEL_LOCALES = {"en": "en_GB"}
 """Babel locale per language where the bare language is not what EU documents use
 ("19 October 2017", not "October 19, 2017")."""
@@ -103,7 +107,10 @@ def load_catalogues(campaign_root: Path | None, problems: Problems) -> dict[str,
             if loaded is None:
                 continue
             if loaded.data is None:
-                problems.add(label, message="the file is empty")
+                catalogues.setdefault(path.stem, Catalogue(path.stem))
+                if path.stem not in BUILTIN_LANGUAGES:
+                    problems.add(label, message=f"the file is empty; `undersigned catalogue "
+                                 f"{path.stem}` writes one with every phrase to translate")
                 continue
             if not isinstance(loaded.data, dict):
                 problems.add(label, 1, 1, message="a catalogue is a mapping from phrase keys "
@@ -145,6 +152,10 @@ def _flatten(source: YamlFile, data: object, loc: tuple, catalogue: Catalogue,
     if not isinstance(data, str):
         hint = "; put it in quotes" if isinstance(data, (int, float)) else ""
         problems.add(source.label, line, column, key, f"a phrase must be text{hint}")
+        return
+    if data.startswith(TRANSLATE_MARK):
+        problems.add(source.label, line, column, key, f"not translated yet: replace "
+                     f"'{data}' with the {catalogue.lang} phrase")
         return
     found = placeholders(data)
     if isinstance(found, str):

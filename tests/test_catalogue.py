@@ -1,0 +1,79 @@
+"""``undersigned catalogue LANG``: a starter catalogue for any language Babel knows, which
+``check`` refuses until its marked phrases are translated, and then builds."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from conftest import pdf_text
+from undersigned.cli import cli
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_a_starter_catalogue_passes_check_once_translated(tmp_path):
+    root = tmp_path / "campaign"
+    assert run("init", root).exit_code == 0
+    campaign = root / "campaign.yaml"
+    campaign.write_text(campaign.read_text().replace("    languages: [en]\n",
+                                                     "    languages: [en, az]\n"))
+    written = run("catalogue", "az", root)
+    assert written.exit_code == 0, written.output
+    starter = (root / "catalogues" / "az.yaml").read_text()
+    assert starter.startswith("# Phrases of the built-in templates in Azerbaijani "
+                              "(azərbaycan).\n")
+    assert "yours_sincerely: 'TRANSLATE: Yours sincerely,'\n" in starter
+
+    refused = run("check", root)
+    assert refused.exit_code == 1
+    assert ("catalogues/az.yaml:8:1: yours_sincerely: not translated yet: replace "
+            "'TRANSLATE: Yours sincerely,' with the az phrase") in refused.output
+
+    translated = starter.replace("'TRANSLATE: Yours sincerely,'", "Hörmətlə,")
+    translated = translated.replace("TRANSLATE: ", "")
+    (root / "catalogues" / "az.yaml").write_text(translated)
+    checked = run("check", root)
+    assert checked.exit_code == 0, checked.output
+    built = run("build", root)
+    assert built.exit_code == 0, built.output
+    text = pdf_text(root / "outputs" / "appeal.minister.az.pdf")
+    assert "Hörmətlə," in text
+    assert "15 yanvar 2025" in text  # the date from Babel, in Azerbaijani
+
+
+def test_an_existing_catalogue_is_kept_and_unknown_languages_refused(example):
+    (example / "catalogues").mkdir(exist_ok=True)
+    mine = example / "catalogues" / "fr.yaml"
+    mine.write_text("yours_sincerely: Cordialement,\n")
+    kept = run("catalogue", "fr", example)
+    assert kept.exit_code == 1
+    assert kept.output == (f"error: {mine} already exists; edit it, or give --force to "
+                           "replace it with a new starter\n")
+    assert mine.read_text() == "yours_sincerely: Cordialement,\n"
+    unknown = run("catalogue", "azz", example)
+    assert unknown.exit_code == 2
+    assert unknown.output == ("error: 'azz' is not a language Babel knows; did you mean "
+                              "'az'? (give an ISO 639 code: az, fr, kk ...)\n")
+
+
+def test_a_builtin_language_starts_from_its_translation(example):
+    assert run("catalogue", "ru", example).exit_code == 0
+    text = (example / "catalogues" / "ru.yaml").read_text()
+    assert ": 'TRANSLATE: " not in text  # every phrase has its built-in translation
+    assert "yours_sincerely: С уважением,\n" in text
+    assert run("check", example).exit_code == 0
+
+
+def test_an_empty_catalogue_gets_one_message_that_says_what_to_do(example):
+    (example / "catalogues").mkdir(exist_ok=True)
+    (example / "catalogues" / "fr.yaml").write_text("")
+    campaign = example / "campaign.yaml"
+    campaign.write_text(campaign.read_text().replace(
+        "    languages: [en, ru]\n", "    languages: [en, ru, fr]\n", 1))
+    result = run("check", example)
+    assert result.exit_code == 1
+    catalogue_lines = [l for l in result.output.splitlines() if "catalogue" in l]
+    assert catalogue_lines == ["catalogues/fr.yaml: the file is empty; `undersigned catalogue "
+                               "fr` writes one with every phrase to translate"]
