@@ -108,9 +108,12 @@ def load_catalogues(campaign_root: Path | None, problems: Problems) -> dict[str,
                 continue
             if loaded.data is None:
                 catalogues.setdefault(path.stem, Catalogue(path.stem))
-                if path.stem not in BUILTIN_LANGUAGES:
+                if path.stem not in BUILTIN_LANGUAGES or root is None:
                     problems.add(label, message=f"the file is empty; `undersigned catalogue "
                                  f"{path.stem}` writes one with every phrase to translate")
+                else:
+                    problems.add(label, message=f"the file is empty: it changes no phrase of "
+                                 f"the built-in '{path.stem}' catalogue", severity="warning")
                 continue
             if not isinstance(loaded.data, dict):
                 problems.add(label, 1, 1, message="a catalogue is a mapping from phrase keys "
