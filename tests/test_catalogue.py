@@ -28,7 +28,7 @@ def test_a_starter_catalogue_passes_check_once_translated(tmp_path):
 
     refused = run("check", root)
     assert refused.exit_code == 1
-    assert ("catalogues/az.yaml:8:1: yours_sincerely: not translated yet: replace "
+    assert ("catalogues/az.yaml:10:1: yours_sincerely: not translated yet: replace "
             "'TRANSLATE: Yours sincerely,' with the az phrase") in refused.output
 
     translated = starter.replace("'TRANSLATE: Yours sincerely,'", "Hörmətlə,")

@@ -120,6 +120,7 @@ def test_undefined_variable_names_template_file_and_line(example):
                                  "'dict object' has no attribute 'subjet'; did you mean "
                                  "'subject'? (keys: addressee_line, body, body_text, date, "
                                  "date_iso, header_number, id, kind, number, priority, questions, "
+                                 "questions_text, "
                                  "rule, subject, subject_line, term)")
 
 

@@ -16,8 +16,6 @@ from ..resources import FONTS_DIR
 from .loaded import LoadedCampaign
 from .plan import Output
 
-NATIVE_SCRIPT_LANGUAGES = {"ru", "kk", "uk", "be", "bg", "sr", "mk", "ky", "tg", "mn"}
-"""Languages written in Cyrillic, in which people are named in their native script."""
 RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
 
 
@@ -84,6 +82,7 @@ def _signatory(loaded, signer, term, group_form, lang, local, t) -> dict:
         "group": group.ep if group_form == "ep" else group.english,
         "group_ep": group.ep,
         "group_english": group.english,
+        "member_title": local(member.member_title) or _member_title(loaded, member, lang, t),
         "roles": [local(role) for role in member.roles],
         "answer": signer.answer.value,
         "answered_on": i18n.format_date(answered_on, lang) if answered_on else None,
@@ -91,8 +90,23 @@ def _signatory(loaded, signer, term, group_form, lang, local, t) -> dict:
     }
 
 
+def _member_title(loaded, member, lang: str, t) -> str:
+    """"Member of the European Parliament" in the Member's grammatical gender, where the
+    catalogue has that form."""
+    if member.gender:
+        key = f"member_of_parliament_{member.gender}"
+        if key in loaded.catalogues[lang].phrases:
+            return t(key)
+    return t("member_of_parliament")
+
+
 def _person_name(person, lang: str) -> str:
-    if lang in NATIVE_SCRIPT_LANGUAGES and person.native:
+    """The person's name as the copy's language writes it (see ``Person.spellings``)."""
+    script = i18n.script_of_language(lang)
+    for key in (lang, script):
+        if key in person.spellings:
+            return person.spellings[key]
+    if person.native and script != "Latn" and i18n.script_of_text(person.native) == script:
         return person.native
     return person.name
 

@@ -33,6 +33,8 @@ class RecipientCopy(Model):
     """The recipient's id under ``recipients:``."""
     salutation: LocalText | None = None
     """Replaces the recipient's salutation in this letter."""
+    complimentary_close: LocalText | None = None
+    """Replaces the recipient's complimentary close in this letter."""
     languages: list[Lang] | None = None
     """Replaces the languages of this recipient's copies of this letter."""
     intro: LocalText | None = None
@@ -210,6 +212,9 @@ class LetterKind(DocumentKind):
             "organisation": local(recipient.organisation),
             "address": [local(line) for line in recipient.address],
             "salutation": local(copy.salutation or recipient.salutation),
+            "complimentary_close": local(copy.complimentary_close
+                                         or recipient.complimentary_close)
+                                   or context["t"]("yours_sincerely"),
         }
         logo = (loaded.root / sender.logo).resolve().as_uri() if sender.logo else None
         context["sender"] = {

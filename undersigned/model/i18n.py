@@ -222,3 +222,33 @@ def known_language(lang: str) -> bool:
     except (UnknownLocaleError, ValueError):
         return False
     return True
+
+
+LANGUAGE_SCRIPTS = {
+    **dict.fromkeys(("ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "tg", "mn"), "Cyrl"),
+    **dict.fromkeys(("ar", "fa", "ur", "ps"), "Arab"),
+    "he": "Hebr", "yi": "Hebr", "el": "Grek", "ka": "Geor", "hy": "Armn",
+    "zh": "Hans", "ja": "Jpan", "ko": "Kore", "hi": "Deva", "th": "Thai",
+}
+"""The script (ISO 15924) each language is written in, where it is not Latin."""
+
+_SCRIPT_WORDS = {"CYRILLIC": "Cyrl", "ARABIC": "Arab", "HEBREW": "Hebr", "GREEK": "Grek",
+                 "GEORGIAN": "Geor", "ARMENIAN": "Armn", "CJK": "Hans", "HIRAGANA": "Jpan",
+                 "KATAKANA": "Jpan", "HANGUL": "Kore", "DEVANAGARI": "Deva", "THAI": "Thai",
+                 "LATIN": "Latn"}
+
+
+def script_of_language(lang: str) -> str:
+    """``ru`` -> ``Cyrl``, ``az`` -> ``Latn``."""
+    return LANGUAGE_SCRIPTS.get(lang, "Latn")
+
+
+def script_of_text(text: str) -> str | None:
+    """The script of the first letter of ``text`` that has one (``Ульви`` -> ``Cyrl``)."""
+    import unicodedata
+
+    for character in text:
+        if character.isalpha():
+            word = unicodedata.name(character, "").split(" ")[0]
+            return _SCRIPT_WORDS.get(word)
+    return None

@@ -250,9 +250,22 @@ class Person(Model):
     variants: list[str] = []
     """Other spellings and transliterations met in sources (``Max Bokayev``, ``Bokaev``)."""
     native: str | None = None
-    """The name in its native script (``Макс Бокаев``); used in letters in that script's languages."""
+    """The name in its native script (``Макс Бокаев``); used in copies in the languages of
+    that script, when it is not the Latin one (Cyrillic: Russian, Kazakh ...)."""
+    spellings: dict[str, str] = {}
+    """The name as a language, or a script, spells it: ``{az: Ulvi Həsənli, Cyrl: Ульви
+    Гасанлы}``; a copy prints the spelling of its language, else of its language's script
+    (ISO 15924: ``Cyrl``, ``Arab``, ``Geor`` ...), else ``native``, else ``name``."""
     title: str | None = None
     """How to refer to the person, e.g. ``Mr`` or ``Ms``."""
+
+    @model_validator(mode="after")
+    def _spelling_keys(self) -> "Person":
+        for key in self.spellings:
+            if not (re.fullmatch(LANG_PATTERN, key) or re.fullmatch(r"[A-Z][a-z]{3}", key)):
+                raise ValueError(f"spellings: '{key}' is neither a language code (az, ru) nor "
+                                 "a script code (Cyrl, Arab, Geor)")
+        return self
 
 
 class UNDecision(Model):
@@ -328,6 +341,13 @@ class Signatory(Model):
     """Member State, as an ISO 3166 code (``IT``, ``GB``; Greece is ``GR``, not ``EL``)."""
     group: str
     """Political group, in its EP form (``PPE``, ``Verts/ALE``) or English form (``EPP``, ``Greens/EFA``)."""
+    gender: Literal["female", "male"] | None = None
+    """The grammatical gender of the Member's title, in languages that have one
+    (``Députée``/``Député``, ``Abgeordnete``/``Abgeordneter``); by default the catalogue's
+    ``member_of_parliament``."""
+    member_title: LocalText | None = None
+    """The title printed under the name, per language, as the Member chooses it; replaces
+    the catalogue's."""
     roles: list[LocalText] = []
     """Roles printed under the name (``Chair of the Subcommittee on Human Rights``)."""
     ep_id: StrictInt | None = None
@@ -393,6 +413,10 @@ class Recipient(Model):
     """Postal address, one line per item."""
     salutation: LocalText
     """Opening of the letter (``Dear Mr President,``)."""
+    complimentary_close: LocalText | None = None
+    """The close before the signatures, where protocol wants it per addressee (``Veuillez
+    agréer, Monsieur l'Ambassadeur, l'expression de ma haute considération.``); by default
+    the catalogue's ``yours_sincerely``."""
     email: Email | None = None
     """The recipient's e-mail address, to which ``undersigned send`` delivers the final copy."""
     languages: list[Lang] | None = None

@@ -1,0 +1,128 @@
+"""People's forms: a Member's title in their grammatical gender or as they choose it, a
+recipient's complimentary close per language, and a person's name as each language
+spells it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import pdf_text
+from undersigned.cli import cli
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture
+def bilingual(tmp_path) -> Path:
+    """The starter campaign, in English and French (a French catalogue translated from the
+    starter, with the gendered forms of a Member's title)."""
+    root = tmp_path / "campaign"
+    assert run("init", root).exit_code == 0
+    campaign = root / "campaign.yaml"
+    campaign.write_text(campaign.read_text().replace("    languages: [en]\n",
+                                                     "    languages: [en, fr]\n"))
+    assert run("catalogue", "fr", root).exit_code == 0
+    catalogue = root / "catalogues" / "fr.yaml"
+    text = catalogue.read_text().replace("TRANSLATE: ", "")
+    text = text.replace("member_of_parliament: 'Member of the European Parliament'",
+                        "member_of_parliament: Député au Parlement européen\n"
+                        "member_of_parliament_female: Députée au Parlement européen\n"
+                        "member_of_parliament_male: Député au Parlement européen")
+    catalogue.write_text(text)
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new))
+
+
+def built_text(root: Path, lang: str) -> str:
+    result = run("build", root)
+    assert result.exit_code == 0, result.output
+    return " ".join(pdf_text(root / "outputs" / f"appeal.minister.{lang}.pdf").split())
+
+
+def test_a_members_title_follows_their_gender_or_their_choice(bilingual):
+    members = bilingual / "signatories" / "members.yaml"
+    edit(members, "    family: Example\n", "    family: Example\n    gender: female\n")
+    edit(members, "    family: Sample\n", "    family: Sample\n    gender: male\n"
+         "    member_title:\n      en: MEP\n      fr: Membre du Parlement européen\n")
+    french = built_text(bilingual, "fr")
+    assert "Maria EXAMPLE Députée au Parlement européen" in french
+    assert "Jan SAMPLE Membre du Parlement européen" in french
+    english = " ".join(pdf_text(bilingual / "outputs" / "appeal.minister.en.pdf").split())
+    assert "Maria EXAMPLE Member of the European Parliament" in english
+    assert "Jan SAMPLE MEP" in english
+
+
+def test_a_catalogue_without_the_gendered_form_prints_its_plain_title(bilingual):
+    catalogue = bilingual / "catalogues" / "fr.yaml"
+    edit(catalogue, "member_of_parliament_female: Députée au Parlement européen\n", "")
+    edit(bilingual / "signatories" / "members.yaml", "    family: Example\n",
+         "    family: Example\n    gender: female\n")
+    assert "Maria EXAMPLE Député au Parlement européen" in built_text(bilingual, "fr")
+
+
+def test_a_recipient_has_the_complimentary_close_protocol_wants(bilingual):
+    edit(bilingual / "campaign.yaml", "    salutation: Dear Minister,\n",
+         "    salutation:\n      en: Dear Minister,\n      fr: Madame la Ministre,\n"
+         "    complimentary_close:\n      en: Yours faithfully,\n"
+         "      fr: Veuillez agréer, Madame la Ministre, l'expression de notre haute "
+         "considération.\n")
+    french = built_text(bilingual, "fr")
+    assert ("Veuillez agréer, Madame la Ministre, l’expression de notre haute considération."
+            in french or "Veuillez agréer, Madame la Ministre, l'expression de notre haute "
+            "considération." in french)
+    assert "Yours sincerely" not in french
+    english = " ".join(pdf_text(bilingual / "outputs" / "appeal.minister.en.pdf").split())
+    assert "Yours faithfully," in english and "Yours sincerely" not in english
+
+
+def test_a_close_missing_in_a_language_is_a_check_error(bilingual):
+    edit(bilingual / "campaign.yaml", "    salutation: Dear Minister,\n",
+         "    salutation: {\"*\": \"Dear Minister,\"}\n"
+         "    complimentary_close:\n      en: Yours faithfully,\n")
+    result = run("check", bilingual)
+    assert result.exit_code == 1
+    assert ("recipients.minister.complimentary_close: no fr text, but the document 'appeal' "
+            "is produced in fr") in result.output
+
+
+def test_a_name_is_printed_as_each_language_spells_it(bilingual):
+    edit(bilingual / "cases" / "alex-example.yaml", "    title: Mr\n",
+         "    title: Mr\n    spellings: {fr: Alex Exemple}\n")
+    assert "Alex Exemple" in built_text(bilingual, "fr")
+    english = pdf_text(bilingual / "outputs" / "appeal.minister.en.pdf")
+    assert "Alex Example" in english and "Exemple" not in english
+
+
+def test_native_and_script_spellings_choose_by_the_languages_script():
+    from undersigned.campaign.context import _person_name
+    from undersigned.model.models import Person
+
+    hasanli = Person(name="Ulvi Hasanli", native="Ulvi Həsənli",
+                     spellings={"az": "Ulvi Həsənli", "Cyrl": "Ульви Гасанлы"})
+    assert _person_name(hasanli, "az") == "Ulvi Həsənli"
+    assert _person_name(hasanli, "en") == "Ulvi Hasanli"  # a Latin native is no English
+    assert _person_name(hasanli, "ru") == "Ульви Гасанлы"
+    assert _person_name(hasanli, "kk") == "Ульви Гасанлы"
+    bokayev = Person(name="Maks Bokayev", native="Макс Бокаев")
+    assert _person_name(bokayev, "ru") == "Макс Бокаев"
+    assert _person_name(bokayev, "fr") == "Maks Bokayev"
+    assert _person_name(bokayev, "ka") == "Maks Bokayev"  # no Georgian spelling given
+
+
+def test_a_spelling_key_that_is_neither_language_nor_script_is_named(bilingual):
+    edit(bilingual / "cases" / "alex-example.yaml", "    title: Mr\n",
+         "    title: Mr\n    spellings: {French: Alex Exemple}\n")
+    result = run("check", bilingual)
+    assert result.exit_code == 1
+    assert ("cases/alex-example.yaml:3:5: people[0]: spellings: 'French' is neither a "
+            "language code (az, ru) nor a script code (Cyrl, Arab, Geor)") in result.output
