@@ -116,7 +116,7 @@ def test_written_question_has_the_2017_ep_header_lines_in_order(built_example):
              pdf_pages_text(built_example / "outputs" / "question-political-prisoners.en.pdf")[0]
              .splitlines()]
     expected = [
-        "13 November 2017",
+        "13\u00a0November\u00a02017",  # a date never breaks: no-break spaces
         "Question for written answer E-007095-17",
         "to the Commission (Vice-President/High Representative)",
         "Rule 130",

@@ -12,6 +12,7 @@ from ..model import i18n
 from ..model.models import LocalText
 from ..model.terms import TERMS
 from ..render.filters import markdown, markdown_inline
+from ..render.typography import typeset
 from ..resources import FONTS_DIR
 from .loaded import LoadedCampaign
 from .plan import Output
@@ -60,8 +61,9 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
 
 
 def _localiser(lang: str):
+    """The text of a value in ``lang``, with the language's typography."""
     def local(value: LocalText | None) -> str | None:
-        return None if value is None else value.get(lang)
+        return None if value is None else typeset(value.get(lang), lang)
     return local
 
 

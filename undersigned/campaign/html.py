@@ -39,5 +39,9 @@ def render_exports(loaded: LoadedCampaign, output: Output,
         return {}
     env = env or make_environment(loaded.templates_dir)
     context = _context(loaded, output)
+    # Plain text to paste or e-mail: the no-break spaces of print become plain ones.
     return {name: render_template(env, template, context, loaded.root, output.label)
-            for name, template in output.exports}
+            .translate(PLAIN_SPACES) for name, template in output.exports}
+
+
+PLAIN_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})

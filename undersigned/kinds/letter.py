@@ -12,6 +12,7 @@ from ..model.signon import Contact, SignOn
 from ..model import i18n
 from ..model.terms import TERMS
 from ..render.filters import markdown, markdown_inline
+from ..render.typography import typeset
 from .base import Copy, DocumentKind, Input, TextField, local_fields
 from .signon import Signer, check_sign_on, signers, unexpected_signatures
 
@@ -182,7 +183,7 @@ class LetterKind(DocumentKind):
         campaign, lang = loaded.campaign, output.lang
 
         def local(value: LocalText | None) -> str | None:
-            return None if value is None else value.get(lang)
+            return None if value is None else typeset(value.get(lang), lang)
 
         copy = document.recipients[output.copy_index]
         recipient = campaign.recipients[copy.recipient]

@@ -176,20 +176,23 @@ def _locale(lang: str):
 
 
 def format_date(value: dt.date | PartialDate | None, lang: str) -> str:
-    """A date as written in ``lang``: "19 October 2017", "19 октября 2017 г.", "December 2016"."""
+    """A date as written in ``lang``: "19 October 2017", "19 октября 2017 г.", "December 2016",
+    with no-break spaces."""
     from babel.dates import format_date as babel_date, format_skeleton
 
     if value is None:
         return ""
     if isinstance(value, dt.date):
-        return babel_date(value, format="long", locale=_locale(lang))
-    if value.precision == 3:
-        return babel_date(dt.date(value.year, value.month, value.day), format="long",
+        text = babel_date(value, format="long", locale=_locale(lang))
+    elif value.precision == 3:
+        text = babel_date(dt.date(value.year, value.month, value.day), format="long",
                           locale=_locale(lang))
-    if value.precision == 2:
-        return format_skeleton("yMMMM", dt.date(value.year, value.month, 1),
+    elif value.precision == 2:
+        text = format_skeleton("yMMMM", dt.date(value.year, value.month, 1),
                                locale=_locale(lang))
-    return str(value.year)
+    else:
+        return str(value.year)
+    return re.sub(r"[ \t]+", "\u00a0", text)  # a date is never broken across lines
 
 
 def country_name(code: str, lang: str) -> str:

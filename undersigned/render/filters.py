@@ -13,23 +13,29 @@ from functools import lru_cache
 from markupsafe import Markup
 
 from ..errors import RenderError
-
-QUOTES = {"en": "“”‘’", "ru": "«»„“", "de": "„“‚‘", "fr": "«»‹›", "kk": "«»„“"}
-"""Typographic quotes per language, for the straight quotes typed in data files."""
-
+from .typography import quotes, typeset
 
 @lru_cache(maxsize=None)
-def _markdown_parser(lang: str):
+def _markdown_parser(lang: str, typeset_text: bool = True):
     from markdown_it import MarkdownIt
 
     # CommonMark without raw HTML; images are off too, so that text from a case
     # file can never make the PDF fetch anything.
     parser = MarkdownIt("commonmark", {"html": False, "typographer": True,
-                                       "quotes": QUOTES.get(lang, QUOTES["en"])})
+                                       "quotes": quotes(lang)})
     parser.enable(["replacements", "smartquotes"]).disable("image")
     parser.add_render_rule("link_open", _link_open)
     parser.add_render_rule("link_close", _link_close)
+    if typeset_text:  # the language's no-break spaces in printed text, not in exports
+        parser.core.ruler.push("typeset", lambda state: _typeset_tokens(state, lang))
     return parser
+
+
+def _typeset_tokens(state, lang: str) -> None:
+    for block in state.tokens:
+        for child in block.children or ():
+            if child.type == "text":
+                child.content = typeset(child.content, lang)
 
 
 WEB_LINK = re.compile(r"(?i)^(https?://|mailto:)")
@@ -135,7 +141,7 @@ def plain(text: str | None, lang: str = "en", width: int = TEXT_WIDTH,
 
     if not text:
         return ""
-    parser, env = _markdown_parser(lang), {}
+    parser, env = _markdown_parser(lang, typeset_text=False), {}
     tokens = parser.parse(str(text), env)
     _check_marks(token for block in tokens for token in block.children or ())
     blocks: list[str] = []

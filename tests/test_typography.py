@@ -1,0 +1,104 @@
+"""Typography per language, on the text a reader sees and on where lines break: no break
+inside a date, after "No." or an initial; French spacing; the language's quotation marks."""
+
+from __future__ import annotations
+
+import pytest
+
+from undersigned.campaign.html import render_html
+from undersigned.campaign.load import load_campaign
+from undersigned.campaign.plan import plan_outputs
+from undersigned.pdf.compat import page_box
+from undersigned.pdf.writer import layout
+from undersigned.render.filters import markdown, plain
+from undersigned.render.typography import NARROW_NBSP as NN, NBSP as NB, typeset
+
+QUESTION = "question-political-prisoners"
+
+
+@pytest.mark.parametrize("lang, text, expected", [
+    ("en", "arrested on 17 May 2016", f"arrested on 17{NB}May{NB}2016"),
+    ("ru", "16 мая 2017 г. в Астане", f"16{NB}мая{NB}2017{NB}г. в Астане"),
+    ("de", "am 3. Juni 2017", f"am 3.{NB}Juni{NB}2017"),
+    ("fr", "le 1 juin", f"le 1{NB}juin"),
+    ("en", "Opinion No. 16/2017", f"Opinion No.{NB}16/2017"),
+    ("ru", "Мнение № 16/2017", f"Мнение №{NB}16/2017"),
+    ("ru", "господину Н. А. Назарбаеву", f"господину Н.{NB}А.{NB}Назарбаеву"),
+    ("en", "plan b. then, and 7 days", "plan b. then, and 7 days"),  # neither initial nor date
+    ("fr", "Il a dit : « non » ! Vraiment ?", f"Il a dit{NB}: «{NN}non{NN}»{NN}! Vraiment{NN}?"),
+    ("fr", "Voir https://example.org à 10:30 ; fin", f"Voir https://example.org à 10:30{NN}; fin"),
+    ("en", "Really? Yes: no!", "Really? Yes: no!"),  # French spacing is French only
+])
+def test_typeset(lang, text, expected):
+    assert typeset(text, lang) == expected
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("en", "“free” and ‘fair’"), ("ru", "«free» and „fair“"), ("de", "„free“ and ‚fair‘"),
+    ("pl", "„free” and «fair»"), ("fr", f"«{NN}free{NN}» and ‹fair›"), ("it", "«free» and “fair”"),
+])
+def test_straight_quotes_become_the_languages_own(lang, expected):
+    html = str(markdown("\"free\" and 'fair'", lang))
+    assert expected in html
+
+
+def test_text_exports_stay_plain_without_no_break_spaces():
+    assert plain("On 17 May 2016, Opinion No. 16/2017.", "en") == \
+        "On 17 May 2016, Opinion No. 16/2017."
+
+
+def lines_of(document) -> list[str]:
+    """The text of every laid-out line, page after page."""
+    found = []
+    for page in document.pages:
+        for box in page_box(page).descendants():
+            if type(box).__name__ == "LineBox":
+                found.append("".join(getattr(b, "text", "") for b in box.descendants()))
+    return found
+
+
+def test_no_line_breaks_inside_a_date_a_number_or_after_an_initial(example):
+    """The body of a question, with the date, the number and the initials pushed word by
+    word along the line, so that without no-break spaces a line would end inside them
+    (checked: without them, these 24 layouts have 28 such breaks)."""
+    campaign = example / "campaign.yaml"
+    original = campaign.read_text()
+    start = original.index("      On 19 October 2017, thirteen Members")
+    end = original.index("    questions:", start)
+    breaks = []
+    for shift in range(24):
+        body = ("      " + "wide " * shift + "On 16 October 2017 the Opinion No. 16/2017 of "
+                "the Working Group reached N. A. Nazarbayev. " * 3 + "\n")
+        campaign.write_text(original[:start] + body + original[end:])
+        loaded = load_campaign(example)
+        [output] = plan_outputs(loaded, documents=[QUESTION])
+        lines = lines_of(layout(render_html(loaded, output), loaded.root, output.label))
+        for line in lines:
+            text = line.rstrip()
+            if text.endswith((" 16", " October", "No.", " N.", " A.")):
+                breaks.append((shift, text[-20:]))
+    assert breaks == []
+
+
+def test_french_spacing_is_printed_with_glyphs_of_the_embedded_font(tmp_path):
+    from click.testing import CliRunner
+
+    from conftest import pdf_text
+    from undersigned.cli import cli
+
+    root = tmp_path / "campaign"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
+    campaign = root / "campaign.yaml"
+    text = campaign.read_text().replace("    languages: [en]\n", "    languages: [fr]\n")
+    text = text.replace("    closing: We look forward to your reply.",
+                        "    closing: \"Nous attendons votre réponse : « vite » !\"")
+    campaign.write_text(text)
+    assert runner.invoke(cli, ["catalogue", "fr", str(root)]).exit_code == 0
+    catalogue = root / "catalogues" / "fr.yaml"
+    catalogue.write_text(catalogue.read_text().replace("TRANSLATE: ", ""))
+    built = runner.invoke(cli, ["build", str(root)])
+    assert built.exit_code == 0, built.output  # every glyph was found in the embedded font
+    printed = pdf_text(root / "outputs" / "appeal.minister.fr.pdf")
+    assert f"réponse{NB}: «{NN}vite{NN}»{NN}!" in printed
+    assert f"15{NB}janvier{NB}2025" in printed
