@@ -363,7 +363,10 @@ class Renderer:
         except MemoryError:
             outcome = Outcome(f"{label}: ran out of memory while rendering")
         except UndersignedError as exc:
-            outcome = Outcome(str(exc))
+            # A C library that cannot allocate often fails in its own words ("SystemError:
+            # error return without exception set"): near the cap, say what happened.
+            outcome = Outcome(f"{label}: ran out of memory while rendering"
+                              if _reached_memory_cap() else str(exc))
         except OSError as exc:
             outcome = Outcome(f"{label}: cannot write {exc.filename or 'a file'}: "
                               f"{exc.strerror or exc}")
@@ -445,3 +448,18 @@ def _written_here(out_dir: Path, stem: str, name: str) -> bool:
         return False
     return any(r.sha256 == digest and not r.signed
                for r in Manifest.load(out_dir).records(stem))
+
+
+def _reached_memory_cap() -> bool:
+    """Whether this process's address space came within a tenth of its cap (RLIMIT_AS)."""
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if limit == resource.RLIM_INFINITY:
+        return False
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024 >= 0.9 * limit
+    except (OSError, ValueError):
+        pass
+    return False
