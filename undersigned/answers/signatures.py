@@ -44,6 +44,8 @@ class Report:
     wording: str
     """The fingerprint of the current wording."""
     standings: list[Standing] = field(default_factory=list)
+    group_order: list[str] = field(default_factory=list)
+    """The term's groups, in the registry's order."""
 
     def with_answer(self, answer: Answer) -> list[Standing]:
         return [s for s in self.standings if s.invitation and s.invitation.answer is answer]
@@ -57,8 +59,11 @@ class Report:
         return (self.deadline - self.today).days if self.deadline else None
 
     def by_group(self) -> list[tuple[str, int]]:
+        """Groups by how many agreed, ties in the term's order of groups."""
         counts = Counter(s.group for s in self.with_answer(Answer.AGREED))
-        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        rank = {g: n for n, g in enumerate(self.group_order)}
+        return sorted(counts.items(), key=lambda item: (-item[1], rank.get(item[0], len(rank)),
+                                                        item[0]))
 
     def by_country(self) -> list[tuple[str, str, int]]:
         counts = Counter(s.member.country for s in self.with_answer(Answer.AGREED))
@@ -143,7 +148,8 @@ def signatures(root: Path | str, doc_id: str, today: dt.date | None = None) -> R
     standings = [Standing(by_id[i], answers[i], group(by_id[i])) for i in answers if i in by_id]
     standings += [Standing(m, None, group(m)) for m in listed.signatories if m.id not in answers]
     return Report(doc_id, sign_on.stage, document.signatories, today or dt.date.today(),
-                  sign_on.deadline, fingerprint(wording(loaded, doc_id)), standings)
+                  sign_on.deadline, fingerprint(wording(loaded, doc_id)), standings,
+                  term.group_acronyms() if term else [])
 
 
 def summary_lines(report: Report) -> list[str]:
