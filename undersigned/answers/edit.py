@@ -115,7 +115,7 @@ def rewrite_entry(members: Members, index: int, values: dict[str, Value | None])
         at = last.end_mark.index
         edits.append((at, at, "".join(f"{separator}{k}: {render_scalar(values[k])}"
                                       for k in added)))
-    return _merge(edits)
+    return edits
 
 
 class _Keep:
@@ -131,11 +131,6 @@ def _same(node: Node, value: Value) -> bool:
         return False
     written = value.isoformat() if isinstance(value, dt.date) else value
     return node.value == written
-
-
-def _merge(edits: list) -> list:
-    """Edits sorted, with a removal and an insertion at the same place both kept."""
-    return sorted(edits, key=lambda e: (e[0], e[1]))
 
 
 def append_entry(members: Members, values: dict[str, Value]) -> list:

@@ -1,12 +1,42 @@
-"""Which Member of a signatory list a person means: by id, EP id or name."""
+"""Which letter and which Member of its signatory list a person means: the letter by id,
+the Member by id, EP id or name."""
 
 from __future__ import annotations
 
 import re
 
-from ..errors import closest
+from ..campaign.loaded import CAMPAIGN_FILE, LoadedCampaign
+from ..errors import CampaignInvalid, Problem, closest, did_you_mean
 from ..kinds.signon import fold
 from ..model.models import Signatory, SignatoryList
+from ..model.yamlfile import dotted
+
+
+def sign_on_letter(loaded: LoadedCampaign, doc_id: str):
+    """The letter ``doc_id`` and its signatory list; CampaignInvalid, naming the line in
+    campaign.yaml, if it is not a document with a sign-on."""
+    documents = loaded.campaign.documents
+    source = loaded.files[CAMPAIGN_FILE]
+
+    def refuse(loc: tuple, message: str):
+        line, column = source.position(loc)
+        raise CampaignInvalid([Problem(source.label, line, column, dotted(loc), message)])
+
+    if doc_id not in documents:
+        refuse(("documents",), f"there is no document '{doc_id}'{did_you_mean(doc_id, documents)} "
+               f"(the documents: {', '.join(documents)})")
+    document = documents[doc_id]
+    if document.kind == "question":
+        refuse(("documents", doc_id), "a written question has no sign-on; its authors are "
+               "listed under authors")
+    if getattr(document, "sign_on", None) is None:
+        refuse(("documents", doc_id), f"this {document.kind} has no sign_on, so no answers "
+               "to record or count")
+    listed = loaded.lists.get(document.signatories)
+    if listed is None:
+        refuse(("documents", doc_id, "signatories"), "there is no signatory list "
+               f"signatories/{document.signatories}.yaml")
+    return document, listed
 
 
 def find_member(listed: SignatoryList, written: str) -> Signatory | None:

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..campaign.load import CAMPAIGN_FILE, LoadedCampaign, load_campaign
-from ..errors import CampaignInvalid, Problem, Problems, UndersignedError, did_you_mean
+from ..errors import CampaignInvalid, Problem, Problems, UndersignedError
 from ..files import read_regular, write_atomically, write_error, writer_lock
 from ..kinds.signon import fingerprint, keep_wording, wording
 from ..model.models import Signatory, SignatoryList
 from ..model.signon import Answer, Invitation
 from ..model.yamlfile import MAX_FILE_BYTES, YamlFile, dotted
 from . import edit
-from .members import find_member, suggest_member
+from .members import find_member, sign_on_letter, suggest_member
 from .table import read_answers
 
 NOT_INVITED_NOTE = "no invitation was recorded; it is dated with the answer"
@@ -94,7 +94,7 @@ def record(root: Path, doc_id: str, replies: list[Reply], today: dt.date,
     with writer_lock(root, "respond"):
         loaded = load_campaign(root)
         source = loaded.files[CAMPAIGN_FILE]
-        listed = _sign_on_list(loaded, source, doc_id)
+        _, listed = sign_on_letter(loaded, doc_id)
         plan = _Plan(loaded, source, doc_id, listed, today, problems)
         for reply in replies:
             plan.add(reply)
@@ -128,28 +128,6 @@ def record(root: Path, doc_id: str, replies: list[Reply], today: dt.date,
         prefix = f"documents.{doc_id}.sign_on"
         outcome.warnings = [w for w in checked.warnings if w.field.startswith(prefix)]
         return outcome
-
-
-def _sign_on_list(loaded: LoadedCampaign, source: YamlFile, doc_id: str) -> SignatoryList:
-    """The signatory list of the letter ``doc_id``; CampaignInvalid, naming the line, if it
-    is not a letter with a sign-on."""
-    documents = loaded.campaign.documents
-
-    def refuse(loc: tuple, message: str):
-        line, column = source.position(loc)
-        raise CampaignInvalid([Problem(source.label, line, column, dotted(loc), message)])
-
-    if doc_id not in documents:
-        refuse(("documents",), f"there is no document '{doc_id}'{did_you_mean(doc_id, documents)} "
-               f"(the documents: {', '.join(documents)})")
-    document = documents[doc_id]
-    if document.kind == "question":
-        refuse(("documents", doc_id), "a written question has no sign-on; its authors are "
-               "listed under authors")
-    if getattr(document, "sign_on", None) is None:
-        refuse(("documents", doc_id), f"this {document.kind} has no sign_on, so no answers "
-               "to record")
-    return loaded.lists[document.signatories]
 
 
 class _Plan:

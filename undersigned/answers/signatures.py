@@ -12,13 +12,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..campaign.load import CAMPAIGN_FILE, load_document
-from ..errors import CampaignInvalid, Problem, did_you_mean
+from ..campaign.load import load_document
 from ..kinds.signon import fingerprint, invitations, wording
 from ..model.i18n import country_name
 from ..model.models import Signatory
 from ..model.signon import Answer, Invitation
 from ..model.terms import TERMS
+from .members import sign_on_letter
 
 
 @dataclass(frozen=True)
@@ -115,28 +115,8 @@ class Report:
 def signatures(root: Path | str, doc_id: str, today: dt.date | None = None) -> Report:
     """Where the sign-on of the letter ``doc_id`` stands on ``today`` (default: today)."""
     loaded = load_document(root, doc_id)
-    documents = loaded.campaign.documents
-    source = loaded.files[CAMPAIGN_FILE]
-
-    def refuse(loc: tuple, field_name: str, message: str):
-        line, column = source.position(loc)
-        raise CampaignInvalid([Problem(source.label, line, column, field_name, message)])
-
-    if doc_id not in documents:
-        refuse(("documents",), "documents", f"there is no document '{doc_id}'"
-               f"{did_you_mean(doc_id, documents)} (the documents: {', '.join(documents)})")
-    document = documents[doc_id]
-    if document.kind == "question":
-        refuse(("documents", doc_id), f"documents.{doc_id}", "a written question has no "
-               "sign-on; its authors are listed under authors")
-    sign_on = getattr(document, "sign_on", None)
-    if sign_on is None:
-        refuse(("documents", doc_id), f"documents.{doc_id}",
-               f"this {document.kind} has no sign_on")
-    listed = loaded.lists.get(document.signatories)
-    if listed is None:
-        refuse(("documents", doc_id, "signatories"), f"documents.{doc_id}.signatories",
-               f"there is no signatory list signatories/{document.signatories}.yaml")
+    document, listed = sign_on_letter(loaded, doc_id)
+    sign_on = document.sign_on
     term = TERMS.get(listed.term)
 
     def group(member: Signatory) -> str:

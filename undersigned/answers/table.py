@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import FileRefused, Problem, Problems
+from ..errors import FileRefused, Problems
 from ..files import read_regular
 from ..kinds.signon import fold
 from ..model.signon import Answer
@@ -166,7 +166,3 @@ def parse_date(text: str) -> dt.date | None:
             except ValueError:
                 return None
     return None
-
-
-def row_problem(label: str, line: int, column: str, message: str) -> Problem:
-    return Problem(label, line, 0, column, message)
