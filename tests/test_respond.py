@@ -476,3 +476,21 @@ def test_a_spreadsheet_too_large_is_refused_before_it_is_read(example):
     assert result.exit_code == 1
     assert result.stderr == (f"error: {table}: is 1,260,019 bytes; at most 1,048,576 are "
                              "read\n")
+
+
+def test_a_flow_list_of_members_and_a_byte_order_mark(example):
+    """``members: [{...}, {...}]`` gets its new entry inside the brackets; a file starting
+    with a byte-order mark keeps it."""
+    path = example / "campaign.yaml"
+    text = path.read_text()
+    start = text.index("      members:\n")
+    end = text.index("    languages:", start)
+    flow = ("      members: [{member: panzeri, invited: 2017-10-19, answer: agreed, "
+            "answered: 2017-10-19},\n                {member: benifei, invited: 2017-10-19}]\n")
+    path.write_text("\ufeff" + text[:start] + flow + text[end:], encoding="utf-8")
+    respond(example, APPEAL, "benifei", Answer.DECLINED, dt.date(2017, 10, 20), today=TODAY)
+    respond(example, APPEAL, "kelam", Answer.INVITED, dt.date(2017, 10, 20), today=TODAY)
+    assert path.read_text(encoding="utf-8") == "\ufeff" + text[:start] + flow.replace(
+        "{member: benifei, invited: 2017-10-19}]",
+        "{member: benifei, invited: 2017-10-19, answer: declined, answered: 2017-10-20}, "
+        "{member: kelam, invited: 2017-10-20}]") + text[end:]
