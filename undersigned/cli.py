@@ -342,6 +342,100 @@ def status(campaign_dir: Path, documents, recipients, langs):
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("document")
+@click.argument("member_and_dir", nargs=-1, metavar="[MEMBER] [DIR]")
+@click.option("--agreed", "answer", flag_value="agreed", help="The Member agreed to co-sign.")
+@click.option("--declined", "answer", flag_value="declined", help="The Member declined.")
+@click.option("--withdrawn", "answer", flag_value="withdrawn",
+              help="The Member agreed, then withdrew.")
+@click.option("--invited", "answer", flag_value="invited",
+              help="Record an invitation (no answer yet).")
+@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="The date of the answer (or invitation); default: today.")
+@click.option("--note", help="How the answer came (never printed).")
+@click.option("--from", "table", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="CSV", help="Record every answer of a spreadsheet (CSV) instead.")
+@click.option("--delimiter", metavar="CHAR", help="The CSV's delimiter: , ; or tab "
+              "(default: detected).")
+def respond(document: str, member_and_dir, answer, on, note, table, delimiter):
+    """Record Members' answers to a letter's sign-on in campaign.yaml.
+
+    Edits only the Member's entry under sign_on.members (a Member of the list not
+    yet invited gets a new one); comments and layout stay as they are. --agreed
+    also records the fingerprint of the wording agreed to. With --from, every row
+    of the spreadsheet is checked first and all are recorded, or none.
+
+    \b
+    Example:
+      undersigned respond appeal-political-prisoners panzeri --agreed --on 2017-10-19
+      undersigned respond appeal-political-prisoners --from answers.csv
+    """
+    from .answers.record import respond as record_one, respond_from
+    from .errors import printable
+    from .model.signon import Answer
+
+    wanted = 0 if table else 1
+    if not wanted <= len(member_and_dir) <= wanted + 1:
+        raise click.UsageError("give DOC and DIR with --from" if table else
+                               "give DOC, MEMBER and optionally DIR")
+    campaign_dir = Path(member_and_dir[wanted]) if len(member_and_dir) > wanted else Path(".")
+    if table:
+        if answer or on or note:
+            raise click.UsageError("with --from, the answers, dates and notes come from the "
+                                   "spreadsheet")
+        outcome = respond_from(campaign_dir, document, table, delimiter)
+    else:
+        if answer is None:
+            raise click.UsageError("say the answer: --agreed, --declined, --withdrawn or "
+                                   "--invited")
+        outcome = record_one(campaign_dir, document, member_and_dir[0], Answer(answer),
+                             on.date() if on else None, note)
+    for done in outcome.recorded:
+        was = ("already recorded" if not done.changed else
+               "added: not invited before" if done.previous is None else
+               f"was {done.previous.value}")
+        what = "invited" if done.answer is Answer.INVITED else done.answer.value
+        wording = f", wording {done.wording}" if done.wording else ""
+        click.echo(printable(f"{done.member.id}: {what} on {done.on}{wording} ({was})"))
+    changed = sum(d.changed for d in outcome.recorded)
+    click.echo(f"{document}: {_count(changed, 'answer')} recorded in "
+               f"{campaign_dir / 'campaign.yaml'}" if outcome.written else
+               f"{document}: nothing to change")
+    _print_warnings(outcome.warnings)
+
+
+@cli.command()
+@click.argument("document")
+@campaign_argument
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Count the days to the deadline from this day (default: today).")
+def signatures(document: str, campaign_dir: Path, as_json: bool, today):
+    """Say who is on board a letter: who agreed, declined, withdrew or has not answered.
+
+    Also the deadline and the days left, those who agreed by political group and by
+    country, and whether the wording they agreed to is the current one.
+
+    \b
+    Example:
+      undersigned signatures appeal-political-prisoners
+      undersigned signatures appeal-political-prisoners --json
+    """
+    from .answers.signatures import signatures as standing, summary_lines
+
+    report = standing(campaign_dir, document, today.date() if today else None)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        return
+    from .errors import printable
+
+    for line in summary_lines(report):
+        click.echo(printable(line))
+
+
 PASSPHRASE_VARIABLE = "UNDERSIGNED_P12_PASSPHRASE"
 
 

@@ -29,8 +29,12 @@ from .checks import Checker
 from .loaded import CAMPAIGN_FILE, LoadedCampaign
 
 
-def load_campaign(root: Path | str, strict: bool = False) -> LoadedCampaign:
-    """Load and check the campaign in ``root``; raise CampaignInvalid listing every problem."""
+def load_campaign(root: Path | str, strict: bool = False,
+                  campaign_bytes: bytes | None = None) -> LoadedCampaign:
+    """Load and check the campaign in ``root``; raise CampaignInvalid listing every problem.
+
+    With ``campaign_bytes``, they stand for the content of ``campaign.yaml``: an edit is
+    checked by the same rules before it replaces the file."""
     root = Path(root)
     if not root.is_dir():
         raise CampaignNotFound(f"{root}: no such folder")
@@ -40,7 +44,8 @@ def load_campaign(root: Path | str, strict: bool = False) -> LoadedCampaign:
     problems = Problems()
     files: dict[str, YamlFile] = {}
 
-    campaign = _load_model(root, Path(CAMPAIGN_FILE), campaign_model(), files, problems)
+    campaign = _load_model(root, Path(CAMPAIGN_FILE), campaign_model(), files, problems,
+                           campaign_bytes)
     incomplete: dict[str, set[str]] = {}
     if campaign is None and CAMPAIGN_FILE in files:
         campaign, incomplete = _partial_campaign(files[CAMPAIGN_FILE].data)
@@ -69,6 +74,35 @@ def load_campaign(root: Path | str, strict: bool = False) -> LoadedCampaign:
         raise CampaignInvalid(problems.items)
     loaded.warnings = sorted(problems.warnings)
     return loaded
+
+
+def load_document(root: Path | str, doc_id: str) -> LoadedCampaign:
+    """What one document needs, read quickly for a command that only reads: campaign.yaml,
+    the document's signatory list and its cases, each checked against its model, without
+    the cross-checks and template checks of :func:`load_campaign` (``check`` does those).
+    CampaignInvalid lists what is wrong in those files."""
+    root = Path(root)
+    if not (root / CAMPAIGN_FILE).is_file():
+        load_campaign(root)  # raises CampaignNotFound, saying why
+    problems = Problems()
+    files: dict[str, YamlFile] = {}
+    campaign = _load_model(root, Path(CAMPAIGN_FILE), campaign_model(), files, problems)
+    lists: dict[str, SignatoryList] = {}
+    cases: dict[str, Case] = {}
+    document = campaign.documents.get(doc_id) if campaign is not None else None
+    if document is not None:
+        for folder, ids, model, found in (("signatories", [document.signatories],
+                                           SignatoryList, lists),
+                                          ("cases", document.cases, Case, cases)):
+            for item_id in ids:
+                rel = Path(folder, f"{item_id}.yaml")
+                if (root / rel).is_file():
+                    value = _load_model(root, rel, model, files, problems)
+                    if value is not None:
+                        found[item_id] = value
+    if campaign is None or problems.errors:
+        raise CampaignInvalid(problems.items)
+    return LoadedCampaign(root, campaign, cases, lists, {}, files)
 
 
 # --- reading files into models ----------------------------------------------------------
@@ -102,9 +136,10 @@ def _load_folder(root: Path, folder: str, model: type[BaseModel], files, problem
     return found
 
 
-def _load_model(root: Path, rel: Path, model: type[BaseModel], files, problems):
+def _load_model(root: Path, rel: Path, model: type[BaseModel], files, problems,
+                raw: bytes | None = None):
     label = rel.as_posix()
-    source = read_yaml(root / rel, label, problems, inside=root)
+    source = read_yaml(root / rel, label, problems, inside=root, raw=raw)
     if source is None:
         return None
     files[label] = source

@@ -89,14 +89,20 @@ class YamlFile:
 
 
 def read_yaml(path: Path, label: str, problems: Problems,
-              inside: Path | None = None) -> YamlFile | None:
+              inside: Path | None = None, raw: bytes | None = None) -> YamlFile | None:
     """Parse one campaign file; report what is wrong to ``problems`` and return None then.
 
     With ``inside``, a file that resolves outside that folder (through a symbolic
-    link) is refused before it is opened.
+    link) is refused before it is opened. With ``raw``, those bytes are parsed as the
+    file's (an edit checked before it is written).
     """
     before = len(problems.errors)
-    raw = _read_bounded(path, label, problems, inside)
+    if raw is not None and len(raw) > MAX_FILE_BYTES:
+        problems.add(label, message=f"the file would be {len(raw):,} bytes; campaign files "
+                     f"are limited to {MAX_FILE_BYTES:,} bytes")
+        return None
+    if raw is None:
+        raw = _read_bounded(path, label, problems, inside)
     if raw is None:
         return None
     text = decode_utf8(raw, label, problems)

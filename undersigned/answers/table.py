@@ -1,0 +1,168 @@
+"""Reading a spreadsheet of answers (the CSV export of a sign-on form), every bad row
+reported at once.
+
+Columns, found by their header whatever their case and spaces: ``member`` (id, EP id or
+"Given Family"), ``answer``, ``date`` and, optionally, ``note``; other columns (a form's
+time stamp) are left alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import FileRefused, Problems
+from ..files import read_regular
+from ..kinds.signon import fold
+from ..model.signon import Answer
+
+MAX_TABLE_BYTES = 1024 * 1024
+"""A spreadsheet of answers larger than this is refused before it is read."""
+MAX_ROWS = 2000
+"""More rows than this is not a sign-on (the Parliament has 720 Members)."""
+COLUMNS = ("member", "answer", "date", "note")
+REQUIRED = ("member", "answer", "date")
+DELIMITERS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "\\t": "\t"}
+
+ANSWER_WORDS: dict[str, Answer] = {
+    **dict.fromkeys(("agreed", "agree", "yes", "y", "oui", "ja", "si", "да"), Answer.AGREED),
+    **dict.fromkeys(("declined", "decline", "no", "n", "non", "nein", "нет"), Answer.DECLINED),
+    **dict.fromkeys(("withdrawn", "withdraw", "withdrew"), Answer.WITHDRAWN),
+}
+"""The words accepted in the ``answer`` column, compared without case and diacritics:
+agreed, declined or withdrawn, or yes / no in English, French, German, Italian/Spanish
+and Russian."""
+
+_DATE_FORMATS = (
+    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), (1, 2, 3)),      # 2017-10-19
+    (re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})"), (3, 2, 1)),  # 19/10/2017, 19.10.2017
+)
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of answers as read; ``answer`` and ``on`` are None where the cell is bad."""
+
+    line: int
+    """The line of the file the row starts on."""
+    member: str
+    answer: Answer | None
+    on: dt.date | None
+    note: str | None
+
+
+def read_answers(path: Path, label: str, delimiter: str | None,
+                 problems: Problems) -> list[Row]:
+    """The rows of the spreadsheet ``path``; what is wrong goes to ``problems``, every row
+    at once. The file itself being unreadable (not UTF-8, no header, a missing column)
+    raises FileRefused or stops at that problem."""
+    raw = read_regular(path, MAX_TABLE_BYTES, label)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start]
+                     .decode("utf-8", "replace")) + 1
+        raise FileRefused(f"{label}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} at line "
+                          f"{line}, column {column}); export it as \"CSV UTF-8\"") from None
+    if "\x00" in text:
+        raise FileRefused(f"{label}: holds NUL bytes: it is not a text file; export the "
+                          "answers as \"CSV UTF-8\"")
+    if not text.strip():
+        raise FileRefused(f"{label}: is empty; it needs a header row (member, answer, date) "
+                          "and a row per answer")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, delimiter))
+    rows: list[Row] = []
+    try:
+        header = next(reader)
+        columns = _columns(header, label, problems)
+        if columns is None:
+            return []
+        line = reader.line_num + 1
+        for cells in reader:
+            start, line = line, reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) >= MAX_ROWS:
+                problems.add(label, start, message=f"more than {MAX_ROWS:,} rows; a sign-on "
+                             "has one row per Member")
+                break
+            row = _row(cells, columns, start, label, problems)
+            if row is not None:
+                rows.append(row)
+    except csv.Error as exc:
+        problems.add(label, reader.line_num, message=f"cannot be read as CSV: {exc}")
+    return rows
+
+
+def _delimiter(text: str, declared: str | None) -> str:
+    if declared is not None:
+        return DELIMITERS.get(declared.lower(), declared)
+    sample = text[:8192]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:  # one column, or too few rows to tell: go by the header
+        header = sample.splitlines()[0] if sample else ""
+        return max(",;\t", key=header.count)
+
+
+def _columns(header: list[str], label: str, problems: Problems) -> dict[str, int] | None:
+    """Column name -> its index; None (with a problem per missing column) if one is
+    missing."""
+    found: dict[str, int] = {}
+    for index, name in enumerate(header):
+        key = re.sub(r"\s+", "", name).lower()
+        if key in COLUMNS and key not in found:
+            found[key] = index
+    missing = [c for c in REQUIRED if c not in found]
+    shown = ", ".join(f"'{name.strip()}'" for name in header if name.strip()) or "nothing"
+    for column in missing:
+        problems.add(label, 1, 0, column, f"no '{column}' column; the header row has {shown} "
+                     f"(the columns are member, answer, date and, optionally, note)")
+    return None if missing else found
+
+
+def _row(cells: list[str], columns: dict[str, int], line: int, label: str,
+         problems: Problems) -> Row | None:
+    def cell(name: str) -> str:
+        index = columns.get(name)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    def bad(column: str, message: str) -> None:
+        problems.add(label, line, 0, column, message)
+
+    member, written_answer, written_date = cell("member"), cell("answer"), cell("date")
+    for name, value, example in (("member", member, "the Member's id, EP id or name"),
+                                 ("answer", written_answer, "agreed, declined or withdrawn"),
+                                 ("date", written_date, "the date of the answer, 2017-10-19")):
+        if not value:
+            bad(name, f"empty; give {example}")
+    answer = ANSWER_WORDS.get(fold(written_answer)) if written_answer else None
+    if written_answer and answer is None:
+        bad("answer", f"'{written_answer}' is not an answer; write agreed, declined or "
+            "withdrawn (yes and no are read as agreed and declined)")
+    on = parse_date(written_date) if written_date else None
+    if written_date and on is None:
+        bad("date", f"'{written_date}' is not a date; write it as 2017-10-19 (or 19/10/2017, "
+            "day first)")
+    if not member:
+        return None
+    return Row(line, member, answer, on, cell("note") or None)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """``2017-10-19``, ``19/10/2017`` or ``19.10.2017`` (day first), with or without a time
+    of day after it (form exports add one); None if it is none of these or no such day."""
+    for pattern, (year, month, day) in _DATE_FORMATS:
+        match = re.fullmatch(pattern.pattern + _TIME, text)
+        if match:
+            try:
+                return dt.date(int(match[year]), int(match[month]), int(match[day]))
+            except ValueError:
+                return None
+    return None
