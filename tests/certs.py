@@ -105,3 +105,27 @@ def nss_database(folder: Path, anchors: list[Path]) -> Path | None:
         subprocess.run(["certutil", "-A", "-d", f"sql:{folder}", "-n", f"anchor-{index}",
                         "-t", "C,C,C", "-i", str(anchor)], check=True, capture_output=True)
     return folder
+
+
+def make_server_certificate(folder: Path, authority: Authority,
+                            host: str = "localhost") -> tuple[Path, Path]:
+    """A TLS server certificate for ``host`` (and 127.0.0.1) issued by ``authority``:
+    (certificate PEM, key PEM)."""
+    import ipaddress
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(_name(host)).issuer_name(authority.cert.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(NOW).not_valid_after(NOW + TEN_YEARS)
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName(host), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+                           critical=False)
+            .sign(authority.key, hashes.SHA256()))
+    cert_path = _write_pem(folder / f"{host}.pem", cert)
+    key_path = folder / f"{host}.key"
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path

@@ -623,6 +623,103 @@ def init(directory: Path):
     click.echo(f"next: cd {directory} && undersigned check && undersigned build")
 
 
+SMTP_PASSWORD_VARIABLE = "UNDERSIGNED_SMTP_PASSWORD"
+
+
+def _smtp_password(send: bool, campaign_dir: Path) -> str | None:
+    """The SMTP password, from the environment or a prompt; never a file or an option."""
+    import os
+
+    password = os.environ.get(SMTP_PASSWORD_VARIABLE)
+    if password is None and send and sys.stdin.isatty():
+        password = click.prompt("SMTP password (empty if the server asks for none)",
+                                hide_input=True, default="", show_default=False) or None
+    return password
+
+
+def _mail_report(report, send: bool) -> None:
+    from .errors import printable
+
+    for path in report.written:
+        click.echo(printable(f"wrote {_shown(path)}"))
+    for entry in report.sent:
+        click.echo(printable(f"sent to {entry.to} <{entry.address}> ({entry.message_id})"))
+    if report.already:
+        click.echo(printable(f"already sent, left out (--resend sends again): "
+                             f"{', '.join(report.already)}"))
+    for line in report.skipped + report.failed:
+        click.echo(printable(f"not sent: {line}" if send else f"left out: {line}"), err=True)
+    if report.stopped:
+        click.echo(printable(f"stopped: {report.stopped}; run the command again to send the "
+                             "rest"), err=True)
+    if not send and report.written:
+        click.echo("nothing was sent; --send sends these messages")
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("document")
+@campaign_argument
+@click.option("--reminder", is_flag=True, help="A reminder to those who have not answered.")
+@click.option("--member", "members", multiple=True, metavar="ID",
+              help="Only this Member (repeatable).")
+@click.option("--send", is_flag=True, help="Send the messages over SMTP (campaign mail: "
+                                           "settings); without it they are only written.")
+@click.option("--resend", is_flag=True, help="Write to Members the record says already got "
+                                             "this message.")
+def invite(document: str, campaign_dir: Path, reminder: bool, members, send: bool,
+           resend: bool):
+    """Invite the Members of a letter's sign-on who have not answered to co-sign it.
+
+    One e-mail per Member, in their language, with the draft attached (rendered once
+    per language), written as .eml files under outputs/mail/; --send sends them and
+    records each in records/mail.json, so that nobody gets the same message twice
+    (--resend overrides). The SMTP password comes from UNDERSIGNED_SMTP_PASSWORD or a
+    prompt, never a file or an option.
+
+    \b
+    Example:
+      undersigned invite appeal-political-prisoners
+      UNDERSIGNED_SMTP_PASSWORD=... undersigned invite appeal-political-prisoners --send
+      undersigned invite appeal-political-prisoners --reminder --send
+    """
+    from .mail.invite import invite as invite_members
+
+    report = invite_members(campaign_dir, document, reminder, resend, send, members,
+                            _smtp_password(send, campaign_dir))
+    _mail_report(report, send)
+
+
+@cli.command(name="send")
+@click.argument("document")
+@campaign_argument
+@click.option("--send", "really", is_flag=True, help="Send; without it the messages are "
+                                                     "only written and listed.")
+@click.option("--resend", is_flag=True, help="Send to recipients the record says already "
+                                             "got the letter.")
+@click.option("--trust", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="CERT", help="A trust anchor for verifying the copies' signatures.")
+def send_letter(document: str, campaign_dir: Path, really: bool, resend: bool, trust):
+    """E-mail each final copy of a letter to its addressee, with the letter's cc.
+
+    Refuses a draft, a stale or missing copy, a copy whose signatures do not verify,
+    and, where the letter sets require_digital_signatures, a copy not signed by every
+    Member who agreed. Without --send it writes the messages under outputs/mail/ and
+    lists them; with it, it sends them and records each, never twice (--resend).
+
+    \b
+    Example:
+      undersigned send appeal-political-prisoners --trust ep-ca.pem
+      undersigned send appeal-political-prisoners --trust ep-ca.pem --send
+    """
+    from .mail.deliver import deliver
+
+    report = deliver(campaign_dir, document, really, resend, list(trust),
+                     _smtp_password(really, campaign_dir))
+    _mail_report(report, really)
+
+
 @cli.command()
 @click.argument("lang")
 @campaign_argument

@@ -9,6 +9,7 @@ from pydantic import Field, create_model
 
 from ..kinds import KINDS
 from ..model.models import Id, Model, Recipient, Sender
+from ..model.signon import MailSettings
 
 
 class CampaignBase(Model):
@@ -27,6 +28,8 @@ class CampaignBase(Model):
     for screen readers)."""
     recipients: dict[Id, Recipient] = {}
     """Recipients of letters, by id."""
+    mail: MailSettings | None = None
+    """How invitations to co-sign and final letters are e-mailed (``invite``, ``send``)."""
 
 
 def campaign_model() -> type[CampaignBase]:

@@ -77,6 +77,9 @@ class Letter(DocumentBase):
     final copy."""
     cc: list[Contact] = []
     """Who receives a copy: printed under the signatures, and copied in by ``send``."""
+    require_digital_signatures: StrictBool = False
+    """``send`` e-mails a final copy only once every Member who agreed has signed it
+    digitally and every signature verifies."""
     signature_fields: StrictBool = True
     """Give each signatory an empty PDF signature field over their signing space, to sign
     electronically (``undersigned sign`` or any PDF reader); false for paper only."""

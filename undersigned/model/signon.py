@@ -78,3 +78,24 @@ class Contact(Model):
     """Their name, as printed in the cc line."""
     email: Email | None = None
     """Their e-mail address; ``undersigned send`` copies the letter to it."""
+
+
+class MailSettings(Model):
+    """How ``invite`` and ``send`` write and send e-mail. The password is never here: it
+    comes from the environment (``UNDERSIGNED_SMTP_PASSWORD``) or a prompt."""
+
+    from_address: Email
+    """The sender's address (``office@example.org``); answers come back to it."""
+    from_name: str | None = None
+    """The sender's name as shown in the From line."""
+    reply_to: Email | None = None
+    """Where answers go, if not to ``from_address``."""
+    host: str | None = None
+    """The SMTP server (``smtp.example.org``); ``UNDERSIGNED_SMTP_HOST`` overrides it."""
+    port: int | None = Field(default=None, ge=1, le=65535)
+    """The server's port; by default 587 with STARTTLS, 465 with TLS, 25 without."""
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    """``starttls`` (the default), ``tls`` (implicit TLS) or ``none`` (only for a server on
+    this machine)."""
+    user: str | None = None
+    """The login name, if the server asks for one; ``UNDERSIGNED_SMTP_USER`` overrides it."""

@@ -1,0 +1,349 @@
+"""Invitations and delivery through a real SMTP server on 127.0.0.1 (aiosmtpd), with
+STARTTLS and a login: what the server received, what the record says, and faults."""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from certs import make_authority, make_server_certificate
+from undersigned.cli import cli
+
+APPEAL = "appeal-political-prisoners"
+EMAILS = {"panzeri": "pier.panzeri@europarl.example", "benifei": "brando.benifei@europarl.example",
+          "sanchez-caldentey": "lola.sanchez@europarl.example",
+          "soltes": "igor.soltes@europarl.example"}
+PENDING = ["benifei", "sanchez-caldentey", "soltes"]
+
+
+class Inbox:
+    """What the server received, and the faults it is told to make."""
+
+    def __init__(self):
+        self.messages: list = []
+        self.envelopes: list = []
+        self.refuse: set[str] = set()
+        self.drop_after: int | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.drop_after is not None and len(self.messages) >= self.drop_after:
+            server.transport.close()  # the connection dropped midway
+            return "421 closing"
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tls")
+    authority = make_authority(folder, "Mail CA")
+    cert, key = make_server_certificate(folder, authority)
+    return {"ca": authority.pem, "cert": cert, "key": key, "folder": folder}
+
+
+@pytest.fixture
+def server(tls, monkeypatch):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(tls["cert"], tls["key"])
+
+    def authenticate(server, session, envelope, mechanism, data):
+        ok = data.login == b"office" and data.password == b"s3cret"
+        return AuthResult(success=ok, handled=False)
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=context,
+                            require_starttls=True, authenticator=authenticate,
+                            auth_require_tls=True)
+    controller.start()
+    monkeypatch.setenv("UNDERSIGNED_SMTP_CA", str(tls["ca"]))
+    monkeypatch.setenv("UNDERSIGNED_SMTP_PASSWORD", "s3cret")
+    inbox.port = port
+    yield inbox
+    controller.stop()
+
+
+def campaign_with_mail(root: Path, port: int, stage: str = "draft") -> Path:
+    campaign = root / "campaign.yaml"
+    text = campaign.read_text()
+    text = text.replace("recipients:\n  president:", "mail:\n  from_address: office@example.org\n"
+                        "  from_name: Bureau des députés\n  host: localhost\n"
+                        f"  port: {port}\n  user: office\n\nrecipients:\n  president:", 1)
+    start = text.index(f"  {APPEAL}:")
+    text = text[:start] + text[start:].replace("      stage: final", f"      stage: {stage}", 1)
+    for member in PENDING:
+        text = text.replace(f"{{member: {member}, invited: 2017-10-19, answer: agreed, "
+                            "answered: 2017-10-19}", f"{{member: {member}, invited: "
+                            "2017-10-19}", 1)
+    campaign.write_text(text)
+    members = root / "signatories" / "meps-2017.yaml"
+    listed = members.read_text()
+    for member, email in EMAILS.items():
+        block = listed.index(f"  - id: {member}\n")
+        end = listed.index("    group:", block)
+        listed = listed[:end] + f"    email: {email}\n" + listed[end:]
+    members.write_text(listed)
+    return root
+
+
+def run(*args, env=None):
+    return CliRunner(env=env).invoke(cli, [str(a) for a in args])
+
+
+def record(root: Path) -> list[dict]:
+    return json.loads((root / "records" / "mail.json").read_text())["sent"]
+
+
+def test_invitations_reach_each_member_still_to_answer_once(example, server):
+    root = campaign_with_mail(example, server.port)
+    result = run("invite", APPEAL, root, "--send")
+    assert result.exit_code == 0, result.output
+    assert [m["To"] for m in server.messages] == [
+        "Brando Benifei <brando.benifei@europarl.example>",
+        "Lola Sánchez Caldentey <lola.sanchez@europarl.example>",
+        "Igor Šoltes <igor.soltes@europarl.example>"]
+    first = server.messages[0]
+    assert first["From"] == "Bureau des députés <office@example.org>"
+    assert first["Subject"] == ("Invitation to co-sign: Appeal for the victims of political "
+                                "prosecution and the political prisoners in Kazakhstan")
+    raw_from = [line for line in (root / "outputs" / "mail" / "invitations" / APPEAL /
+                                  "benifei.eml").read_bytes().splitlines()
+                if line.startswith(b"From:")][0]
+    assert raw_from.isascii() and b"=?utf-8?" in raw_from  # RFC 2047 on the wire
+    text = first.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text.startswith("Dear Brando Benifei,\n")
+    [attachment] = list(first.iter_attachments())
+    assert attachment.get_filename() == f"{APPEAL}.draft.en.pdf"
+    pdf = attachment.get_content()
+    sent_eml = BytesParser(policy=policy.default).parsebytes(
+        (root / "outputs" / "mail" / "invitations" / APPEAL / "benifei.eml").read_bytes())
+    assert pdf == next(sent_eml.iter_attachments()).get_content()  # byte-identical
+    from io import BytesIO
+
+    from pypdf import PdfReader
+    assert "Draft for co-signature" in PdfReader(BytesIO(pdf)).pages[0].extract_text()
+    entries = record(root)
+    assert [(e["kind"], e["to"], e["address"]) for e in entries] == [
+        ("invitation", m, EMAILS[m]) for m in PENDING]
+    assert [e["message_id"] for e in entries] == [m["Message-ID"] for m in server.messages]
+
+    again = run("invite", APPEAL, root, "--send")
+    assert again.exit_code == 0
+    assert len(server.messages) == 3  # nobody is written to twice
+    assert "already sent, left out (--resend sends again): benifei, sanchez-caldentey, " \
+           "soltes" in again.output
+    resent = run("invite", APPEAL, root, "--send", "--resend", "--member", "soltes")
+    assert resent.exit_code == 0 and len(server.messages) == 4
+
+
+def test_a_reminder_goes_only_to_those_who_have_not_answered(example, server):
+    root = campaign_with_mail(example, server.port)
+    assert run("invite", APPEAL, root, "--send").exit_code == 0
+    answered = run("respond", APPEAL, "benifei", root, "--declined", "--on", "2017-10-20")
+    assert answered.exit_code == 0, answered.output
+    reminded = run("invite", APPEAL, root, "--reminder", "--send")
+    assert reminded.exit_code == 0, reminded.output
+    reminders = server.messages[3:]
+    assert [m["To"].addresses[0].username for m in reminders] == ["lola.sanchez", "igor.soltes"]
+    assert all(m["Subject"].startswith("Reminder: invitation to co-sign:") for m in reminders)
+
+
+def test_a_refused_recipient_is_not_recorded_and_a_rerun_sends_only_it(example, server):
+    root = campaign_with_mail(example, server.port)
+    server.refuse = {EMAILS["sanchez-caldentey"]}
+    result = run("invite", APPEAL, root, "--send")
+    assert result.exit_code == 1
+    assert (f"not sent: localhost:{server.port}: sanchez-caldentey: "
+            f"{EMAILS['sanchez-caldentey']} refused (550 5.1.1 no such mailbox here)"
+            in result.output)
+    assert [e["to"] for e in record(root)] == ["benifei", "soltes"]
+    server.refuse = set()
+    rerun = run("invite", APPEAL, root, "--send")
+    assert rerun.exit_code == 0, rerun.output
+    assert [m["To"].addresses[0].username for m in server.messages] == [
+        "brando.benifei", "igor.soltes", "lola.sanchez"]
+    assert [e["to"] for e in record(root)] == ["benifei", "soltes", "sanchez-caldentey"]
+
+
+def test_a_dropped_connection_leaves_a_record_of_exactly_what_went(example, server):
+    root = campaign_with_mail(example, server.port)
+    server.drop_after = 1
+    result = run("invite", APPEAL, root, "--send")
+    assert result.exit_code == 1
+    assert f"stopped: localhost:{server.port}: the connection was lost" in result.output
+    assert "1 of 3 sent; run the command again to send the rest" in result.output
+    assert [e["to"] for e in record(root)] == ["benifei"]
+    server.drop_after = None
+    assert run("invite", APPEAL, root, "--send").exit_code == 0
+    assert [e["to"] for e in record(root)] == ["benifei", "sanchez-caldentey", "soltes"]
+    assert len(server.messages) == 3
+
+
+def test_a_failed_login_sends_nothing(example, server, monkeypatch):
+    root = campaign_with_mail(example, server.port)
+    monkeypatch.setenv("UNDERSIGNED_SMTP_PASSWORD", "wrong")
+    result = run("invite", APPEAL, root, "--send")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1].startswith(
+        f"error: localhost:{server.port}: login as office refused (535 ")
+    assert server.messages == [] and not (root / "records" / "mail.json").exists()
+
+
+def test_no_password_in_a_script_is_a_clear_error(example, server, monkeypatch):
+    root = campaign_with_mail(example, server.port)
+    monkeypatch.delenv("UNDERSIGNED_SMTP_PASSWORD")
+    result = run("invite", APPEAL, root, "--send")
+    assert result.exit_code == 1
+    assert (f"error: localhost:{server.port}: a password is needed to log in as office: set "
+            "UNDERSIGNED_SMTP_PASSWORD, or run the command in a terminal to be asked for "
+            "it") in result.output
+
+
+def test_an_untrusted_server_certificate_is_refused(example, server, monkeypatch, tmp_path):
+    root = campaign_with_mail(example, server.port)
+    other = make_authority(tmp_path, "Other CA")
+    monkeypatch.setenv("UNDERSIGNED_SMTP_CA", str(other.pem))
+    result = run("invite", APPEAL, root, "--send")
+    assert result.exit_code == 1
+    assert (f"error: localhost:{server.port}: its certificate is not trusted (unable to get "
+            "local issuer certificate)") in result.output
+    assert server.messages == []
+
+
+def test_a_server_that_does_not_answer_is_named(example, monkeypatch):
+    root = campaign_with_mail(example, free_port())
+    monkeypatch.setenv("UNDERSIGNED_SMTP_PASSWORD", "x")
+    result = run("invite", APPEAL, root, "--send")
+    assert result.exit_code == 1
+    assert "error: localhost:" in result.output and "cannot connect" in result.output
+
+
+def test_a_member_without_an_address_is_named_and_the_others_are_written(example, server):
+    root = campaign_with_mail(example, server.port)
+    members = root / "signatories" / "meps-2017.yaml"
+    members.write_text(members.read_text().replace(f"    email: {EMAILS['soltes']}\n", ""))
+    result = run("invite", APPEAL, root)
+    assert result.exit_code == 1
+    assert "left out: signatories/meps-2017.yaml:" in result.output
+    assert ": soltes: no email address to write to" in result.output
+    written = sorted(p.name for p in (root / "outputs" / "mail" / "invitations" / APPEAL)
+                     .iterdir())
+    assert written == ["benifei.eml", "sanchez-caldentey.eml"]
+    assert server.messages == []  # without --send nothing is sent
+
+
+def test_invitations_for_a_written_question_are_refused(example, server):
+    root = campaign_with_mail(example, server.port)
+    result = run("invite", "question-political-prisoners", root)
+    assert result.exit_code == 2
+    assert ("'question-political-prisoners' is a question, not a letter with a sign-on"
+            in result.output)
+
+
+# --- delivery: what must not go --------------------------------------------------------
+
+def final_with_addresses(example, port) -> Path:
+    root = campaign_with_mail(example, port, stage="final")
+    campaign = root / "campaign.yaml"
+    campaign.write_text(with_recipient_addresses(campaign.read_text()))
+    return root
+
+
+def with_recipient_addresses(text: str) -> str:
+    """The example's campaign file with an e-mail address for each recipient."""
+    text = text.replace("    salutation:\n      en: Dear Mr President,",
+                        "    email: akorda@example.kz\n    salutation:\n"
+                        "      en: Dear Mr President,", 1)
+    return text.replace("    salutation:\n      en: Dear Prosecutor General,",
+                        "    email: prokuror@example.kz\n    salutation:\n"
+                        "      en: Dear Prosecutor General,", 1)
+
+
+def test_send_refuses_a_draft(example, server):
+    root = campaign_with_mail(example, server.port)
+    result = run("send", APPEAL, root)
+    assert result.exit_code == 1
+    assert result.output == (f"error: '{APPEAL}' is a draft (sign_on.stage: draft); only a "
+                             "final letter is sent: set stage: final and build it\n")
+
+
+def test_send_refuses_missing_and_stale_copies(example, server):
+    root = final_with_addresses(example, server.port)
+    missing = run("send", APPEAL, root)
+    assert missing.exit_code == 1
+    assert (f"error: not sent: {APPEAL}.president.en.pdf: missing; build it first "
+            f"(undersigned build -d {APPEAL})") in missing.output
+    assert run("build", root, "-d", APPEAL).exit_code == 0
+    campaign = root / "campaign.yaml"
+    campaign.write_text(campaign.read_text().replace(
+        "ensure humane conditions of detention", "ensure decent conditions of detention"))
+    stale = run("send", APPEAL, root, "--send")
+    assert stale.exit_code == 1
+    assert f"{APPEAL}.president.en.pdf: stale; build it first" in stale.output
+    assert server.messages == []
+
+
+def test_send_refuses_unsigned_copies_where_signatures_are_required(example, server, tls):
+    root = final_with_addresses(example, server.port)
+    campaign = root / "campaign.yaml"
+    text = campaign.read_text()
+    start = text.index(f"  {APPEAL}:")
+    campaign.write_text(text[:start] + text[start:].replace(
+        "    case_text: summary\n", "    case_text: summary\n    require_digital_signatures: true\n",
+        1))
+    assert run("build", root, "-d", APPEAL).exit_code == 0
+    result = run("send", APPEAL, root, "--trust", tls["ca"], "--send")
+    assert result.exit_code == 1
+    assert (f"{APPEAL}.president.en.pdf: not signed yet by delvaux, gomes, kelam, paet, "
+            "panzeri, scholz, spinelli, staes, vautmans, ward") in result.output
+    assert server.messages == []
+
+
+def test_send_refuses_a_copy_whose_signature_does_not_verify(example, server, tls, tmp_path):
+    from certs import make_intermediate, make_signer
+
+    root = final_with_addresses(example, server.port)
+    assert run("build", root, "-d", APPEAL).exit_code == 0
+    authority = make_authority(tmp_path, "Signing CA")
+    p12 = make_signer(tmp_path, make_intermediate(tmp_path, authority), "Pier Antonio Panzeri",
+                      30)
+    pdf = root / "outputs" / f"{APPEAL}.president.en.pdf"
+    signed = run("sign", pdf, "-s", "panzeri", "--p12", p12,
+                 env={"UNDERSIGNED_P12_PASSPHRASE": "secret"})
+    assert signed.exit_code == 0, signed.output
+    first = run("send", APPEAL, root, "--trust", authority.pem)
+    assert first.exit_code == 0, first.output
+    data = pdf.read_bytes()  # then a byte of the signed text changes
+    at = data.index(b"/Producer")
+    pdf.write_bytes(data[:at] + b"/Producex" + data[at + len(b"/Producer"):])
+    result = run("send", APPEAL, root, "--trust", authority.pem, "--send")
+    assert result.exit_code == 1
+    assert f"{APPEAL}.president.en.pdf: sig-panzeri: " in result.output
+    assert server.messages == []
+    pdf.write_bytes(data + b"%% appended\n")  # intact, but with bytes after its end
+    appended = run("send", APPEAL, root, "--trust", authority.pem, "--send")
+    assert appended.exit_code == 1
+    assert f"{APPEAL}.president.en.pdf: 12 bytes after the end of the PDF" in appended.output
