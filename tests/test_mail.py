@@ -347,3 +347,20 @@ def test_send_refuses_a_copy_whose_signature_does_not_verify(example, server, tl
     appended = run("send", APPEAL, root, "--trust", authority.pem, "--send")
     assert appended.exit_code == 1
     assert f"{APPEAL}.president.en.pdf: 12 bytes after the end of the PDF" in appended.output
+
+
+def test_a_server_that_never_greets_times_out_with_its_name(example, monkeypatch):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)  # accepts the connection, never says a word
+    port = listener.getsockname()[1]
+    try:
+        root = campaign_with_mail(example, port)
+        monkeypatch.setenv("UNDERSIGNED_SMTP_TIMEOUT", "1")
+        monkeypatch.setenv("UNDERSIGNED_SMTP_PASSWORD", "x")
+        result = run("invite", APPEAL, root, "--send")
+    finally:
+        listener.close()
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == f"error: localhost:{port}: no answer within 1 s"
+    assert not (root / "records" / "mail.json").exists()

@@ -24,8 +24,12 @@ def bilingual(tmp_path) -> Path:
     root = tmp_path / "campaign"
     assert run("init", root).exit_code == 0
     campaign = root / "campaign.yaml"
-    campaign.write_text(campaign.read_text().replace("    languages: [en]\n",
-                                                     "    languages: [en, fr]\n"))
+    text = campaign.read_text().replace("    languages: [en]\n", "    languages: [en, fr]\n")
+    # The final letter, both Members agreed: their signature boxes carry their titles.
+    text = text.replace("      stage: draft\n", "      stage: final\n").replace(
+        "{member: sample, invited: 2025-01-06}",
+        "{member: sample, invited: 2025-01-06, answer: agreed, answered: 2025-01-09}")
+    campaign.write_text(text)
     assert run("catalogue", "fr", root).exit_code == 0
     catalogue = root / "catalogues" / "fr.yaml"
     text = catalogue.read_text().replace("TRANSLATE: ", "")

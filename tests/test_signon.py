@@ -232,7 +232,7 @@ def test_every_copy_shows_exactly_who_it_should(example_once, choice, order, sta
     people = names(root)
     for output in plan_outputs(loaded, [APPEAL]):
         html = render_html(loaded, output)
-        assert set(re.findall(r'id="sig-([a-z-]+)"', html)) == shown
+        assert set(re.findall(r'id="(?:sig|signatory)-([a-z-]+)"', html)) == shown
         for member, (display, _) in people.items():
             assert (display in html) == (member in shown), (output.stem, member)
 

@@ -3,8 +3,11 @@ reader's language, as standard ``.eml`` files (Python's ``email`` package)."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
+import os
+from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -50,10 +53,39 @@ def address(name: str | None, email: str) -> Address:
     return Address(display_name=name or "", username=user, domain=domain)
 
 
+@dataclass
+class Mail:
+    """A message, and its bytes as written to the ``.eml`` file and sent."""
+
+    message: EmailMessage
+    data: bytes
+
+    @property
+    def sender(self) -> str:
+        return self.message["From"].addresses[0].addr_spec
+
+    @property
+    def recipients(self) -> list[str]:
+        return [a.addr_spec for header in ("To", "Cc")
+                for a in (self.message[header].addresses if self.message[header] else ())]
+
+
+class Attachment:
+    """A PDF attached to many messages, base64-encoded once (not once per message)."""
+
+    def __init__(self, name: str, data: bytes):
+        self.name = name
+        self.token = os.urandom(12)
+        self.token_text = base64.b64encode(self.token)
+        self.encoded = base64.encodebytes(data).replace(b"\n", b"\r\n").rstrip(b"\r\n")
+
+
 def message(settings: MailSettings, to: Address, subject: str, text: str, html: str,
-            attachments: list[tuple[str, bytes]], cc: list[Address] = ()) -> EmailMessage:
+            attachments: list[Attachment], cc: list[Address] = ()) -> Mail:
     """A multipart message: plain text and HTML, the PDFs attached; non-ASCII names and
-    subjects encoded as RFC 2047 wants."""
+    subjects encoded as RFC 2047 wants. The attachments' encoded bytes are put in place of
+    a token after the rest of the message is written, so that 700 messages with the same
+    draft cost one encoding of it."""
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = address(settings.from_name, settings.from_address)
     msg["To"] = to
@@ -66,16 +98,21 @@ def message(settings: MailSettings, to: Address, subject: str, text: str, html: 
     msg["Message-ID"] = make_msgid(domain=settings.from_address.rpartition("@")[2])
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
-    for name, data in attachments:
-        msg.add_attachment(data, maintype="application", subtype="pdf", filename=name)
-    return msg
+    for attachment in attachments:
+        msg.add_attachment(attachment.token, maintype="application", subtype="pdf",
+                           filename=attachment.name)
+    data = msg.as_bytes()
+    for attachment in attachments:
+        assert data.count(attachment.token_text) == 1
+        data = data.replace(attachment.token_text, attachment.encoded)
+    return Mail(msg, data)
 
 
-def write_eml(root: Path, folder: Path, name: str, msg: EmailMessage) -> Path:
-    """Write ``msg`` as ``folder/name`` (relative to the campaign folder), atomically."""
+def write_eml(root: Path, folder: Path, name: str, mail: Mail) -> Path:
+    """Write ``mail`` as ``folder/name`` (relative to the campaign folder), atomically."""
     target = plain_folder(root, folder) / name
     try:
-        write_atomically(target, msg.as_bytes())
+        write_atomically(target, mail.data)
     except OSError as exc:
         raise write_error(exc, target) from exc
     return target
@@ -83,21 +120,37 @@ def write_eml(root: Path, folder: Path, name: str, msg: EmailMessage) -> Path:
 
 def draft_pdfs(loaded: LoadedCampaign, doc_id: str, langs: set[str], env) -> dict[str, bytes]:
     """The letter as a draft for co-signature (every invited Member, marked, no fields),
-    once per language: its first copy in that language."""
-    from ..pdf.writer import layout, write_pdf
-
+    once per language: its first copy in that language. Languages are rendered side by
+    side, one worker process each (up to the number of CPUs), as ``build`` does."""
     document = loaded.campaign.documents[doc_id]
     draft = document.model_copy(update={"sign_on": document.sign_on.model_copy(
         update={"stage": "draft"})})
     campaign = loaded.campaign.model_copy(update={"documents": {
         **loaded.campaign.documents, doc_id: draft}})
-    as_draft = dataclasses.replace(loaded, campaign=campaign)
-    found: dict[str, bytes] = {}
+    as_draft = dataclasses.replace(loaded, campaign=campaign, files={}, warnings=[])
     outputs: list[Output] = plan_outputs(as_draft, [doc_id], env=env)
-    for lang in sorted(langs):
-        output = next(o for o in outputs if o.lang == lang)
-        html = render_html(as_draft, output, env)
-        laid_out = layout(html, loaded.root, f"{output.label} (draft)")
-        found[lang] = write_pdf(laid_out, f"{output.label} (draft)", None,
-                                loaded.campaign.pdf_standard)
-    return found
+    chosen = [next(o for o in outputs if o.lang == lang) for lang in sorted(langs)]
+    workers = min(len(chosen), os.cpu_count() or 1)
+    if workers < 2:
+        return {output.lang: _draft_pdf(as_draft, output) for output in chosen}
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ..batch.lifeline import BUILD_PID_VARIABLE, die_with_parent
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["undersigned.batch.forkserver_preload"])
+    os.environ[BUILD_PID_VARIABLE] = str(os.getpid())  # the fork server dies with us
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        pdfs = list(pool.map(_draft_pdf, [as_draft] * len(chosen), chosen))
+    return {output.lang: pdf for output, pdf in zip(chosen, pdfs)}
+
+
+def _draft_pdf(loaded: LoadedCampaign, output: Output) -> bytes:
+    from ..pdf.writer import layout, write_pdf
+    from ..render.environment import make_environment
+
+    what = f"{output.label} (draft)"
+    html = render_html(loaded, output, make_environment(loaded.templates_dir))
+    return write_pdf(layout(html, loaded.root, what), what, None, loaded.campaign.pdf_standard)

@@ -12,7 +12,7 @@ from ..kinds import KINDS
 from ..model import i18n
 from ..render.environment import make_environment
 from ..signing.verify import verify_pdf
-from .compose import MAIL_DIR, address, message, render_mail, write_eml
+from .compose import MAIL_DIR, Attachment, address, message, render_mail, write_eml
 from .invite import MailReport, letter_with_sign_on, mail_settings, send_all
 from .record import MailRecord
 
@@ -76,7 +76,8 @@ def deliver(root: Path | str, doc_id: str, send: bool = False, resend: bool = Fa
             "cc": [c.name for c in document.cc],
         }
         subject, text, html = render_mail(env, loaded, KIND, lang, context)
-        attachments = [(o.pdf, (loaded.output_dir / o.pdf).read_bytes()) for o in outputs]
+        attachments = [Attachment(o.pdf, (loaded.output_dir / o.pdf).read_bytes())
+                       for o in outputs]
         msg = message(settings, address(recipient.name.get(lang), recipient.email), subject,
                       text, html, attachments, cc)
         path = write_eml(root, folder, f"{recipient_id}.eml", msg)

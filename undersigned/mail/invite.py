@@ -13,7 +13,8 @@ from ..files import plain_folder, writer_lock
 from ..kinds.signon import Answer, invitations
 from ..model import i18n
 from ..render.environment import make_environment
-from .compose import MAIL_DIR, address, draft_pdfs, message, render_mail, write_eml
+from .compose import (MAIL_DIR, Attachment, address, draft_pdfs, message, render_mail,
+                      write_eml)
 from .record import RECORD, MailRecord, Sent
 from .smtp import MailError, Refused, SmtpSession
 
@@ -101,7 +102,8 @@ def invite(root: Path | str, doc_id: str, reminder: bool = False, resend: bool =
     env = make_environment(loaded.templates_dir)
     language = {m.id: m.language if m.language in document.languages
                 else document.languages[0] for m in chosen}
-    drafts = draft_pdfs(loaded, doc_id, set(language.values()), env)
+    drafts = {lang: Attachment(f"{doc_id}.draft.{lang}.pdf", data) for lang, data in
+              draft_pdfs(loaded, doc_id, set(language.values()), env).items()}
     folder = Path(loaded.campaign.output_dir) / MAIL_DIR / f"{kind}s" / doc_id
     messages = []
     for member in chosen:
@@ -109,7 +111,7 @@ def invite(root: Path | str, doc_id: str, reminder: bool = False, resend: bool =
         context = _context(loaded, document, doc_id, member, lang)
         subject, text, html = render_mail(env, loaded, kind, lang, context)
         msg = message(settings, address(member.name, member.email), subject, text, html,
-                      [(f"{doc_id}.draft.{lang}.pdf", drafts[lang])])
+                      [drafts[lang]])
         path = write_eml(root, folder, f"{member.id}.eml", msg)
         report.written.append(path)
         messages.append((member, msg, path))
@@ -153,7 +155,7 @@ def send_all(root: Path, settings, password, report: MailReport, kind: str, doc_
                 except MailError as exc:
                     report.stopped = f"{exc}; {n - 1} of {len(messages)} sent"
                     return
-                report.sent.append(fresh.add(kind, doc_id, to, email, msg["Message-ID"],
+                report.sent.append(fresh.add(kind, doc_id, to, email, msg.message["Message-ID"],
                                              str(path.relative_to(root))))
                 if on_progress is not None:
                     on_progress(n, len(messages), to)

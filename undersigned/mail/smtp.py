@@ -7,7 +7,6 @@ import os
 import smtplib
 import socket
 import ssl
-from email.message import EmailMessage
 
 from ..errors import UndersignedError
 from ..model.signon import MailSettings
@@ -41,16 +40,26 @@ def server_of(settings: MailSettings) -> tuple[str, int, str | None]:
     return host, port, user
 
 
+def timeout_of() -> float:
+    """Seconds to wait for the server: ``UNDERSIGNED_SMTP_TIMEOUT``, else 30."""
+    written = os.environ.get("UNDERSIGNED_SMTP_TIMEOUT")
+    try:
+        return float(written) if written else TIMEOUT
+    except ValueError:
+        raise MailError(f"UNDERSIGNED_SMTP_TIMEOUT: '{written}' is not a number of "
+                        "seconds") from None
+
+
 class SmtpSession:
     """One connection, logged in, for a run's messages."""
 
     def __init__(self, settings: MailSettings, password: str | None,
-                 timeout: float = TIMEOUT):
+                 timeout: float | None = None):
         self.settings = settings
         self.host, self.port, self.user = server_of(settings)
         self.name = f"{self.host}:{self.port}"
         self.password = password
-        self.timeout = timeout
+        self.timeout = timeout or timeout_of()
         self.smtp: smtplib.SMTP | None = None
 
     def __enter__(self) -> "SmtpSession":
@@ -94,11 +103,11 @@ class SmtpSession:
                 pass
         self.smtp = None
 
-    def send(self, message: EmailMessage) -> None:
-        """Send one message; Refused if the server refuses it (the connection goes on),
-        MailError if the connection is lost."""
+    def send(self, mail) -> None:
+        """Send one message (its bytes, as written to its ``.eml`` file); Refused if the
+        server refuses it (the connection goes on), MailError if the connection is lost."""
         try:
-            refused = self.smtp.send_message(message)
+            refused = self.smtp.sendmail(mail.sender, mail.recipients, mail.data)
         except smtplib.SMTPRecipientsRefused as exc:
             raise Refused(_refusals(exc.recipients)) from exc
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
@@ -120,7 +129,8 @@ class SmtpSession:
         if isinstance(exc, smtplib.SMTPNotSupportedError):
             return MailError(f"{self.name}: {exc}; set mail.security to tls or none if the "
                              "server wants that")
-        if isinstance(exc, (socket.timeout, TimeoutError)):
+        if isinstance(exc, (socket.timeout, TimeoutError)) or (
+                isinstance(exc, smtplib.SMTPServerDisconnected) and "timed out" in str(exc)):
             return MailError(f"{self.name}: no answer within {self.timeout:g} s")
         if isinstance(exc, smtplib.SMTPResponseException):
             return MailError(f"{self.name}: {exc.smtp_code} {_text(exc.smtp_error)}")
