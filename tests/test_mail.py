@@ -364,3 +364,17 @@ def test_a_server_that_never_greets_times_out_with_its_name(example, monkeypatch
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == f"error: localhost:{port}: no answer within 1 s"
     assert not (root / "records" / "mail.json").exists()
+
+
+def test_a_name_or_subject_with_line_breaks_cannot_add_a_header(example, server):
+    root = campaign_with_mail(example, server.port)
+    members = root / "signatories" / "meps-2017.yaml"
+    members.write_text(members.read_text().replace(
+        "    given: Brando\n", "    given: \"Brando\\r\\nBcc: spy@example.org\\n\"\n", 1))
+    result = run("invite", APPEAL, root, "--send", "--member", "benifei")
+    assert result.exit_code == 0, result.output
+    [received] = server.messages
+    assert received["Bcc"] is None
+    assert str(received["To"]) == ('"Brando Bcc: spy@example.org Benifei" '
+                                   "<brando.benifei@europarl.example>")
+    assert server.envelopes[0][1] == ["brando.benifei@europarl.example"]

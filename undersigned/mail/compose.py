@@ -49,8 +49,11 @@ def render_mail(env, loaded: LoadedCampaign, kind: str, lang: str,
 
 
 def address(name: str | None, email: str) -> Address:
+    """A header address; a name's line breaks and control characters become spaces (a
+    name in the data cannot add a header)."""
     user, _, domain = email.rpartition("@")
-    return Address(display_name=name or "", username=user, domain=domain)
+    shown = " ".join("".join(c if c.isprintable() else " " for c in name or "").split())
+    return Address(display_name=shown, username=user, domain=domain)
 
 
 @dataclass
