@@ -28,6 +28,9 @@ QUESTION = "question-political-prisoners"
     ("fr", "Il a dit : « non » ! Vraiment ?", f"Il a dit{NB}: «{NN}non{NN}»{NN}! Vraiment{NN}?"),
     ("fr", "Voir https://example.org à 10:30 ; fin", f"Voir https://example.org à 10:30{NN}; fin"),
     ("en", "Really? Yes: no!", "Really? Yes: no!"),  # French spacing is French only
+    ("ru", "он сказал “нет” и ушёл", "он сказал «нет» и ушёл"),  # English marks typed
+    ("de", "„schon“ und “noch”", "„schon“ und „noch“"),
+    ("en", "he said “no”", "he said “no”"),
 ])
 def test_typeset(lang, text, expected):
     assert typeset(text, lang) == expected

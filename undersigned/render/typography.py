@@ -37,6 +37,9 @@ INITIAL = re.compile(r"(?<![\w.])(\w\.)[ \t]+(?=\w)")
 """A letter and a full stop, then a word: an initial when the letter is a capital ("N. A.
 Nazarbayev", "Н. А. Назарбаеву")."""
 SPACES = re.compile(r"[ \t]+")
+ENGLISH_QUOTED = re.compile(r"“([^“”\n]{1,2000})”")
+"""A quotation between English marks (“…”), which a copy in another language prints
+between its own."""
 
 
 @lru_cache(maxsize=None)
@@ -67,6 +70,9 @@ def typeset(text: str, lang: str) -> str:
     text = NUMBER_SIGNS.sub(lambda m: m.group(1) + NBSP, text)
     text = INITIAL.sub(lambda m: m.group(1) + (NBSP if m.group(1)[0].isupper()
                                                else m.group(0)[2:]), text)
+    marks = quotes(lang)
+    if "“”" not in (marks[:2], marks[2:]):  # English marks typed in another language
+        text = ENGLISH_QUOTED.sub(lambda m: marks[0] + m.group(1) + marks[1], text)
     pattern = _date_pattern(lang)
     if pattern is not None:
         text = pattern.sub(lambda m: NBSP.join(g for g in m.groups() if g), text)
