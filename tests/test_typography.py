@@ -105,3 +105,32 @@ def test_french_spacing_is_printed_with_glyphs_of_the_embedded_font(tmp_path):
     printed = pdf_text(root / "outputs" / "appeal.minister.fr.pdf")
     assert f"réponse{NB}: «{NN}vite{NN}»{NN}!" in printed
     assert f"15{NB}janvier{NB}2025" in printed
+
+
+def test_names_in_running_text_are_never_hyphenated(example):
+    """Long names pushed word by word along the lines of a letter's justified, hyphenated
+    opening: no line ends inside one (checked: without the spans that keep capitalised
+    words whole, these 16 layouts split a name 25 times)."""
+    campaign = example / "campaign.yaml"
+    original = campaign.read_text()
+    start = original.index("        Further to our letter of today")
+    end = original.index("      ru: |\n        В дополнение", start)
+    names = ("Ablyazov", "Kazatomprom", "Nazarbayev", "Dzhakishev", "Eleusinov",
+             "Kushakbayev", "Taychibekov")
+    split = []
+    for shift in range(16):
+        intro = ("        " + "wide " * shift + "the opponent Mukhtar Ablyazov, Kazatomprom "
+                 "and Nazarbayev, Dzhakishev, Eleusinov, Kushakbayev and Taychibekov "
+                 "wrote. " * 3 + "\n")
+        campaign.write_text(original[:start] + intro + original[end:])
+        loaded = load_campaign(example)
+        [output] = plan_outputs(loaded, documents=["appeal-dzhakishev-tokmadi"],
+                                recipients=["president"], langs=["en"])
+        document = layout(render_html(loaded, output), loaded.root, output.label)
+        for line in lines_of(document):
+            text = line.rstrip()
+            if text.endswith(("‐", "-")):
+                fragment = text[:-1].split()[-1]
+                if any(name.startswith(fragment) and name != fragment for name in names):
+                    split.append((shift, text[-25:]))
+    assert split == []

@@ -32,10 +32,50 @@ def _markdown_parser(lang: str, typeset_text: bool = True):
 
 
 def _typeset_tokens(state, lang: str) -> None:
+    budget = [MAX_UNHYPHENATED]
     for block in state.tokens:
-        for child in block.children or ():
+        if not block.children:
+            continue
+        children = []
+        for child in block.children:
             if child.type == "text":
                 child.content = typeset(child.content, lang)
+                children.extend(_names_kept_whole(child, budget))
+            else:
+                children.append(child)
+        block.children = children
+
+
+PROPER_NAME = re.compile(r"(?<!\w)[^\W\d_a-zа-яё]\w{4,}(?:[-‐]\w+)*")
+"""A word that starts with a capital: in running text, a name (or the first word of a
+sentence, which loses nothing by not being hyphenated)."""
+MAX_UNHYPHENATED = 200
+"""The most words of one value kept whole this way: each is an inline box, and a
+paragraph's layout time grows with the square of its inline boxes."""
+UNHYPHENATED = '<span style="hyphens: manual">'
+
+
+def _names_kept_whole(token, budget: list[int]):
+    """The text token, with each capitalised word in a span that is never hyphenated
+    ("Аблязова" is not split as "Аблязо-ва")."""
+    from markdown_it.token import Token
+
+    text, start, parts = token.content, 0, []
+    for match in PROPER_NAME.finditer(text):
+        if budget[0] <= 0 or not match.group()[0].isupper():
+            continue
+        budget[0] -= 1
+        if match.start() > start:
+            parts.append(Token("text", "", 0, content=text[start:match.start()]))
+        parts += [Token("html_inline", "", 0, content=UNHYPHENATED),
+                  Token("text", "", 0, content=match.group()),
+                  Token("html_inline", "", 0, content="</span>")]
+        start = match.end()
+    if not parts:
+        return [token]
+    if start < len(text):
+        parts.append(Token("text", "", 0, content=text[start:]))
+    return parts
 
 
 WEB_LINK = re.compile(r"(?i)^(https?://|mailto:)")
