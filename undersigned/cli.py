@@ -637,13 +637,24 @@ def _smtp_password(send: bool, campaign_dir: Path) -> str | None:
     return password
 
 
+def _mail_progress(n: int, total: int, to: str) -> None:
+    """One line per message the server accepted, as it goes."""
+    from .errors import printable
+
+    click.echo(printable(f"[{n}/{total}] sent to {to}"), err=True)
+
+
 def _mail_report(report, send: bool) -> None:
     from .errors import printable
 
-    for path in report.written:
-        click.echo(printable(f"wrote {_shown(path)}"))
-    for entry in report.sent:
-        click.echo(printable(f"sent to {entry.to} <{entry.address}> ({entry.message_id})"))
+    if len(report.written) > 10:
+        click.echo(printable(f"wrote {len(report.written)} messages in "
+                             f"{_shown(report.written[0].parent)}"))
+    else:
+        for path in report.written:
+            click.echo(printable(f"wrote {_shown(path)}"))
+    if send:
+        click.echo(f"{len(report.sent)} sent (recorded in records/mail.json)")
     if report.already:
         click.echo(printable(f"already sent, left out (--resend sends again): "
                              f"{', '.join(report.already)}"))
@@ -687,7 +698,7 @@ def invite(document: str, campaign_dir: Path, reminder: bool, members, send: boo
     from .mail.invite import invite as invite_members
 
     report = invite_members(campaign_dir, document, reminder, resend, send, members,
-                            _smtp_password(send, campaign_dir))
+                            _smtp_password(send, campaign_dir), _mail_progress)
     _mail_report(report, send)
 
 
@@ -716,7 +727,7 @@ def send_letter(document: str, campaign_dir: Path, really: bool, resend: bool, t
     from .mail.deliver import deliver
 
     report = deliver(campaign_dir, document, really, resend, list(trust),
-                     _smtp_password(really, campaign_dir))
+                     _smtp_password(really, campaign_dir), _mail_progress)
     _mail_report(report, really)
 
 
