@@ -134,3 +134,14 @@ def test_names_in_running_text_are_never_hyphenated(example):
                 if any(name.startswith(fragment) and name != fragment for name in names):
                     split.append((shift, text[-25:]))
     assert split == []
+
+
+def test_a_russian_letter_states_its_subject_without_an_e_mail_label(built_example):
+    from conftest import pdf_pages_text
+
+    outputs = built_example / "outputs"
+    russian = pdf_pages_text(outputs / "appeal-political-prisoners.president.ru.pdf")[0]
+    assert "Тема" not in russian
+    assert "\nОбращение в защиту жертв политического преследования" in russian
+    english = pdf_pages_text(outputs / "appeal-political-prisoners.president.en.pdf")[0]
+    assert "Subject: Appeal for the victims of political prosecution" in english
