@@ -378,3 +378,23 @@ def test_a_name_or_subject_with_line_breaks_cannot_add_a_header(example, server)
     assert str(received["To"]) == ('"Brando Bcc: spy@example.org Benifei" '
                                    "<brando.benifei@europarl.example>")
     assert server.envelopes[0][1] == ["brando.benifei@europarl.example"]
+
+
+@pytest.mark.parametrize("subject", [
+    "Приглашение подписать письмо: Обращение в защиту жертв политического преследования и "
+    "политических заключённых в Казахстане",
+    "Reminder: invitation to co-sign: Обращение в защиту жертв политического",
+    "Invitation to co-sign: Appeal for the victims of political prosecution and Sánchez",
+    "Short",
+])
+def test_long_non_ascii_subjects_arrive_with_every_space(subject):
+    """Python 3.11's header folder drops the space before an encoded word when it folds
+    ("защиту жертв" arrived as "защитужертв"): the workaround keeps every space."""
+    from undersigned.mail.compose import address, message
+    from undersigned.model.signon import MailSettings
+
+    mail = message(MailSettings(from_address="office@example.org"),
+                   address("Ульви Гасанлы", "u@example.org"), subject, "x", "<p>x</p>", [])
+    assert mail.data.isascii()
+    assert all(len(line) <= 78 for line in mail.data.split(b"\r\n"))
+    assert BytesParser(policy=policy.default).parsebytes(mail.data)["Subject"] == subject

@@ -8,7 +8,6 @@ import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -22,6 +21,7 @@ from ..files import plain_folder, write_atomically, write_error
 from ..model.signon import MailSettings
 from ..render.environment import render_template
 from ..render.scan import template_exists
+from . import compat
 
 MAIL_DIR = Path("mail")
 """Where the ``.eml`` files go, inside the output folder."""
@@ -89,14 +89,14 @@ def message(settings: MailSettings, to: Address, subject: str, text: str, html: 
     subjects encoded as RFC 2047 wants. The attachments' encoded bytes are put in place of
     a token after the rest of the message is written, so that 700 messages with the same
     draft cost one encoding of it."""
-    msg = EmailMessage(policy=policy.SMTP)
+    msg = EmailMessage(policy=compat.SMTP)
     msg["From"] = address(settings.from_name, settings.from_address)
     msg["To"] = to
     if cc:
         msg["Cc"] = list(cc)
     if settings.reply_to:
         msg["Reply-To"] = address(settings.from_name, settings.reply_to)
-    msg["Subject"] = subject
+    msg["Subject"] = compat.subject(subject)  # (long Cyrillic subjects keep their spaces)
     msg["Date"] = format_datetime(dt.datetime.now(dt.timezone.utc))
     msg["Message-ID"] = make_msgid(domain=settings.from_address.rpartition("@")[2])
     msg.set_content(text)
