@@ -130,3 +130,31 @@ def test_a_spelling_key_that_is_neither_language_nor_script_is_named(bilingual):
     assert result.exit_code == 1
     assert ("cases/alex-example.yaml:3:5: people[0]: spellings: 'French' is neither a "
             "language code (az, ru) nor a script code (Cyrl, Arab, Geor)") in result.output
+
+
+def test_the_address_follows_each_languages_protocol(built_example):
+    """English puts the style and form of address before the name and the office under
+    it; Russian protocol puts the style and the office first, then господину and the name,
+    all in the dative."""
+    def address(name: str) -> list[str]:
+        lines = [line.strip() for line in pdf_text(built_example / "outputs" / name).splitlines()]
+        start = next(i for i, line in enumerate(lines) if line.startswith(("H.E.", "Его", "Ген")))
+        return lines[start:start + 3]
+
+    assert address("appeal-political-prisoners.president.en.pdf") == [
+        "H.E. Mr Nursultan Nazarbayev", "President of the Republic of Kazakhstan",
+        "Akorda Presidential Palace"]
+    assert address("appeal-political-prisoners.president.ru.pdf") == [
+        "Его Превосходительству", "Президенту Республики Казахстан",
+        "господину Н.\u00a0А.\u00a0Назарбаеву"]
+    assert address("appeal-political-prisoners.prosecutor-general.ru.pdf") == [
+        "Генеральному прокурору Республики Казахстан", "господину Жакипу Асанову",
+        "010000 Астана, Республика Казахстан"]
+
+
+def test_an_address_line_left_empty_is_dropped():
+    from undersigned.kinds.letter import recipient_heading
+
+    order = "{style}\n{position}\n{honorific} {name}"
+    assert recipient_heading(order, {"style": None, "honorific": "Mr", "name": "A\u00a0B",
+                                     "position": None}) == [{"text": "Mr A\u00a0B", "name": True}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
@@ -10,6 +11,7 @@ from pydantic import BeforeValidator, Field, StrictBool
 from ..model.models import DocumentBase, Id, Lang, LocalText, Model
 from ..model.signon import Contact, SignOn
 from ..model import i18n
+from ..model.i18n import fill
 from ..model.terms import TERMS
 from ..render.filters import markdown, markdown_inline
 from ..render.typography import typeset
@@ -208,11 +210,12 @@ class LetterKind(DocumentKind):
         if document.sign_on.stage == "draft":
             for signatory in context["signatories"]:
                 signatory["signature_image"] = None  # a draft is not signed
+        parts = {"style": local(recipient.style), "honorific": local(recipient.honorific),
+                 "name": local(recipient.name), "position": local(recipient.position)}
         context["recipient"] = {
             "id": copy.recipient,
-            "honorific": local(recipient.honorific),
-            "name": local(recipient.name),
-            "position": local(recipient.position),
+            **parts,
+            "heading": recipient_heading(context["t"]("recipient_block"), parts),
             "organisation": local(recipient.organisation),
             "address": [local(line) for line in recipient.address],
             "salutation": local(copy.salutation or recipient.salutation),
@@ -264,6 +267,21 @@ class LetterKind(DocumentKind):
         if context["document"]["draft"]:
             title = f"{context['t']('draft.title')}: {title}"
         return title, authors
+
+
+def recipient_heading(order: str, parts: dict[str, str | None]) -> list[dict]:
+    """The first lines of the address, in the order the language's protocol wants
+    (``order`` is the catalogue's ``recipient_block``: a line per line, with the
+    placeholders {style}, {honorific}, {name} and {position}); lines left empty are
+    dropped, and the line with the name is marked to be set in bold."""
+    lines = []
+    for pattern in order.splitlines():
+        text = fill(pattern, {k: v or "" for k, v in parts.items()}, "the phrase "
+                    "'recipient_block'")
+        text = re.sub(r" {2,}", " ", text).strip(" ")  # only ASCII spaces: no-break ones stay
+        if text:
+            lines.append({"text": text, "name": "{name}" in pattern})
+    return lines
 
 
 def _copy_languages(campaign: Campaign, document: Letter, copy: RecipientCopy) -> list[str]:

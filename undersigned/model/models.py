@@ -401,8 +401,12 @@ class SignatoryList(Model):
 class Recipient(Model):
     """Someone a letter is addressed to. Declared under ``recipients:`` in the campaign file."""
 
+    style: LocalText | None = None
+    """The protocol style (``H.E.``, ``Его Превосходительству``), printed where the
+    language's order of the address puts it: before the name in English, on a line of its
+    own above the office in Russian (the catalogue's ``recipient_block``)."""
     honorific: LocalText | None = None
-    """Form of address before the name (``H.E. Mr``)."""
+    """Form of address just before the name (``Mr``, ``господину``)."""
     name: LocalText
     """The recipient's name (``Nursultan Nazarbayev``)."""
     position: LocalText | None = None
