@@ -145,3 +145,55 @@ def test_a_russian_letter_states_its_subject_without_an_e_mail_label(built_examp
     assert "\nОбращение в защиту жертв политического преследования" in russian
     english = pdf_pages_text(outputs / "appeal-political-prisoners.president.en.pdf")[0]
     assert "Subject: Appeal for the victims of political prosecution" in english
+
+
+HYPHENATED_WORDS = {
+    "bg": "правозащитниците", "cs": "odpovědnostmi", "da": "menneskerettighedsforkæmpere",
+    "de": "menschenrechtsverteidiger", "el": "δικαιωμάτων", "en": "responsibilities",
+    "es": "responsabilidades", "et": "inimõiguste", "fr": "internationalement",
+    "hr": "odgovornostima", "hu": "emberijogvédők", "it": "responsabilità",
+    "lt": "atsakomybėmis", "lv": "cilvēktiesību", "nl": "mensenrechtenverdedigers",
+    "pl": "odpowiedzialności", "pt": "responsabilidades", "ro": "responsabilităților",
+    "sk": "zodpovednosťami", "sl": "odgovornostmi", "sv": "människorättsförsvarare",
+    "ru": "правозащитников", "uk": "правозахисників",
+}
+"""A long word per language that its Pyphen dictionary can hyphenate."""
+
+
+def _hyphenated_languages() -> list[str]:
+    import pyphen
+
+    from undersigned.model.i18n import BUILTIN_LANGUAGES
+
+    return sorted(lang for lang in BUILTIN_LANGUAGES if pyphen.language_fallback(lang))
+
+
+def test_every_shipped_language_with_a_dictionary_has_a_word_to_hyphenate():
+    assert [lang for lang in _hyphenated_languages() if lang not in HYPHENATED_WORDS] == []
+
+
+@pytest.mark.parametrize("lang", _hyphenated_languages())
+def test_a_letter_is_hyphenated_with_the_dictionary_of_its_language(lang, tmp_path):
+    """The starter letter in ``lang`` with a closing of long words between short ones: its
+    justified lines end inside a word, at a point the language's dictionary allows."""
+    import pyphen
+    from click.testing import CliRunner
+
+    from undersigned.cli import cli
+
+    root = tmp_path / "campaign"
+    assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+    campaign = root / "campaign.yaml"
+    word = HYPHENATED_WORDS[lang]
+    text = campaign.read_text().replace("    languages: [en]\n", f"    languages: [{lang}]\n")
+    campaign.write_text(text.replace("    closing: We look forward to your reply.",
+                                     "    closing: " + " ".join(
+                                         f"{'x' * (i % 7 + 1)} {word}" for i in range(30))))
+    loaded = load_campaign(root)
+    [output] = plan_outputs(loaded, documents=["appeal"])
+    lines = lines_of(layout(render_html(loaded, output), loaded.root, output.label))
+    split = [line.rstrip()[:-1].split()[-1] for line in lines
+             if line.rstrip().endswith("‐") and word.startswith(line.rstrip()[:-1].split()[-1])]
+    assert split, f"no {lang} line ends inside '{word}'"
+    allowed = {word[:i] for i in pyphen.Pyphen(lang=pyphen.language_fallback(lang)).positions(word)}
+    assert set(split) <= allowed
