@@ -18,29 +18,29 @@ def test_a_starter_catalogue_passes_check_once_translated(tmp_path):
     assert run("init", root).exit_code == 0
     campaign = root / "campaign.yaml"
     campaign.write_text(campaign.read_text().replace("    languages: [en]\n",
-                                                     "    languages: [en, az]\n"))
-    written = run("catalogue", "az", root)
+                                                     "    languages: [en, sq]\n"))
+    written = run("catalogue", "sq", root)
     assert written.exit_code == 0, written.output
-    starter = (root / "catalogues" / "az.yaml").read_text()
-    assert starter.startswith("# Phrases of the built-in templates in Azerbaijani "
-                              "(azərbaycan).\n")
+    starter = (root / "catalogues" / "sq.yaml").read_text()
+    assert starter.startswith("# Phrases of the built-in templates in Albanian "
+                              "(shqip).\n")
     assert "yours_sincerely: 'TRANSLATE: Yours sincerely,'\n" in starter
 
     refused = run("check", root)
     assert refused.exit_code == 1
-    assert ("catalogues/az.yaml:10:1: yours_sincerely: not translated yet: replace "
-            "'TRANSLATE: Yours sincerely,' with the az phrase") in refused.output
+    assert ("catalogues/sq.yaml:13:1: yours_sincerely: not translated yet: replace "
+            "'TRANSLATE: Yours sincerely,' with the sq phrase") in refused.output
 
-    translated = starter.replace("'TRANSLATE: Yours sincerely,'", "Hörmətlə,")
+    translated = starter.replace("'TRANSLATE: Yours sincerely,'", "Me respekt,")
     translated = translated.replace("TRANSLATE: ", "")
-    (root / "catalogues" / "az.yaml").write_text(translated)
+    (root / "catalogues" / "sq.yaml").write_text(translated)
     checked = run("check", root)
     assert checked.exit_code == 0, checked.output
     built = run("build", root)
     assert built.exit_code == 0, built.output
-    text = pdf_text(root / "outputs" / "appeal.minister.az.pdf")
-    assert "Hörmətlə," in text
-    assert "15\u00a0yanvar\u00a02025" in text  # the date from Babel, in Azerbaijani
+    text = pdf_text(root / "outputs" / "appeal.minister.sq.pdf")
+    assert "Me respekt," in text
+    assert "15\u00a0janar\u00a02025" in text  # the date from Babel, in Albanian
 
 
 def test_an_existing_catalogue_is_kept_and_unknown_languages_refused(example):
