@@ -132,7 +132,7 @@ class QuestionKind(DocumentKind):
             "number": number,
             "header_number": header_number,
             "priority": question.priority,
-            "addressee_line": term.addressees[question.addressee],
+            "addressee_line": t(term.addressees[question.addressee]),
             "rule": t("question.rule", number=term.question_rule),
             "term": term.number,
             "subject_line": subject,

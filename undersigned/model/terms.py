@@ -36,7 +36,9 @@ class Term:
     """The Rule printed in a written question's header."""
     groups: tuple[Group, ...]
     addressees: dict[str, str]
-    """Addressee id -> the header line of a written question (``to the Council``)."""
+    """Addressee id -> the catalogue key of the header line of a written question
+    (``question.addressee.council``: "to the Council"); the words are in the catalogues,
+    the form each term prints is chosen here."""
 
     def group(self, acronym: str) -> Group | None:
         """The group written ``acronym`` in either form, or None."""
@@ -69,14 +71,16 @@ class Term:
         return self.start <= day and (self.end is None or day <= self.end)
 
 
-_VP_HR_LONG = ("to the Vice-President of the Commission / High Representative of the "
-               "Union for Foreign Affairs and Security Policy")
-
 _COMMON_ADDRESSEES = {
-    "commission": "to the Commission",
-    "council": "to the Council",
-    "european-council": "to the President of the European Council",
+    "commission": "question.addressee.commission",
+    "council": "question.addressee.council",
+    "european-council": "question.addressee.european-council",
 }
+# The 8th term's pages print "to the Commission (Vice-President/High Representative)";
+# from the 9th, "to the Vice-President of the Commission / High Representative of the
+# Union for Foreign Affairs and Security Policy".
+_VP_HR_SHORT = "question.addressee.vp-hr-short"
+_VP_HR_LONG = "question.addressee.vp-hr"
 
 PPE = Group("PPE", "EPP", "Group of the European People's Party (Christian Democrats)")
 SD = Group("S&D", "S&D", "Group of the Progressive Alliance of Socialists and Democrats "
@@ -97,8 +101,7 @@ TERMS: dict[int, Term] = {
         Group("EFDD", "EFDD", "Europe of Freedom and Direct Democracy Group"),
         Group("ENF", "ENF", "Europe of Nations and Freedom Group"),
         NI,
-    ), {**_COMMON_ADDRESSEES,
-        "vp-hr": "to the Commission (Vice-President/High Representative)"}),
+    ), {**_COMMON_ADDRESSEES, "vp-hr": _VP_HR_SHORT}),
     9: Term(9, dt.date(2019, 7, 2), dt.date(2024, 7, 15), 138, (
         PPE, SD, RENEW,
         Group("ID", "ID", "Identity and Democracy Group"),
