@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,11 @@ settings.register_profile("ci", derandomize=True, database=None, print_blob=True
 settings.register_profile("dev", database=None)
 settings.load_profile(os.environ.get("UNDERSIGNED_HYPOTHESIS_PROFILE",
                                      "ci" if os.environ.get("CI") else "dev"))
+SHIPPED_FONT = re.compile(r"^/?[A-Z]{6}\+(Undersigned-Serif(-Bold|-Italic|-BoldItalic)?"
+                          r"|Noto-(Serif-Georgian|Serif-Armenian|Naskh-Arabic|Serif-CJK-SC)"
+                          r"(-Bold)?)$")
+"""A subset of a font undersigned ships or installs (Noto Serif as "Undersigned Serif", and
+its fallbacks for Georgian, Armenian, Arabic and Chinese), as a PDF names it."""
 CAMPAIGN_PARTS = ("campaign.yaml", "cases", "signatories", "templates", "catalogues")
 
 

@@ -68,12 +68,12 @@ def test_a_builtin_language_starts_from_its_translation(example):
 
 def test_an_empty_catalogue_gets_one_message_that_says_what_to_do(example):
     (example / "catalogues").mkdir(exist_ok=True)
-    (example / "catalogues" / "fr.yaml").write_text("")
+    (example / "catalogues" / "sq.yaml").write_text("")
     campaign = example / "campaign.yaml"
     campaign.write_text(campaign.read_text().replace(
-        "    languages: [en, ru]\n", "    languages: [en, ru, fr]\n", 1))
+        "    languages: [en, ru]\n", "    languages: [en, ru, sq]\n", 1))
     result = run("check", example)
     assert result.exit_code == 1
     catalogue_lines = [l for l in result.output.splitlines() if "catalogue" in l]
-    assert catalogue_lines == ["catalogues/fr.yaml: the file is empty; `undersigned catalogue "
-                               "fr` writes one with every phrase to translate"]
+    assert catalogue_lines == ["catalogues/sq.yaml: the file is empty; `undersigned catalogue "
+                               "sq` writes one with every phrase to translate"]

@@ -37,6 +37,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from conftest import SHIPPED_FONT
 from hostile.cases import (CASES, CATEGORIES, ENV_SECRET, OUTSIDE_FILES, SECRET, Case, Fails,
                            Passes, Renders)
 
@@ -68,7 +69,6 @@ PROGRAM_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", 
                   "os.startfile", "pty.spawn")
 SUMMARY = re.compile(r"^(\d+) errors?, (\d+) warnings?; nothing was written$")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-SHIPPED_FONT = re.compile(r"^/[A-Z]{6}\+Undersigned-Serif(-Bold|-Italic|-BoldItalic)?$")
 
 
 # --- running one command in the sandbox ---------------------------------------------------

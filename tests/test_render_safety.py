@@ -93,12 +93,12 @@ def test_template_that_reads_a_file_outside_the_campaign_fails_that_document(exa
 
 def test_a_character_missing_from_the_font_fails_the_document(example):
     loaded, output = only_question(example)  # (check would report the characters)
-    html = render_html(loaded, output).replace("On 19\u00a0", "Signed 漢 by all 📰. ", 1)
+    html = render_html(loaded, output).replace("On 19\u00a0", "Signed क by all 📰. ", 1)
     with pytest.raises(RenderError) as caught:
         render_pdf(html, loaded.root, output.label)
     assert str(caught.value) == (
-        "question-political-prisoners.en: the font has no glyph for '漢' "
-        "(U+6F22 CJK UNIFIED IDEOGRAPH-6F22), '📰' (U+1F4F0 NEWSPAPER); use other characters or "
+        "question-political-prisoners.en: the font has no glyph for 'क' "
+        "(U+0915 DEVANAGARI LETTER KA), '📰' (U+1F4F0 NEWSPAPER); use other characters or "
         'add a font that has them (see "Adding a font" in README.md)')
 
 

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .resources import FONTS_DIR
+from .resources import CJK_FONT, FONTS_DIR
 
 APT_FIX = "sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 KAZAKH_LETTERS = "ӘҒҚҢӨҰҮҺІәғқңөұүһі"
@@ -50,20 +50,44 @@ def diagnose() -> list[Finding]:
         "missing: rendering is about 3x slower and PDFs are not byte-reproducible",
         "sudo apt-get install -y libharfbuzz-subset0"))
     findings.append(_fonts())
+    findings.append(_cjk_fonts())
     findings.append(_test_render())
     return findings
+
+
+BUNDLED_FONTS = tuple(f"{family}-{style}.ttf" for family, styles in (
+    ("NotoSerif", ("Regular", "Bold", "Italic", "BoldItalic")),
+    ("NotoSerifGeorgian", ("Regular", "Bold")), ("NotoSerifArmenian", ("Regular", "Bold")),
+    ("NotoNaskhArabic", ("Regular", "Bold"))) for style in styles)
+"""The fonts the package ships: Latin, Greek and Cyrillic, Georgian, Armenian, Arabic."""
+SCRIPT_SAMPLES = {"Kazakh": KAZAKH_LETTERS, "Georgian": "ქართული", "Armenian": "Հայերեն",
+                  "Arabic": "العربية"}
+CJK_SAMPLE = "中华人民共和国"
 
 
 def _fonts() -> Finding:
     from .pdf.glyphs import font_coverage
 
     files = sorted(p.name for p in FONTS_DIR.glob("*.ttf"))
-    missing = [c for c in KAZAKH_LETTERS if ord(c) not in font_coverage()]
-    ok = len(files) == 4 and not missing and (FONTS_DIR / "OFL.txt").is_file()
-    detail = f"{', '.join(files)} in {FONTS_DIR}"
+    absent = sorted(set(BUNDLED_FONTS) - set(files))
+    missing = [c for sample in SCRIPT_SAMPLES.values() for c in sample
+               if ord(c) not in font_coverage()]
+    ok = not absent and not missing and (FONTS_DIR / "OFL.txt").is_file()
+    detail = f"{len(files)} fonts in {FONTS_DIR}"
+    if absent:
+        detail += f"; missing {', '.join(absent)}"
     if missing:
         detail += f"; no glyphs for {''.join(missing)}"
     return Finding("Fonts", ok, detail, "reinstall undersigned: pip install --force-reinstall undersigned")
+
+
+def _cjk_fonts() -> Finding:
+    from .pdf.glyphs import font_coverage
+
+    ok = all(ord(c) in font_coverage() for c in CJK_SAMPLE)
+    detail = (f"Noto Serif CJK in {CJK_FONT.parent}: Chinese letters can be printed" if ok
+              else f"no {CJK_FONT}: a letter in Chinese fails (every other language works)")
+    return Finding("Chinese fonts", ok, detail, "sudo apt-get install -y fonts-noto-cjk")
 
 
 def _test_render() -> Finding:

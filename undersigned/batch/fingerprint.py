@@ -23,7 +23,7 @@ from ..campaign.plan import Output
 from ..kinds import KINDS, Input
 from ..render.environment import TemplateOutsideCampaign, make_environment
 from ..render.scan import TemplateScan
-from ..resources import FONTS_DIR, PACKAGE_DIR
+from ..resources import CJK_FONT, FONTS_DIR, PACKAGE_DIR
 
 
 def digest_of(*parts: str | bytes) -> str:
@@ -52,7 +52,11 @@ def file_digest(path: Path) -> str:
 
 
 def _fonts_digest() -> str:
-    return digest_of(*[file_digest(p) for p in sorted(FONTS_DIR.glob("*.ttf"))])
+    """The shipped fonts, the fontconfig file that orders their fallbacks, and the
+    system's Noto Serif CJK where it is installed."""
+    fonts = sorted(FONTS_DIR.glob("*.ttf")) + [FONTS_DIR / "fonts.conf"]
+    fonts += sorted(p for p in CJK_FONT.parent.glob("NotoSerifCJK-*.ttc"))
+    return digest_of(*[file_digest(p) for p in fonts])
 
 
 class Fingerprinter:

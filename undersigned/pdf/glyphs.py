@@ -8,17 +8,21 @@ from functools import lru_cache
 from html.parser import HTMLParser
 
 from ..errors import RenderError
-from ..resources import FONTS_DIR
+from ..resources import CJK_FACE, CJK_FONT, FONTS_DIR
 
 
 @lru_cache(maxsize=1)
 def font_coverage() -> frozenset[int]:
-    """Code points the shipped fonts can draw (all four styles cover the same set)."""
+    """Code points the shipped fonts can draw (each family's styles cover the same set),
+    with Chinese where the system's Noto Serif CJK is installed."""
     from fontTools.ttLib import TTFont
 
     covered: set[int] = set()
     for path in sorted(FONTS_DIR.glob("*-Regular.ttf")):
         with TTFont(path, lazy=True) as font:
+            covered.update(font.getBestCmap())
+    if CJK_FONT.is_file():
+        with TTFont(CJK_FONT, lazy=True, fontNumber=CJK_FACE) as font:
             covered.update(font.getBestCmap())
     return frozenset(covered)
 
