@@ -12,12 +12,11 @@ from ..model import i18n
 from ..model.models import LocalText
 from ..model.terms import TERMS
 from ..render.filters import markdown, markdown_inline
-from ..render.typography import typeset
+from ..render.typography import RTL_LANGUAGES, typeset
 from ..resources import FONTS_DIR
 from .loaded import LoadedCampaign
 from .plan import Output
 
-RTL_LANGUAGES = {"ar", "he", "fa", "ur"}
 
 
 def build_context(loaded: LoadedCampaign, output: Output) -> dict:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from markupsafe import Markup
 
 from ..errors import RenderError
-from .typography import quotes, typeset
+from .typography import RTL_LANGUAGES, quotes, typeset
 
 @lru_cache(maxsize=None)
 def _markdown_parser(lang: str, typeset_text: bool = True):
@@ -40,7 +40,14 @@ def _typeset_tokens(state, lang: str) -> None:
         for child in block.children:
             if child.type == "text":
                 child.content = typeset(child.content, lang)
-                children.extend(_names_kept_whole(child, budget))
+                if lang in RTL_LANGUAGES:
+                    # No name spans: WeasyPrint 70 orders the inline boxes of a
+                    # right-to-left line right to left even inside a run of Latin
+                    # words, so "Alex Example." would print as ".Example Alex"; and
+                    # Pyphen has no dictionary for these languages to split names with.
+                    children.append(child)
+                else:
+                    children.extend(_names_kept_whole(child, budget))
             else:
                 children.append(child)
         block.children = children

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
+"""Languages written right to left: their copies are laid out with ``dir="rtl"``."""
 NBSP = "\u00a0"
 NARROW_NBSP = "\u202f"
 

@@ -1,0 +1,189 @@
+"""Every shipped language: one letter and one written question built in each, read back
+from the PDF: the Member's title as the Parliament writes it (in her gender where the
+language has one), the date as the language writes it, the question's header lines, and
+every character drawn from an embedded font the toolkit ships."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import SHIPPED_FONT, pdf_text
+from undersigned.errors import Problems
+from undersigned.model.i18n import BUILTIN_LANGUAGES, format_date, load_catalogues
+from undersigned.render.typography import RTL_LANGUAGES
+
+LANGUAGES = sorted(BUILTIN_LANGUAGES)
+EU_LANGUAGES = {"bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu",
+                "it", "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv"}
+OTHER_LANGUAGES = {"ru", "uk", "kk", "az", "ka", "hy", "tr", "ar", "zh"}
+LETTER_DATE = dt.date(2025, 3, 14)
+QUESTION_DATE = dt.date(2025, 3, 21)
+
+
+def same(text: str) -> dict:
+    """A value printed alike in every language."""
+    return {"*": text}
+
+
+CAMPAIGN = {
+    "title": "Every language",
+    "sender": {"name": same("European Parliament"),
+               "lines": [same("Rue Wiertz 60 · 1047 Bruxelles")]},
+    "recipients": {"minister": {
+        "style": same("H.E."), "name": same("Jane Minister"),
+        "position": same("Minister of Justice"), "address": [same("1 Example Street")],
+        "salutation": same("Dear Minister,"), "languages": LANGUAGES}},
+    "documents": {
+        "appeal": {
+            "kind": "letter", "date": LETTER_DATE.isoformat(), "place": same("Bruxelles"),
+            "reference": "LANG-01", "subject": same("Alex Example"),
+            "signatories": "members", "recipients": ["minister"], "languages": LANGUAGES,
+            "sign_on": {"stage": "final", "members": [
+                {"member": "example", "invited": "2025-03-01", "answer": "agreed",
+                 "answered": "2025-03-03"}]},
+            "cases": ["alex-example"], "intro": same("Alex Example."),
+            "requests": [same("Alex Example.")], "closing": same("Alex Example.")},
+        "question": {
+            "kind": "question", "date": QUESTION_DATE.isoformat(), "term": 10,
+            "addressee": "vp-hr", "signatories": "members", "authors": ["example"],
+            "languages": LANGUAGES, "cases": ["alex-example"], "subject": same("Alex Example"),
+            "body": same("Alex Example."), "questions": [same("Alex Example?")]},
+    },
+}
+MEMBERS = {"term": 10, "signatories": [
+    {"id": "example", "given": "Maria", "family": "Example", "country": "PT", "group": "S&D",
+     "gender": "female"}]}
+CASE = {"people": [{"name": "Alex Example", "title": "Mr"}], "category": "journalist",
+        "status": "serving-sentence", "arrested": "2024-05-17",
+        "summary": same("Alex Example.")}
+
+
+def words(text: str) -> str:
+    """Text as compared: compatibility forms folded (Arabic presentation forms, as PDF text
+    extraction gives them, become letters), spaces of every width made one space."""
+    text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.split())
+
+
+def shown(phrase: str, text: str, lang: str) -> bool:
+    """Whether the PDF's text shows ``phrase``. Text extraction gives the words of a
+    right-to-left line in the order they are drawn, which for a phrase mixing scripts is
+    neither the logical order nor its reverse: there, every word must be shown."""
+    phrase = words(phrase)
+    if lang not in RTL_LANGUAGES:
+        return phrase in text
+    return (phrase in text or " ".join(reversed(phrase.split())) in text
+            or set(phrase.split()) <= set(text.split()))
+
+
+@pytest.fixture(scope="module")
+def everywhere(tmp_path_factory) -> Path:
+    """The campaign above, built once in every shipped language."""
+    from undersigned.batch.build import build
+
+    root = tmp_path_factory.mktemp("languages") / "campaign"
+    (root / "signatories").mkdir(parents=True)
+    (root / "cases").mkdir()
+    (root / "campaign.yaml").write_text(json.dumps(CAMPAIGN, ensure_ascii=False))
+    (root / "signatories" / "members.yaml").write_text(json.dumps(MEMBERS))
+    (root / "cases" / "alex-example.yaml").write_text(json.dumps(CASE))
+    report = build(root)
+    assert not report.failed, [r.error for r in report.failed]
+    return root
+
+
+@pytest.fixture(scope="module")
+def catalogues():
+    problems = Problems()
+    loaded = load_catalogues(None, problems)
+    assert not problems.errors and not problems.warnings, problems.errors + problems.warnings
+    return loaded
+
+
+def test_the_shipped_languages_are_those_the_issue_lists():
+    assert set(LANGUAGES) == EU_LANGUAGES | OTHER_LANGUAGES
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_catalogue_has_every_phrase_of_the_english_one(lang, catalogues):
+    """Key for key as en.yaml, and each phrase with exactly the placeholders of the English
+    one (the gendered titles are optional)."""
+    from undersigned.model.i18n import placeholders
+
+    english = catalogues["en"].phrases
+    phrases = catalogues[lang].phrases
+    optional = {"member_of_parliament_female", "member_of_parliament_male"}
+    assert sorted(set(english) - set(phrases)) == []
+    assert sorted(set(phrases) - set(english) - optional) == []
+    for key, text in phrases.items():
+        reference = english.get(key, english["member_of_parliament"])
+        assert sorted(placeholders(text)) == sorted(placeholders(reference)), (lang, key)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_letter_shows_the_members_title_and_the_date_in_its_language(lang, everywhere,
+                                                                       catalogues):
+    phrases = catalogues[lang].phrases
+    text = words(pdf_text(everywhere / "outputs" / f"appeal.minister.{lang}.pdf"))
+    title = phrases.get("member_of_parliament_female", phrases["member_of_parliament"])
+    assert shown(title, text, lang)
+    assert shown(format_date(LETTER_DATE, lang), text, lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_question_shows_its_header_in_its_language(lang, everywhere, catalogues):
+    phrases = catalogues[lang].phrases
+    text = words(pdf_text(everywhere / "outputs" / f"question.{lang}.pdf"))
+    assert shown(phrases["question.title"], text, lang)
+    assert shown(phrases["question.addressee.vp-hr"], text, lang)
+    assert shown(phrases["question.rule"].format(number=144), text, lang)
+    assert shown(format_date(QUESTION_DATE, lang), text, lang)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_character_is_drawn_from_an_embedded_shipped_font(lang, everywhere):
+    for name in (f"appeal.minister.{lang}.pdf", f"question.{lang}.pdf"):
+        fonts = {}
+        for page in PdfReader(everywhere / "outputs" / name).pages:
+            for font in page["/Resources"]["/Font"].values():
+                font = font.get_object()
+                descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+                descriptor = descriptor.get_object()
+                fonts[str(font["/BaseFont"])] = any(
+                    key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+        assert fonts, name
+        assert {f for f in fonts if not SHIPPED_FONT.match(f)} == set(), name
+        assert [f for f, embedded in fonts.items() if not embedded] == [], name
+
+
+def left_edges(pdf: Path) -> list[tuple[float, str]]:
+    """Where each run of text on the first page begins, from the left edge, in points."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            runs.append((tm[4] * cm[0] + cm[4], text.strip()))
+
+    PdfReader(pdf).pages[0].extract_text(visitor_text=visit)
+    return runs
+
+
+def test_arabic_is_laid_out_right_to_left(everywhere):
+    """In Arabic the address starts at the right margin and the reference sits at the left
+    (the end of the line), the mirror of the English copy; a run of Latin words keeps its
+    order ("Alex Example.", not ".Example Alex")."""
+    def edge(lang: str, text: str) -> float:
+        runs = left_edges(everywhere / "outputs" / f"appeal.minister.{lang}.pdf")
+        return next(x for x, run in runs if text in run)
+
+    assert edge("en", "LANG-01") > 300 and edge("en", "Jane Minister") < 100
+    assert edge("ar", "LANG-01") < 100 and edge("ar", "Jane Minister") > 300
+
+    text = words(pdf_text(everywhere / "outputs" / "appeal.minister.ar.pdf"))
+    assert ".Example Alex" not in text and ".Alex Example" in text  # drawn order
