@@ -61,10 +61,17 @@ class Term:
             group = self.group(new)
             if key == _alias_key(old) and self.number >= term and group is not None:
                 return f"{how}: write {_acronyms(group)}"
+        group = self.find_group(written)
+        return None if group is None else f"write {_acronyms(group)} ({group.name})"
+
+    def find_group(self, written: str) -> Group | None:
+        """The group of this term written ``written`` in any accepted way: an acronym, its
+        full English name as the Parliament's lists give it, or a common alias."""
+        key = _alias_key(written)
         for group in self.groups:
             spellings = (group.ep, group.english, group.name) + ALIASES.get(group.ep, ())
             if key in (_alias_key(spelling) for spelling in spellings):
-                return f"write {_acronyms(group)} ({group.name})"
+                return group
         return None
 
     def covers(self, day: dt.date) -> bool:

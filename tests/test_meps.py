@@ -1,0 +1,287 @@
+"""``undersigned meps import`` and ``meps check``: signatory lists from the Parliament's own
+lists of Members (the open-data CSV in its real Windows-1252 encoding, and the XML list),
+and a list checked against them; hostile and broken sources refused with located messages."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from conftest import REPO
+from undersigned.cli import cli
+
+EP_DATA = REPO.parent / "shared" / "data" / "ep-open-data"
+TERM_8 = EP_DATA / "meps-term-8.csv"
+XML = REPO / "tests" / "data" / "meps-2017.xml"
+EXAMPLE_LIST = REPO / "signatories" / "meps-2017.yaml"
+KEPT = ("id", "title", "given", "family", "country", "group", "ep_id")
+
+pytestmark = pytest.mark.skipif(not TERM_8.is_file(), reason="needs ../shared/data/ep-open-data")
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def example_ids() -> list[int]:
+    return [s["ep_id"] for s in yaml.safe_load(EXAMPLE_LIST.read_text())["signatories"]]
+
+
+def test_the_example_list_is_recreated_from_the_parliaments_lists(tmp_path, example):
+    target = tmp_path / "meps-2017.yaml"
+    ids = [a for i in example_ids() for a in ("--id", i)]
+    result = run("meps", "import", TERM_8, "--term", 8, *ids, "--groups", XML, "-o", target)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"wrote {target}: 13 Members from {TERM_8}\n"
+    made = yaml.safe_load(target.read_text())
+    original = yaml.safe_load(EXAMPLE_LIST.read_text())
+    assert made["term"] == 8
+    assert [{k: s[k] for k in KEPT} for s in made["signatories"]] == [
+        {k: s[k] for k in KEPT} for s in original["signatories"]]
+    by_id = {s["ep_id"]: s for s in made["signatories"]}
+    assert by_id[125003]["family"] == "Šoltes"  # 0x8A in the Parliament's Windows-1252
+    assert by_id[125035]["gender"] == "female"
+    assert by_id[124867]["email"] == "brando.benifei@europarl.europa.eu"  # mailto: dropped
+    for listed in (target, EXAMPLE_LIST):
+        checked = run("meps", "check", listed, TERM_8, "--groups", XML, "--strict")
+        assert checked.exit_code == 0, checked.output
+        assert checked.output == f"13 Members compared with {TERM_8}: no difference\n"
+    # The new list is one the example campaign accepts in place of its own.
+    shutil.copy(target, example / "signatories" / "meps-2017.yaml")
+    checked = run("check", example)
+    assert checked.exit_code == 0, checked.output
+
+
+def test_check_names_each_difference_where_it_is_written(tmp_path):
+    listed = tmp_path / "meps.yaml"
+    text = EXAMPLE_LIST.read_text().replace("family: Šoltes", "family: Soltes")
+    text = text.replace("ep_id: 124810", "ep_id: 999999")  # Spinelli, an unknown id
+    text = text.replace("    ep_id: 4751\n", "")  # Staes, without an id
+    listed.write_text(text)
+    result = run("meps", "check", listed, TERM_8, "--groups", XML)
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    line_of = {key: n for n, line in enumerate(text.splitlines(), start=1)
+               for key in ("family: Soltes", "ep_id: 999999", "family: Staes") if key in line}
+    assert lines == [
+        f"{listed}:{line_of['family: Soltes']}:5: warning: signatories[9].family: the "
+        "Parliament spells it 'Šoltes' (Igor ŠOLTES, meps-term-8.csv:" + _row(125003)
+        + "); write that",
+        f"{listed}:{line_of['ep_id: 999999']}:5: warning: signatories[10].ep_id: no Member has "
+        "the EP id 999999 in meps-term-8.csv, the Parliament's list of the 8th term",
+        f"{listed}:{line_of['family: Staes']}:5: warning: signatories[11].family: no ep_id; "
+        f"Bart STAES is EP id 4751 in meps-term-8.csv (meps-term-8.csv:{_row(4751)}): add "
+        "ep_id: 4751",
+        f"11 Members compared with {TERM_8}: 3 differences"]
+    assert run("meps", "check", listed, TERM_8, "--groups", XML, "--strict").exit_code == 1
+
+
+def _row(ep_id: int) -> str:
+    rows = TERM_8.read_bytes().split(b"\n")
+    return str(next(n for n, row in enumerate(rows, start=1)
+                    if row.startswith(f"{ep_id},".encode())))
+
+
+def test_the_csvs_citizenship_is_told_apart_from_the_member_state():
+    """The open data gives Kelam's and Paet's citizenship as Spain and Sánchez Caldentey's
+    as Estonia; without the XML list, check says so as what it is."""
+    result = run("meps", "check", EXAMPLE_LIST, TERM_8)
+    assert result.exit_code == 0
+    assert ("warning: signatories[4].country: the Parliament's open data gives ES as the "
+            "citizenship of Tunne KELAM (meps-term-8.csv:176), not EE; if it is the Member "
+            "State of election, write ES (the XML list, given as --groups, has Member "
+            "States)") in result.output
+    assert result.output.endswith("13 Members compared with "
+                                  f"{TERM_8}: 3 differences\n")
+
+
+def test_updating_a_list_keeps_what_the_user_added(tmp_path):
+    listed = tmp_path / "meps.yaml"
+    listed.write_text(EXAMPLE_LIST.read_text().replace("family: Šoltes", "family: Soltes"))
+    result = run("meps", "import", TERM_8, "--term", 8, "--id", 125003, "--id", 4751,
+                 "-o", listed)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"updated {listed}: 2 Members from {TERM_8}\n"
+    text = listed.read_text()
+    assert text.startswith("# yaml-language-server: $schema=../schemas/signatories.schema.json\n"
+                           "# The 13 Members who signed")
+    made = yaml.safe_load(text)
+    assert made["title"] == "Signatories of the appeals of 19 October 2017"
+    assert made["notes"].startswith("The seed article writes GUE/NL")
+    first = made["signatories"][0]
+    assert first["roles"][0]["en"] == "Chair of the Subcommittee on Human Rights"
+    soltes = next(s for s in made["signatories"] if s["ep_id"] == 125003)
+    assert (soltes["id"], soltes["family"], soltes["group"]) == ("soltes", "Šoltes", "Verts/ALE")
+    assert len(made["signatories"]) == 13
+
+
+def test_members_are_selected_by_country_group_or_id(tmp_path):
+    target = tmp_path / "si.yaml"
+    result = run("meps", "import", TERM_8, "--term", 8, "--country", "SI", "-o", target)
+    assert result.exit_code == 0, result.output
+    made = yaml.safe_load(target.read_text())["signatories"]
+    assert len(made) == 8 and {s["country"] for s in made} == {"SI"}
+    assert "Šoltes" in {s["family"] for s in made}
+    assert "no political group in the source" in result.stderr
+
+    by_group = run("meps", "import", XML, "--term", 8, "--group", "Greens/EFA", "-o",
+                   tmp_path / "greens.yaml")
+    assert by_group.exit_code == 0, by_group.output
+    greens = yaml.safe_load((tmp_path / "greens.yaml").read_text())["signatories"]
+    assert [s["family"] for s in greens] == ["Šoltes", "Staes"]  # from the XML's capitals
+
+    no_groups = run("meps", "import", TERM_8, "--term", 8, "--group", "S&D", "-o",
+                    tmp_path / "x.yaml")
+    assert no_groups.exit_code == 1
+    assert no_groups.output == ("error: this list has no political groups (the open-data CSV "
+                                "has none); select by group with the XML list as --groups, "
+                                "or by --id\n")
+    committee = run("meps", "import", TERM_8, "--term", 8, "--committee", "DROI", "-o",
+                    tmp_path / "x.yaml")
+    assert committee.exit_code == 1
+    assert "do not say who sits on which committee" in committee.output
+    unknown_group = run("meps", "import", XML, "--term", 8, "--group", "Renew", "-o",
+                        tmp_path / "x.yaml")
+    assert unknown_group.output.startswith("error: 'Renew' is not a group of the 8th term (PPE,")
+    assert not (tmp_path / "x.yaml").exists()
+
+
+XML_ATTACKS = {
+    "external-entity": ('<?xml version="1.0"?>\n<!DOCTYPE meps [<!ENTITY x SYSTEM '
+                        '"file://{secret}">]>\n<meps><mep><fullName>A &x; B</fullName>'
+                        "<id>1</id></mep></meps>\n"),
+    "billion-laughs": ('<?xml version="1.0"?>\n<!DOCTYPE meps [<!ENTITY a "lol">'
+                       '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+                       '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>\n'
+                       "<meps><mep><fullName>&c;</fullName><id>1</id></mep></meps>\n"),
+    "external-dtd": ('<?xml version="1.0"?>\n<!DOCTYPE meps SYSTEM "file://{secret}">\n'
+                     "<meps/>\n"),
+    "parameter-entity": ('<?xml version="1.0"?>\n<!DOCTYPE meps [<!ENTITY % p SYSTEM '
+                         '"file://{secret}"> %p;]>\n<meps/>\n'),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(XML_ATTACKS))
+def test_xml_with_entities_or_a_dtd_is_refused_unexpanded(attack, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+    source = tmp_path / "meps.xml"
+    source.write_text(XML_ATTACKS[attack].format(secret=secret))
+    target = tmp_path / "out.yaml"
+    result = run("meps", "import", source, "--term", 8, "-o", target)
+    assert result.exit_code == 1
+    assert result.output.startswith("meps.xml: refused: the XML declares ")
+    assert "nothing was expanded or fetched" in result.output
+    assert "TOP-SECRET" not in result.output and "Traceback" not in result.output
+    assert not target.exists()
+
+
+BROKEN = {
+    # name: (file content as bytes, extra options, the first line of the output)
+    "not-well-formed": (b"<meps><mep><fullName>A B</mep></meps>", (),
+                        "meps.xml:1:27: not well-formed XML: mismatched tag\n"),
+    "wrong-root": (b"<members/>", (), "meps.xml:1:1: the root element is <members>; the "
+                   "Parliament's list is <meps><mep>\u2026</mep></meps>"),
+    "missing-columns": (b"id,name\n1,A\n", (), "meps.xml:1: no column mep_identifier, "
+                        "mep_given_name, mep_family_name: this is not the Parliament's "
+                        "open-data list of Members"),
+    "duplicate-id": (b"mep_identifier,mep_given_name,mep_family_name\n7,Ann,ONE\n7,Bob,Two\n",
+                     (), "meps.xml:3: id: the EP id 7 is listed twice (first at meps.xml:2)"),
+    "bad-id": (b"mep_identifier,mep_given_name,mep_family_name\nx7,Ann,One\n", (),
+               "meps.xml:2: mep_identifier: 'x7' is not an EP id (a number)"),
+    "declared-encoding-wrong": (
+        "mep_identifier,mep_given_name,mep_family_name\n7,Igor,Šoltes\n".encode("cp1252"),
+        ("--encoding", "utf-8"), "meps.xml:2: byte 0x8a is not utf-8; declare the file's "
+        "encoding (--encoding cp1252, for example)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_a_broken_source_gets_a_located_message(name, tmp_path):
+    data, options, first = BROKEN[name]
+    source = tmp_path / "meps.xml"
+    source.write_bytes(data)
+    result = run("meps", "import", source, "--term", 8, *options, "-o", tmp_path / "o.yaml")
+    assert result.exit_code == 1, result.output
+    assert (result.output.splitlines()[0] + "\n").startswith(first), result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "o.yaml").exists()
+
+
+def test_exports_as_people_make_them_are_read(tmp_path):
+    """A semicolon-separated export with a byte-order mark, empty rows, and UTF-8."""
+    source = tmp_path / "export.csv"
+    source.write_bytes("\ufeffmep_identifier;mep_given_name;mep_family_name;mep_citizenship\n"
+                       "125003;Igor;Šoltes;Slovenia\n;;;\n\n4751;Bart;Staes;Belgium\n"
+                       .encode("utf-8"))
+    target = tmp_path / "o.yaml"
+    result = run("meps", "import", source, "--term", 8, "-o", target)
+    assert result.exit_code == 0, result.output
+    made = yaml.safe_load(target.read_text())["signatories"]
+    assert [(s["family"], s["country"]) for s in made] == [("Šoltes", "SI"), ("Staes", "BE")]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "symlink", "missing"])
+def test_a_source_that_is_not_a_plain_file_is_refused(kind, tmp_path):
+    source = tmp_path / "meps.csv"
+    if kind == "fifo":
+        os.mkfifo(source)
+    elif kind == "dev-zero":
+        source = Path("/dev/zero")
+    elif kind == "symlink":
+        source.symlink_to(TERM_8)
+    result = run("meps", "import", source, "--term", 8, "-o", tmp_path / "o.yaml")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: {source}: ")
+    assert result.output.rstrip().endswith({
+        "fifo": "is not a regular file", "dev-zero": "is not a regular file",
+        "symlink": "is a symbolic link; give the file itself",
+        "missing": "cannot read: No such file or directory"}[kind])
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A web server on 127.0.0.1 serving tmp_path (no network beyond this machine)."""
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = lambda *a: Quiet(*a, directory=str(tmp_path))  # noqa: E731
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_a_url_is_downloaded(server, tmp_path):
+    shutil.copy(TERM_8, tmp_path / "meps-term-8.csv")
+    target = tmp_path / "o.yaml"
+    result = run("meps", "import", f"{server}/meps-term-8.csv", "--term", 8, "--id", 125003,
+                 "-o", target)
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(target.read_text())["signatories"][0]["family"] == "Šoltes"
+    missing = run("meps", "import", f"{server}/nothing.csv", "--term", 8, "-o", target)
+    assert missing.exit_code == 1
+    assert missing.output == (f"error: {server}/nothing.csv: the server answered 404 File not "
+                              "found\n")
+
+
+def test_offline_is_said_plainly(tmp_path):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run("meps", "import", f"http://127.0.0.1:{port}/meps.csv", "--term", 8,
+                 "-o", tmp_path / "o.yaml")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: http://127.0.0.1:{port}/meps.csv: cannot "
+                                    "download ([Errno 111] Connection refused); are you "
+                                    "offline?")

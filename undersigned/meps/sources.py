@@ -1,0 +1,338 @@
+"""The European Parliament's lists of Members, read as published.
+
+Two forms: the open-data CSV (``mep_identifier``, ``mep_given_name``, ``mep_family_name``,
+``mep_gender``, ``mep_citizenship`` as an English country name, ``mep_email`` as a
+``mailto:`` URL; served in Windows-1252), and the XML list of current Members
+(``<meps><mep><fullName/><country/><politicalGroup/><id/><nationalPoliticalGroup/></mep>``,
+the group as its full English name, the family name in capitals). A URL instead of a file
+is downloaded with a timeout and a size cap. Every problem of a source is located
+(``meps.csv:ROW: column: message``) and reported at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import CampaignInvalid, FileRefused, Problems, UndersignedError
+from ..files import read_regular
+from ..model.terms import Term
+
+MAX_SOURCE_BYTES = 20 * 1024 * 1024
+"""The largest list read or downloaded (the Parliament's are about 250 KB)."""
+MAX_ROWS = 20_000
+"""The most Members one list may hold (a term has about 750)."""
+DOWNLOAD_TIMEOUT = 30.0
+"""Seconds a download may take to answer."""
+CSV_COLUMNS = ("mep_identifier", "mep_given_name", "mep_family_name")
+"""The columns an open-data CSV must have; the others are read where present."""
+
+
+@dataclass(frozen=True)
+class EpMember:
+    """One Member as the Parliament lists them."""
+
+    ep_id: int
+    given: str
+    family: str
+    where: str
+    """Where in the source (``meps-term-8.csv:3``)."""
+    title: str | None = None
+    gender: str | None = None
+    country: str | None = None
+    """ISO 3166 code."""
+    email: str | None = None
+    group: str | None = None
+    """The group's EP acronym in the term (``S&D``), where the source gives it."""
+    citizenship: bool = False
+    """Whether ``country`` is the citizenship (the open-data CSV) rather than the Member
+    State the Member was elected in (the XML list); they can differ."""
+
+    @property
+    def name(self) -> str:
+        return f"{self.given} {self.family}"
+
+    @property
+    def display_name(self) -> str:
+        """The Parliament's display form: "Pier Antonio PANZERI"."""
+        return f"{self.given} {self.family.upper()}"
+
+
+class SourceUnavailable(UndersignedError):
+    """Raised when a list cannot be downloaded (offline, refused, too large)."""
+
+
+def read_source(location: str, term: Term, encoding: str | None = None) -> list[EpMember]:
+    """The Members of the list at ``location`` (a file or an http(s) URL); CampaignInvalid
+    with every located problem if it cannot be read as one."""
+    label = location.rsplit("/", 1)[-1] or location
+    data = download(location) if re.match(r"(?i)https?://", location) else _read_file(location)
+    problems = Problems()
+    if data.lstrip()[:1] == b"<":
+        members = _read_xml(data, label, term, problems)
+    else:
+        members = _read_csv(data, label, encoding, problems)
+    seen: dict[int, EpMember] = {}
+    for member in members:
+        if member.ep_id in seen:
+            problems.add(member.where, field="id", message=f"the EP id {member.ep_id} is "
+                         f"listed twice (first at {seen[member.ep_id].where})")
+        seen.setdefault(member.ep_id, member)
+    if problems.errors:
+        raise CampaignInvalid(problems.items)
+    return list(seen.values())
+
+
+def with_memberships(members: list[EpMember], listed: list[EpMember]) -> list[EpMember]:
+    """``members`` with the group and the Member State of the same Members in ``listed``
+    (the XML list): the open-data CSV has no group, and gives the citizenship, which is
+    not always the Member State a Member was elected in."""
+    from dataclasses import replace
+
+    by_id = {m.ep_id: m for m in listed}
+    merged = []
+    for member in members:
+        other = by_id.get(member.ep_id)
+        if other is not None:
+            member = replace(member, group=other.group or member.group,
+                             country=other.country or member.country,
+                             citizenship=member.citizenship and not other.country)
+        merged.append(member)
+    return merged
+
+
+def _read_file(location: str) -> bytes:
+    return read_regular(Path(location), MAX_SOURCE_BYTES, location)
+
+
+def download(url: str, timeout: float = DOWNLOAD_TIMEOUT,
+             limit: int = MAX_SOURCE_BYTES) -> bytes:
+    """The body of ``url``: at most ``limit`` bytes, within ``timeout`` seconds."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"User-Agent": "undersigned"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            body = response.read(limit + 1)
+    except urllib.error.HTTPError as exc:
+        raise SourceUnavailable(f"{url}: the server answered {exc.code} {exc.reason}") from exc
+    except urllib.error.URLError as exc:
+        raise SourceUnavailable(f"{url}: cannot download ({exc.reason}); are you offline? "
+                                "Download the file another way and give its path") from exc
+    except (TimeoutError, OSError) as exc:
+        raise SourceUnavailable(f"{url}: no answer within {timeout:.0f} s ({exc}); download "
+                                "the file another way and give its path") from exc
+    if len(body) > limit:
+        raise SourceUnavailable(f"{url}: is over {limit:,} bytes; at most that is downloaded")
+    return body
+
+
+def decode(data: bytes, label: str, encoding: str | None) -> str:
+    """The text of a table: in ``encoding`` if declared, else UTF-8 (with or without a
+    byte-order mark) or, failing that, Windows-1252 (as the Parliament serves its CSV)."""
+    if encoding:
+        try:
+            return data.decode(encoding).removeprefix("\ufeff")
+        except LookupError as exc:
+            raise UndersignedError(f"'{encoding}' is not an encoding Python knows "
+                                   "(utf-8, cp1252, latin-1 ...)") from exc
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            raise CampaignInvalid([_problem(f"{label}:{line}", f"byte 0x{data[exc.start]:02x} "
+                                   f"is not {encoding}; declare the file's encoding "
+                                   "(--encoding cp1252, for example)")]) from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _problem(where: str, message: str, field: str = ""):
+    from ..errors import Problem
+
+    path, _, line = where.partition(":")
+    return Problem(path, int(line or 0), 0, field, message)
+
+
+def _read_csv(data: bytes, label: str, encoding: str | None,
+              problems: Problems) -> list[EpMember]:
+    text = decode(data, label, encoding)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        problems.add(label, 1, 0, "", f"no column {', '.join(missing)}: this is not the "
+                     "Parliament's open-data list of Members (columns mep_identifier, "
+                     "mep_given_name, mep_family_name, ...), nor its XML list")
+        return []
+    members = []
+    for number, row in enumerate(reader, start=2):
+        if number > MAX_ROWS + 1:
+            problems.add(label, number, 0, "", f"more than {MAX_ROWS:,} Members; is this a "
+                         "list of Members?")
+            break
+        if not any((value or "").strip() for value in row.values()):
+            continue  # an empty row
+        where = f"{label}:{number}"
+        ep_id = _ep_id(row.get("mep_identifier"), label, number, "mep_identifier", problems)
+        given = (row.get("mep_given_name") or "").strip()
+        family = (row.get("mep_family_name") or "").strip()
+        if not given or not family:
+            problems.add(label, number, 0, "mep_given_name" if not given else "mep_family_name",
+                         "empty")
+        if ep_id is None or not given or not family:
+            continue
+        country_name = (row.get("mep_citizenship") or "").strip()
+        country = country_code(country_name) if country_name else None
+        if country_name and country is None:
+            problems.add(label, number, 0, "mep_citizenship", f"'{country_name}' is not a "
+                         "country name Babel knows in English", severity="warning")
+        email = (row.get("mep_email") or "").strip().removeprefix("mailto:") or None
+        gender = (row.get("mep_gender") or "").strip().lower() or None
+        title = (row.get("mep_honorific_prefix") or "").strip() or None
+        members.append(EpMember(ep_id, given, family, where, title,
+                                gender if gender in ("female", "male") else None,
+                                country, email, citizenship=country is not None))
+    return members
+
+
+def _ep_id(value: str | None, label: str, line: int, column: str,
+           problems: Problems) -> int | None:
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        return int(value)
+    problems.add(label, line, 0, column, f"'{value}' is not an EP id (a number)"
+                 if value else "empty")
+    return None
+
+
+def _read_xml(data: bytes, label: str, term: Term, problems: Problems) -> list[EpMember]:
+    """The Parliament's XML list; entities and DTDs are refused, never expanded."""
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree as safe_xml
+    from defusedxml import DefusedXmlException
+
+    try:
+        root = safe_xml.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        problems.add(label, message=f"refused: the XML declares {_what(exc)}, which a list of "
+                     "Members never needs (nothing was expanded or fetched)")
+        return []
+    except ParseError as exc:
+        line, column = exc.position
+        reason = re.sub(r": line \d+, column \d+$", "", str(exc))
+        problems.add(label, line, column + 1, "", f"not well-formed XML: {reason}")
+        return []
+    if root.tag != "meps":
+        problems.add(label, 1, 1, "", f"the root element is <{root.tag}>; the Parliament's list "
+                     "is <meps><mep>…</mep></meps>")
+        return []
+    members = []
+    for number, mep in enumerate(root.findall("mep"), start=1):
+        where = f"{label}:mep[{number}]"
+        if number > MAX_ROWS:
+            problems.add(label, field=f"mep[{number}]", message=f"more than {MAX_ROWS:,} "
+                         "Members; is this a list of Members?")
+            break
+        value = {child.tag: (child.text or "").strip() for child in mep}
+        ep_id = _ep_id(value.get("id"), label, 0, f"mep[{number}].id", problems)
+        given, family = split_full_name(value.get("fullName", ""))
+        if not family:
+            problems.add(label, field=f"mep[{number}].fullName", message=f"'"
+                         f"{value.get('fullName', '')}' has no family name in capitals "
+                         "(the Parliament writes 'Pier Antonio PANZERI')")
+        group = None
+        if value.get("politicalGroup"):
+            found = term.find_group(value["politicalGroup"])
+            group = found.ep if found else None
+            if found is None:
+                problems.add(label, field=f"mep[{number}].politicalGroup", message=f"'"
+                             f"{value['politicalGroup']}' is not a group of the "
+                             f"{ordinal(term.number)} term ({', '.join(term.group_acronyms())})")
+        country_name = value.get("country", "")
+        country = country_code(country_name) if country_name else None
+        if ep_id is None or not family:
+            continue
+        members.append(EpMember(ep_id, given, family, where, country=country, group=group))
+    return members
+
+
+def _what(exc: Exception) -> str:
+    kind = type(exc).__name__
+    return {"DTDForbidden": "a document type (DTD)", "EntitiesForbidden": "an entity",
+            "ExternalReferenceForbidden": "an external reference"}.get(kind, kind)
+
+
+def split_full_name(full: str) -> tuple[str, str]:
+    """``Pier Antonio PANZERI`` -> (``Pier Antonio``, ``Panzeri``); ``Lola SÁNCHEZ
+    CALDENTEY`` -> (``Lola``, ``Sánchez Caldentey``); ``Esther de LANGE`` -> (``Esther``,
+    ``de Lange``): the family name is the words in capitals, with the particles before
+    them, written back in mixed case (which cannot restore ``McGuinness``: check it)."""
+    words = full.split()
+    start = len(words)
+    while start > 1 and _capitals(words[start - 1]):
+        start -= 1
+    if start == len(words):  # no word in capitals
+        return full.strip(), ""
+    while start > 1 and words[start - 1] in PARTICLES:
+        start -= 1
+    family = " ".join(w if w in PARTICLES else _mixed_case(w) for w in words[start:])
+    return " ".join(words[:start]), family
+
+
+PARTICLES = frozenset({"de", "da", "das", "del", "della", "der", "di", "do", "dos", "du",
+                       "la", "le", "van", "von", "ten", "ter", "zu"})
+"""Lower-case words of a family name ("de Lange", "van Nistelrooij")."""
+
+
+def _capitals(word: str) -> bool:
+    """A word in capitals ("PANZERI", "D'HONDT"), not an initial ("M.")."""
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def _mixed_case(family: str) -> str:
+    return re.sub(r"[^\W\d_]+", lambda m: m.group()[0] + m.group()[1:].lower(), family)
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> dict[str, str]:
+    from babel import Locale
+
+    codes = {}
+    for code, name in Locale("en").territories.items():
+        if len(code) == 2 and code.isalpha():
+            codes[fold(name)] = code
+    codes.update({fold("Czech Republic"): "CZ", fold("Great Britain"): "GB",
+                  fold("Slovak Republic"): "SK", fold("The Netherlands"): "NL"})
+    return codes
+
+
+def country_code(name: str) -> str | None:
+    """``Italy`` -> ``IT``; ``Czechia`` and ``Czech Republic`` -> ``CZ``."""
+    return _country_codes().get(fold(name))
+
+
+def fold(text: str) -> str:
+    """How two spellings of a name compare: case, diacritics and spacing aside
+    (``Soltes`` and ``Šoltes`` fold alike)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", ascii_text.lower()).split())
+
+
+def ordinal(number: int) -> str:
+    return f"{number}{'th' if 10 <= number % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th')}"
+
+
+__all__ = ["EpMember", "FileRefused", "SourceUnavailable", "country_code", "download", "fold",
+           "read_source", "split_full_name"]
