@@ -10,6 +10,7 @@ from pydantic import Field, create_model
 from ..kinds import KINDS
 from ..model.models import Id, Model, Recipient, Sender
 from ..model.signon import MailSettings
+from ..model.sources import TableSource
 
 
 class CampaignBase(Model):
@@ -28,6 +29,9 @@ class CampaignBase(Model):
     for screen readers)."""
     recipients: dict[Id, Recipient] = {}
     """Recipients of letters, by id."""
+    recipient_tables: dict[Id, TableSource] = {}
+    """Recipients from CSV or XLSX tables, by table id: a row per recipient; a letter
+    writes to every row of one with ``recipients: [{table: ID}]``."""
     mail: MailSettings | None = None
     """How invitations to co-sign and final letters are e-mailed (``invite``, ``send``)."""
 

@@ -27,6 +27,7 @@ from ..model.yamlfile import YamlFile, dotted, read_yaml
 from .campaign_file import CampaignBase, campaign_model
 from .checks import Checker
 from .loaded import CAMPAIGN_FILE, LoadedCampaign
+from .sources import read_recipient_tables, with_table_recipients
 
 
 def load_campaign(root: Path | str, strict: bool = False,
@@ -146,11 +147,14 @@ def _load_model(root: Path, rel: Path, model: type[BaseModel], files, problems,
     if source.data is None:
         problems.add(label, message="the file is empty")
         return None
+    tables = read_recipient_tables(root, source, problems) if label == CAMPAIGN_FILE else {}
+    context = {"recipient_tables": {table_id: list(rows) for table_id, rows in tables.items()}}
     try:
-        return model.model_validate(source.data)
+        value = model.model_validate(source.data, context=context)
     except ValidationError as exc:
         report_validation_error(source, model, exc, problems, tuple(KINDS))
         return None
+    return with_table_recipients(value, tables, source, problems) if tables else value
 
 
 def _partial_campaign(data) -> tuple[Any, dict[str, set[str]]]:

@@ -59,7 +59,8 @@ def rehearse(loaded: LoadedCampaign, outputs: list[Output], env: Environment,
     # reading only when there are some.
     suspects = set(undrawable(_all_text(loaded)))
     renderable: dict[tuple[str, ...], bool] = {}
-    shared: dict[tuple[str, str], tuple | None] = {}  # (document, language) -> its shape
+    shared: dict[tuple[str, str], int | None] = {}  # (document, language) -> its shape
+    numbered: dict[tuple, int] = {}
     for output in outputs:
         templates = tuple(output.templates)
         if templates not in renderable:
@@ -69,7 +70,10 @@ def rehearse(loaded: LoadedCampaign, outputs: list[Output], env: Environment,
         document = loaded.campaign.documents[output.document]
         key = (output.document, output.lang)
         if key not in shared:
-            shared[key] = _document_shape(loaded, document, output.lang, shapes)
+            # A document's shape (a letter's covers all its copies: 100,000 of them from a
+            # table) is hashed once, here, and stands as a small number in each copy's shape.
+            whole = _document_shape(loaded, document, output.lang, shapes)
+            shared[key] = None if whole is None else numbered.setdefault(whole, len(numbered))
         try:
             models = KINDS[output.kind].copy_models(loaded, document, output)
         except Exception:  # noqa: BLE001 - a reference that does not resolve: reported already

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, StrictBool
+from pydantic import BeforeValidator, Field, StrictBool, ValidationInfo, field_validator
 
 from ..model.models import DocumentBase, Id, Lang, LocalText, Model
 from ..model.signon import Contact, SignOn
@@ -65,7 +65,9 @@ class Letter(DocumentBase):
     subject: LocalText
     """The subject line."""
     recipients: list[Annotated[RecipientCopy, BeforeValidator(_copy_from_id)]] = Field(min_length=1)
-    """Recipient ids, or mappings with a ``recipient`` id and what differs in that copy."""
+    """Recipient ids, or mappings with a ``recipient`` id and what differs in that copy;
+    ``{table: ID}`` stands for every row of a recipient table (with what differs in those
+    copies, if anything)."""
     intro: LocalText
     """Opening paragraphs (Markdown)."""
     case_text: Literal["summary", "facts"] = "summary"
@@ -85,6 +87,28 @@ class Letter(DocumentBase):
     signature_fields: StrictBool = True
     """Give each signatory an empty PDF signature field over their signing space, to sign
     electronically (``undersigned sign`` or any PDF reader); false for paper only."""
+
+
+    @field_validator("recipients", mode="before")
+    @classmethod
+    def _rows_of_tables(cls, value: Any, info: ValidationInfo) -> Any:
+        """``{table: ID}`` becomes a copy per row of that table, in the table's order."""
+        if not isinstance(value, list):
+            return value
+        tables = (info.context or {}).get("recipient_tables", {})
+        copies = []
+        for item in value:
+            if isinstance(item, dict) and "table" in item and "recipient" not in item:
+                rows = tables.get(item["table"])
+                if rows is None:
+                    raise ValueError(f"there is no recipient table '{item['table']}' under "
+                                     "recipient_tables: in the campaign file"
+                                     + (f" (tables: {', '.join(tables)})" if tables else ""))
+                rest = {k: v for k, v in item.items() if k != "table"}
+                copies += [{"recipient": row_id, **rest} for row_id in rows]
+            else:
+                copies.append(item)
+        return copies
 
 
 class LetterKind(DocumentKind):

@@ -216,6 +216,7 @@ def country_codes() -> frozenset[str]:
                      if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES)
 
 
+@lru_cache(maxsize=None)
 def known_language(lang: str) -> bool:
     """Whether Babel has locale data for ``lang``."""
     from babel import Locale, UnknownLocaleError

@@ -1,0 +1,67 @@
+"""The campaign's recipients from tables: each ``recipient_tables:`` entry read row by row
+into :class:`~undersigned.model.models.Recipient`, before the campaign file is validated
+(a letter's ``{table: ID}`` stands for the ids of that table's rows)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..errors import Problems
+from ..files import is_inside
+from ..model.models import Recipient
+from ..model.sources import TableSource
+from ..model.yamlfile import YamlFile
+
+
+def read_recipient_tables(root: Path, source: YamlFile,
+                          problems: Problems) -> dict[str, dict[str, Recipient]]:
+    """Table id -> its recipients by id, for the tables the campaign file declares; what is
+    wrong in a table goes to ``problems`` (a declaration that is itself wrong is reported
+    when the campaign file is validated)."""
+    from ..tables.rows import read_models
+
+    declared = source.data.get("recipient_tables") if isinstance(source.data, dict) else None
+    if not isinstance(declared, dict):
+        return {}
+    tables: dict[str, dict[str, Recipient]] = {}
+    for table_id, spec in declared.items():
+        try:
+            table = TableSource.model_validate(spec)
+        except ValidationError:
+            continue  # reported with the campaign file's own errors
+        if not is_inside(root, table.file):
+            line, column = source.position(("recipient_tables", table_id, "file"))
+            problems.add(source.label, line, column, f"recipient_tables.{table_id}.file",
+                         f"'{table.file}' is not a file in the campaign folder")
+            continue
+
+        def mapping_at(key, table_id=table_id):
+            loc = ("recipient_tables", table_id, "columns", key)
+            return (source.label, *source.position(loc))
+
+        _, recipients, _ = read_models(root, table, Recipient, problems, mapping_at)
+        tables[str(table_id)] = recipients
+    return tables
+
+
+def with_table_recipients(campaign, tables: dict[str, dict[str, Recipient]],
+                          source: YamlFile, problems: Problems):
+    """The campaign with the tables' recipients added to its own; an id in two places is
+    an error."""
+    if not tables:
+        return campaign
+    recipients = dict(campaign.recipients)
+    for table_id, rows in tables.items():
+        label = campaign.recipient_tables[table_id].file if table_id in \
+            campaign.recipient_tables else table_id
+        for row_id, recipient in rows.items():
+            if row_id in recipients:
+                line, column = source.position(("recipient_tables", table_id))
+                problems.add(source.label, line, column, f"recipient_tables.{table_id}",
+                             f"the recipient '{row_id}' of {label} is also a recipient "
+                             "elsewhere in the campaign; give one of them another id")
+                continue
+            recipients[row_id] = recipient
+    return campaign.model_copy(update={"recipients": recipients})
