@@ -602,8 +602,52 @@ def preview(document: str, campaign_dir: Path, recipient, lang, output, open_bro
 
     path = write_preview(campaign_dir, document, recipient, lang, output)
     click.echo(_shown(path))
-    if open_browser:
-        click.launch(str(path))
+    if open_browser and not _open_in_browser(path.resolve().as_uri()):
+        click.echo(f"error: no browser found to open {_shown(path)}; open it by hand, or set "
+                   "BROWSER to the browser's command", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@campaign_argument
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port to listen on (0: any free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; anything but loopback is reachable by others.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the campaign page in a browser.")
+def serve(campaign_dir: Path, port: int, host: str, open_browser: bool):
+    """Preview the campaign live in a browser: its copies, their states, their pages.
+
+    Every save of a case, template, catalogue or image re-renders the copies open in the
+    browser, which update by themselves; problems replace the pages until fixed.
+    Ctrl-C stops the server.
+
+    \b
+    Example:
+      undersigned serve --open
+      undersigned serve ~/campaigns/kazakhstan --port 8765
+    """
+    from .serve.server import exposed, serve as run
+
+    if warning := exposed(host):
+        click.echo(warning, err=True)
+
+    def ready(url: str) -> None:
+        click.echo(f"serving {_shown(campaign_dir)} at {url} (Ctrl-C to stop)", err=True)
+        if open_browser and not _open_in_browser(url):
+            click.echo(f"no browser found to open {url}; open it by hand", err=True)
+
+    run(campaign_dir, host, port, on_ready=ready)
+
+
+def _open_in_browser(url: str) -> bool:
+    """Open ``url`` in the user's browser; False when there is none to open it."""
+    import webbrowser
+
+    try:
+        return webbrowser.open(url)
+    except webbrowser.Error:
+        return False
 
 
 @cli.command()

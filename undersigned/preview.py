@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 from .campaign.html import render_html
 from .campaign.load import load_campaign
@@ -15,8 +18,10 @@ def write_preview(root: Path | str, document: str, recipient: str | None = None,
                   lang: str | None = None, target: Path | None = None) -> Path:
     """Render one output of ``document`` to HTML and return where it was written.
 
-    Images and fonts are referenced by absolute ``file:`` URLs, so the file
-    opens in a browser from anywhere.
+    Fonts are referenced by absolute ``file:`` URLs; the campaign's own files (a logo, a
+    signature image), which templates name relative to the campaign folder as WeasyPrint
+    reads them, resolve through a ``<base>`` that leads from where the HTML is written back
+    to the campaign folder.
     """
     loaded = load_campaign(root)
     outputs = plan_outputs(loaded, [document], [recipient] if recipient else [],
@@ -26,8 +31,8 @@ def write_preview(root: Path | str, document: str, recipient: str | None = None,
                                f"{'recipient ' + recipient if recipient else ''}"
                                f"{' in ' + lang if lang else ''}".rstrip())
     output = outputs[0]
-    html = render_html(loaded, output).encode("utf-8")
     target = Path(target) if target is not None else loaded.output_dir / f"{output.stem}.html"
+    html = with_base(render_html(loaded, output), loaded.root, target).encode("utf-8")
     try:
         if target.parent.resolve() == loaded.output_dir.resolve():
             with writer_lock(loaded.output_dir, "preview"):
@@ -37,3 +42,18 @@ def write_preview(root: Path | str, document: str, recipient: str | None = None,
     except OSError as exc:
         raise write_error(exc, target) from exc
     return target
+
+
+HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
+
+
+def with_base(html: str, root: Path, target: Path) -> str:
+    """``html`` with a ``<base>`` that makes its relative links resolve from ``root`` when
+    the file is opened at ``target``."""
+    relative = os.path.relpath(Path(root).resolve(), Path(target).resolve().parent)
+    href = "" if relative == "." else quote(Path(relative).as_posix()) + "/"
+    base = f'<base href="{href or "./"}">'
+    found = HEAD.search(html)
+    if found is None:
+        return base + html
+    return html[:found.end()] + base + html[found.end():]

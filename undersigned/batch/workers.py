@@ -295,12 +295,17 @@ def _init_worker(loaded: LoadedCampaign, build_pid: int, started=None,
     die_with_parent(build_pid)  # with the fork server, which dies with the build
     # The build handles Ctrl-C and SIGTERM: it lets running outputs finish, stops the rest.
     ignore_interruptions()
+    cap_memory(memory)
+    _STARTED = started
+    _WORKER = Renderer(loaded)
+
+
+def cap_memory(memory: int = WORKER_MEMORY_BYTES) -> None:
+    """Cap this process's address space (RLIMIT_AS) at ``memory``, or lower if it already is."""
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     cap = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
     if soft == resource.RLIM_INFINITY or soft > cap:
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    _STARTED = started
-    _WORKER = Renderer(loaded)
 
 
 _FROZEN = False

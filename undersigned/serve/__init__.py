@@ -1,0 +1,1 @@
+"""`undersigned serve`: a live preview of a campaign in the browser."""
