@@ -201,3 +201,28 @@ def test_a_table_over_its_limits_is_told_at_the_row_and_cell(tmp_path, monkeypat
     errors = _errors(folder)
     assert "recipients.csv:3:2: the cell is 39 characters long; cells are limited to 20" in errors
     assert "recipients.csv:5: more than 3 rows; split the table" in errors
+
+
+def test_the_sign_on_as_a_workbook_for_colleagues_in_excel(example, tmp_path):
+    import datetime as dt
+
+    import openpyxl
+
+    members = example / "signatories" / "meps-2017.yaml"
+    members.write_text(members.read_text().replace("given: Brando", "given: \"=HYPERLINK(1)\""))
+    target = tmp_path / "answers.xlsx"
+    result = CliRunner().invoke(cli, ["signatures", "appeal-political-prisoners", str(example),
+                                      "--xlsx", str(target)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"wrote {target}\n"
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["Answers", "Summary"]
+    rows = list(book["Answers"].iter_rows(values_only=True))
+    assert rows[0] == ("Member", "Name", "Group", "Country", "Answer", "Invited", "Answered",
+                       "Agreed to the current wording")
+    assert rows[1][:7] == ("panzeri", "Pier Antonio Panzeri", "S&D", "IT", "agreed",
+                           dt.datetime(2017, 10, 19), dt.datetime(2017, 10, 19))
+    assert rows[2][1] == "'=HYPERLINK(1) Benifei"  # text, never a formula
+    assert len(rows) == 14
+    summary = list(book["Summary"].iter_rows(values_only=True))
+    assert ("Agreed, by group", "Members") in summary and ("S&D", 5) in summary

@@ -411,7 +411,9 @@ def respond(document: str, member_and_dir, answer, on, note, table, delimiter):
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Count the days to the deadline from this day (default: today).")
-def signatures(document: str, campaign_dir: Path, as_json: bool, today):
+@click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the answers as an Excel workbook to this file.")
+def signatures(document: str, campaign_dir: Path, as_json: bool, today, xlsx):
     """Say who is on board a letter: who agreed, declined, withdrew or has not answered.
 
     Also the deadline and the days left, those who agreed by political group and by
@@ -421,10 +423,16 @@ def signatures(document: str, campaign_dir: Path, as_json: bool, today):
     Example:
       undersigned signatures appeal-political-prisoners
       undersigned signatures appeal-political-prisoners --json
+      undersigned signatures appeal-political-prisoners --xlsx answers.xlsx
     """
     from .answers.signatures import signatures as standing, summary_lines
 
     report = standing(campaign_dir, document, today.date() if today else None)
+    if xlsx is not None:
+        from .answers.workbook import write_workbook
+
+        write_workbook(report, xlsx)
+        click.echo(f"wrote {xlsx}", err=True)
     if as_json:
         import json
 
