@@ -226,3 +226,44 @@ def test_the_sign_on_as_a_workbook_for_colleagues_in_excel(example, tmp_path):
     assert len(rows) == 14
     summary = list(book["Summary"].iter_rows(values_only=True))
     assert ("Agreed, by group", "Members") in summary and ("S&D", 5) in summary
+
+
+MEMBERS_TABLE = """term: 8
+title: From a spreadsheet
+table:
+  file: signatories/members.csv
+  columns:
+    id: ID
+    title: Title
+    given: Given name
+    family: Family name
+    country: Country
+    group: Group
+    gender: Gender
+    ep_id: EP id
+    roles: Role
+"""
+
+
+def test_a_signatory_list_takes_its_members_from_a_table(example):
+    (example / "signatories" / "members.csv").write_text(
+        "ID,Title,Given name,Family name,Country,Group,Gender,EP id,Role\n"
+        "panzeri,Mr,Pier Antonio,Panzeri,IT,S&D,male,28365,"
+        "Chair of the Subcommittee on Human Rights\n"
+        "soltes,Mr,Igor,Šoltes,SI,Verts/ALE,male,125003,\n", encoding="utf-8")
+    (example / "signatories" / "from-table.yaml").write_text(MEMBERS_TABLE)
+    loaded = load_campaign(example)
+    members = loaded.lists["from-table"].signatories
+    assert [(m.id, m.family, m.group, m.ep_id, m.gender) for m in members] == [
+        ("panzeri", "Panzeri", "S&D", 28365, "male"), ("soltes", "Šoltes", "Verts/ALE", 125003,
+                                                        "male")]
+    assert [r.get("en") for r in members[0].roles] == ["Chair of the Subcommittee on Human Rights"]
+
+    (example / "signatories" / "members.csv").write_text(
+        "ID,Title,Given name,Family name,Country,Group,Gender,EP id,Role\n"
+        "panzeri,Mr,Pier Antonio,Panzeri,IT,S&D,mail,28365x,\n", encoding="utf-8")
+    errors = _errors(example)
+    assert [e for e in errors if e.startswith("signatories/members.csv")] == [
+        "signatories/members.csv:2:7: gender: expected one of female, male; got 'mail'; "
+        "did you mean 'male'?",
+        "signatories/members.csv:2:8: ep_id: expected a whole number, got \"28365x\""]

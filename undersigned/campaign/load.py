@@ -27,7 +27,7 @@ from ..model.yamlfile import YamlFile, dotted, read_yaml
 from .campaign_file import CampaignBase, campaign_model
 from .checks import Checker
 from .loaded import CAMPAIGN_FILE, LoadedCampaign
-from .sources import read_recipient_tables, with_table_recipients
+from .sources import members_from_table, read_recipient_tables, with_table_recipients
 
 
 def load_campaign(root: Path | str, strict: bool = False,
@@ -149,8 +149,13 @@ def _load_model(root: Path, rel: Path, model: type[BaseModel], files, problems,
         return None
     tables = read_recipient_tables(root, source, problems) if label == CAMPAIGN_FILE else {}
     context = {"recipient_tables": {table_id: list(rows) for table_id, rows in tables.items()}}
+    data = source.data
+    if model is SignatoryList and isinstance(data, dict) and "table" in data:
+        data = members_from_table(root, source, problems)
+        if data is None:
+            return None
     try:
-        value = model.model_validate(source.data, context=context)
+        value = model.model_validate(data, context=context)
     except ValidationError as exc:
         report_validation_error(source, model, exc, problems, tuple(KINDS))
         return None

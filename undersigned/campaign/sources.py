@@ -10,9 +10,9 @@ from pydantic import ValidationError
 
 from ..errors import Problems
 from ..files import is_inside
-from ..model.models import Recipient
+from ..model.models import Recipient, Signatory
 from ..model.sources import TableSource
-from ..model.yamlfile import YamlFile
+from ..model.yamlfile import YamlFile, dotted
 
 
 def read_recipient_tables(root: Path, source: YamlFile,
@@ -65,3 +65,40 @@ def with_table_recipients(campaign, tables: dict[str, dict[str, Recipient]],
                 continue
             recipients[row_id] = recipient
     return campaign.model_copy(update={"recipients": recipients})
+
+
+def members_from_table(root: Path, source: YamlFile, problems: Problems) -> dict | None:
+    """The data of a signatory list that takes its Members from a table (``table:`` in
+    place of ``signatories:``), with the rows read as Signatory models; None for a list
+    that writes its Members in YAML."""
+    from ..tables.rows import read_models
+
+    data = source.data
+    if not isinstance(data, dict) or "table" not in data:
+        return None
+    rest = {key: value for key, value in data.items() if key != "table"}
+    line, column = source.position(("table",))
+    if "signatories" in data:
+        problems.add(source.label, line, column, "table", "a list takes its Members from "
+                     "signatories: or from a table:, not both; remove one")
+        return rest
+    try:
+        table = TableSource.model_validate(data["table"])
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = ("table",) + tuple(error["loc"])
+            problems.add(source.label, *source.position(loc), dotted(loc), error["msg"])
+        return None
+    if not is_inside(root, table.file):
+        line, column = source.position(("table", "file"))
+        problems.add(source.label, line, column, "table.file",
+                     f"'{table.file}' is not a file in the campaign folder")
+        return None
+
+    def mapping_at(key):
+        return (source.label, *source.position(("table", "columns", key)))
+
+    _, members, _ = read_models(root, table, Signatory, problems, mapping_at)
+    if not members:
+        return None  # the table's own problems say why
+    return {**rest, "signatories": list(members.values())}

@@ -4,6 +4,7 @@ model and the same messages as YAML data, each problem at its row and column."""
 from __future__ import annotations
 
 import re
+import types
 import typing
 from pathlib import Path
 
@@ -86,12 +87,9 @@ def _field_kinds(model: type[BaseModel]) -> dict[str, str]:
     """Field -> ``text``, ``local`` (LocalText), ``local-list``, ``list`` or ``int``."""
     kinds = {}
     for name, info in model.model_fields.items():
-        annotation = info.annotation
-        args = typing.get_args(annotation)
-        inner = [a for a in args if a is not type(None)] or [annotation]
-        base = inner[0]
+        base = _bare(info.annotation)
         if typing.get_origin(base) is list:
-            item = typing.get_args(base)[0]
+            item = _bare(typing.get_args(base)[0])
             kinds[name] = "local-list" if item is LocalText else "list"
         elif base is LocalText:
             kinds[name] = "local"
@@ -100,6 +98,22 @@ def _field_kinds(model: type[BaseModel]) -> dict[str, str]:
         else:
             kinds[name] = "text"
     return kinds
+
+
+def _bare(annotation):
+    """``annotation`` without ``Optional``/``| None`` and ``Annotated`` (``StrictInt`` is
+    ``int``, ``list[LocalText] | None`` is ``list[LocalText]``)."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(options) != 1:
+                return annotation
+            annotation = options[0]
+        else:
+            return annotation
 
 
 def _columns(table: Table, source: TableSource, problems: Problems):
