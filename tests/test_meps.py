@@ -18,13 +18,11 @@ from click.testing import CliRunner
 from conftest import REPO
 from undersigned.cli import cli
 
-EP_DATA = REPO.parent / "shared" / "data" / "ep-open-data"
-TERM_8 = EP_DATA / "meps-term-8.csv"
+TERM_8 = REPO / "tests" / "data" / "ep-open-data" / "meps-term-8.csv"
+"""The Parliament's list of the 8th term's Members, as published (see its README)."""
 XML = REPO / "tests" / "data" / "meps-2017.xml"
 EXAMPLE_LIST = REPO / "signatories" / "meps-2017.yaml"
 KEPT = ("id", "title", "given", "family", "country", "group", "ep_id")
-
-pytestmark = pytest.mark.skipif(not TERM_8.is_file(), reason="needs ../shared/data/ep-open-data")
 
 
 def run(*args):

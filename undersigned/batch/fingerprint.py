@@ -79,23 +79,32 @@ class Fingerprinter:
         kind says it depends on."""
         loaded = self.loaded
         document = loaded.campaign.documents[output.document]
+        templates = tuple(output.templates)
+        # What every copy of the document in this language shares, hashed once (a letter
+        # to the 100,000 rows of a table has 100,000 copies).
+        shared = self._memoised(("shared", output.document, output.lang, templates),
+                                lambda: self._shared_digest(output, document, templates))
+        parts = [shared, output.stem, output.kind]
+        for item in KINDS[output.kind].inputs(loaded, document, output):
+            parts.append(self._memoised(item.key, lambda item=item: self._input_digest(item)))
+        return digest_of(*parts)
+
+    def _shared_digest(self, output: Output, document, templates: tuple[str, ...]) -> str:
+        loaded = self.loaded
         parts = [
             self._base,
-            output.stem, output.kind,
             self._memoised(("document", output.document), lambda: _model_digest(document)),
             self._memoised(("list", document.signatories), lambda: self._list_digest(
                 document.signatories)),
             self._memoised(("catalogue", output.lang), lambda: digest_of(json.dumps(
                 loaded.catalogues[output.lang].phrases, sort_keys=True, ensure_ascii=False))),
         ]
-        for template in output.templates:
+        for template in templates:
             parts += [template, self._memoised(("template", template),
                                                lambda t=template: self._template_digest(t))]
         parts += [self._memoised(("case", case_id),
                                  lambda case_id=case_id: _model_digest(loaded.cases[case_id]))
                   for case_id in document.cases]
-        for item in KINDS[output.kind].inputs(loaded, document, output):
-            parts.append(self._memoised(item.key, lambda item=item: self._input_digest(item)))
         return digest_of(*parts)
 
     def _list_digest(self, list_id: str) -> str:
