@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..campaign.load import load_campaign
-from ..campaign.loaded import LoadedCampaign
+from ..campaign.loaded import LoadedCampaign, collector_paused
 from ..campaign.plan import Output, all_outputs, bundle_stem, plan_outputs
 from ..errors import UndersignedError, WriteFailed
 from ..files import move_aside, remove_stale_parts, writer_lock
@@ -145,8 +145,9 @@ def plan_build(root: Path | str, documents=(), recipients=(), langs=(), strict: 
                bundle: bool = False) -> BuildPlan:
     """Check the campaign and work out every output's input hash and state on disk
     (a query: it writes nothing and takes no lock)."""
-    loaded = load_campaign(root, strict=strict)
-    return _plan(loaded, documents, recipients, langs, bundle)
+    with collector_paused():
+        loaded = load_campaign(root, strict=strict)
+        return _plan(loaded, documents, recipients, langs, bundle)
 
 
 def _plan(loaded: LoadedCampaign, documents, recipients, langs, bundle: bool) -> BuildPlan:
@@ -227,7 +228,8 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
             remove_stale_parts(out_dir)
         except OSError as exc:
             raise UndersignedError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
-        plan = _plan(loaded, documents, recipients, langs, bundle)
+        with collector_paused():
+            plan = _plan(loaded, documents, recipients, langs, bundle)
         return _run(plan, jobs, force, on_start, on_result)
 
 

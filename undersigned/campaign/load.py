@@ -26,7 +26,7 @@ from ..model.terms import TERMS
 from ..model.yamlfile import YamlFile, dotted, read_yaml
 from .campaign_file import CampaignBase, campaign_model
 from .checks import Checker
-from .loaded import CAMPAIGN_FILE, LoadedCampaign
+from .loaded import CAMPAIGN_FILE, LoadedCampaign, collector_paused
 from .sources import members_from_table, read_recipient_tables, with_table_recipients
 
 
@@ -36,7 +36,11 @@ def load_campaign(root: Path | str, strict: bool = False,
 
     With ``campaign_bytes``, they stand for the content of ``campaign.yaml``: an edit is
     checked by the same rules before it replaces the file."""
-    root = Path(root)
+    with collector_paused():
+        return _load_campaign(Path(root), strict, campaign_bytes)
+
+
+def _load_campaign(root: Path, strict: bool, campaign_bytes: bytes | None) -> LoadedCampaign:
     if not root.is_dir():
         raise CampaignNotFound(f"{root}: no such folder")
     if not (root / CAMPAIGN_FILE).is_file():

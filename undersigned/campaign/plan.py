@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import UsageError, did_you_mean
 from ..kinds import KINDS
+from .loaded import collector_paused
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -92,6 +93,7 @@ def plan_outputs(loaded: LoadedCampaign, documents=(), recipients=(), langs=(),
             and (not langs or o.lang in langs)]
 
 
+@collector_paused()
 def all_outputs(loaded: LoadedCampaign, env: Environment | None = None) -> list[Output]:
     """Every copy of every document, in a stable order. References that do not resolve (a
     campaign still being checked) are skipped rather than guessed."""
