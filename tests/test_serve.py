@@ -253,3 +253,51 @@ def test_preview_open_without_a_browser_fails_and_says_so(example, monkeypatch):
         f"outputs/{LETTER}.html\n"
         f"error: no browser found to open outputs/{LETTER}.html; open it by hand, or set "
         "BROWSER to the browser's command\n")
+
+
+# --- the render worker ------------------------------------------------------------------------
+
+def _letter_output(root: Path):
+    from undersigned.campaign.load import load_campaign
+    from undersigned.campaign.plan import plan_outputs
+
+    loaded = load_campaign(root)
+    return plan_outputs(loaded, ["appeal-political-prisoners"], ["president"], ["en"])[0]
+
+
+def test_a_crashed_render_fails_its_copy_and_the_next_round_renders(example, tmp_path):
+    import signal as signals
+
+    from undersigned.serve.renders import Renders
+
+    output = _letter_output(example)
+    renders = Renders(example, tmp_path)
+    try:
+        _, process, receive = renders.start([output])
+        os.kill(process.pid, signals.SIGKILL)  # as the out-of-memory killer would
+        [crashed] = list(renders.results(process, receive, [output]))
+        assert crashed.error == (f"{output.stem}: a worker process died while rendering it "
+                                 "(killed, or out of memory)")
+        assert crashed.pages == []
+        _, process, receive = renders.start([output])
+        [rendered] = list(renders.results(process, receive, [output]))
+        assert rendered.error is None and len(rendered.pages) == 3
+    finally:
+        renders.stop()
+
+
+def test_a_newer_round_supersedes_the_running_one(example, tmp_path):
+    from undersigned.serve.renders import Renders
+
+    output = _letter_output(example)
+    renders = Renders(example, tmp_path)
+    try:
+        first, old_process, old_receive = renders.start([output])
+        second, process, receive = renders.start([output])  # a second save, at once
+        assert second == first + 1 and not old_process.is_alive()
+        assert list(renders.results(old_process, old_receive, [output])) == []
+        [rendered] = list(renders.results(process, receive, [output]))
+        text = " ".join(" ".join(page.text for page in rendered.pages).split())
+        assert rendered.error is None and SUMMARY in text
+    finally:
+        renders.stop()
