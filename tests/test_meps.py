@@ -283,3 +283,19 @@ def test_offline_is_said_plainly(tmp_path):
     assert result.output.startswith(f"error: http://127.0.0.1:{port}/meps.csv: cannot "
                                     "download ([Errno 111] Connection refused); are you "
                                     "offline?")
+
+
+def test_a_broken_list_to_update_or_check_is_said_without_a_traceback(tmp_path):
+    broken = tmp_path / "meps.yaml"
+    broken.write_text("term: 8\nsignatories: [a\n")
+    result = run("meps", "import", TERM_8, "--term", 8, "--id", 28365, "-o", broken)
+    assert result.exit_code == 1
+    assert result.output == ("error: the signatory list to update is not valid YAML (line 3, "
+                             "column 1): expected ',' or ']', but got '<stream end>'; fix it "
+                             "or write to a new file\n")
+    assert broken.read_text() == "term: 8\nsignatories: [a\n"  # nothing lost
+    not_a_list = tmp_path / "list.yaml"
+    not_a_list.write_text("- 1\n- 2\n")
+    checked = run("meps", "check", not_a_list, TERM_8)
+    assert checked.exit_code == 2
+    assert checked.output.endswith("Error: the list has no term: give --term\n")

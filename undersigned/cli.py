@@ -942,7 +942,8 @@ def meps_check(signatory_list, source, term_number, groups_source, encoding, str
         from .errors import CampaignInvalid
 
         raise CampaignInvalid(problems.items)
-    number = term_number or (loaded.data or {}).get("term")
+    data = loaded.data if isinstance(loaded.data, dict) else {}
+    number = term_number or data.get("term")
     if not isinstance(number, int):
         raise click.UsageError("the list has no term: give --term")
     term = _term(number)

@@ -76,7 +76,14 @@ def import_list(members: list[EpMember], term: Term, existing: str | None,
                 source_label: str = "") -> tuple[str, list[str]]:
     """The YAML text of the signatory list, and notes for the user (Members without a
     group, for example). ``existing`` is the current text of the list, if any."""
-    old = yaml.safe_load(existing) if existing else None
+    try:
+        old = yaml.safe_load(existing) if existing else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise UndersignedError(f"the signatory list to update is not valid YAML{where}: "
+                               f"{getattr(exc, 'problem', None) or exc}; fix it or write to "
+                               "a new file") from exc
     if existing is not None and not isinstance(old, dict):
         raise UndersignedError("the signatory list to update is not a mapping with term: and "
                                "signatories:; fix it or write to a new file")

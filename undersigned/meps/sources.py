@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import CampaignInvalid, FileRefused, Problems, UndersignedError
+from ..errors import CampaignInvalid, Problems, UndersignedError
 from ..files import read_regular
 from ..model.terms import Term
 
@@ -334,5 +334,5 @@ def ordinal(number: int) -> str:
     return f"{number}{'th' if 10 <= number % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th')}"
 
 
-__all__ = ["EpMember", "FileRefused", "SourceUnavailable", "country_code", "download", "fold",
-           "read_source", "split_full_name"]
+__all__ = ["EpMember", "SourceUnavailable", "country_code", "download", "fold", "read_source",
+           "split_full_name", "with_memberships"]
