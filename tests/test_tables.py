@@ -267,3 +267,21 @@ def test_a_signatory_list_takes_its_members_from_a_table(example):
         "signatories/members.csv:2:7: gender: expected one of female, male; got 'mail'; "
         "did you mean 'male'?",
         "signatories/members.csv:2:8: ep_id: expected a whole number, got \"28365x\""]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link-outside"])
+def test_a_table_that_is_a_fifo_or_leads_outside_is_refused_once(tmp_path, kind):
+    import os
+
+    folder = make_table_campaign(tmp_path / "c", 2)
+    table = folder / "recipients.csv"
+    table.unlink()
+    if kind == "fifo":
+        os.mkfifo(table)
+    else:
+        outside = tmp_path / "elsewhere.csv"
+        outside.write_text("ID,Name\n")
+        table.symlink_to(outside)
+    errors = _errors(folder)
+    assert errors == ["campaign.yaml:80:5: recipient_tables.ngos.file: 'recipients.csv' is not "
+                      "a file in the campaign folder"]

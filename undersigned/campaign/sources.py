@@ -35,6 +35,7 @@ def read_recipient_tables(root: Path, source: YamlFile,
             line, column = source.position(("recipient_tables", table_id, "file"))
             problems.add(source.label, line, column, f"recipient_tables.{table_id}.file",
                          f"'{table.file}' is not a file in the campaign folder")
+            tables[str(table_id)] = {}  # refused, said once: the letters' references stand
             continue
 
         def mapping_at(key, table_id=table_id):
