@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from undersigned.answers.edit import render_scalar
+from undersigned.model.yamlfile import render_scalar
 from undersigned.answers.record import respond, respond_from
 from undersigned.campaign.load import load_campaign
 from undersigned.cli import cli
