@@ -60,15 +60,16 @@ def meps_import(source, term_number, output, ids, groups, countries, committees,
     """Write a signatory list from the Parliament's list of Members (or update one).
 
     Names keep the Parliament's spelling with its diacritics; the country becomes an ISO
-    code; gender, e-mail and EP id are kept. Updating a list keeps what was added to it
-    (roles, titles, notes, ids) and its opening comments.
+    code; gender, e-mail and EP id are kept. Updating a list edits it in place: what was
+    added to it (roles, titles, notes, ids, comments) stays byte for byte, and a field
+    changed by hand since the last import is kept and reported (NAME.import.json beside
+    the list records what each import wrote).
 
     \b
     Example:
       undersigned meps import meps-term-8.csv --term 8 --country SI -o signatories/si.yaml
     """
-    from ..files import write_atomically
-    from ..meps.lists import Selection, import_list, read_list_text
+    from ..meps.lists import Selection, import_file
     from ..meps.sources import read_source, with_memberships
 
     term = _term(term_number)
@@ -80,13 +81,10 @@ def meps_import(source, term_number, output, ids, groups, countries, committees,
     if not chosen:
         raise click.ClickException("no Member of the source matches the selection")
     output = output or Path("signatories") / f"meps-term-{term.number}.yaml"
-    existing = read_list_text(output)
-    text, notes = import_list(chosen, term, existing, source.rsplit("/", 1)[-1])
-    output.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(output, text.encode("utf-8"))
-    for note in notes:
+    result = import_file(output, chosen, term, source.rsplit("/", 1)[-1])
+    for note in result.notes:
         click.echo(f"warning: {note}", err=True)
-    click.echo(f"{'updated' if existing is not None else 'wrote'} {output}: "
+    click.echo(f"{'wrote' if result.created else 'updated'} {output}: "
                f"{count(len(chosen), 'Member')} from {source}")
 
 
