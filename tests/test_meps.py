@@ -428,3 +428,20 @@ def test_a_second_import_keeps_what_was_corrected_by_hand(tmp_path):
     # And a third run says the same, and changes nothing.
     third = run("meps", "import", source, "--term", 9, "-o", listed)
     assert third.stderr.splitlines()[:3] == second.stderr.splitlines()[:3]
+
+
+@pytest.mark.parametrize("number", [8, 9, 10])
+def test_the_left_and_gue_ngl_are_one_group_in_every_term(number):
+    """Issue 27: "The Left" was accepted as a group of its own beside GUE/NGL."""
+    from undersigned.model.terms import TERMS
+
+    term = TERMS[number]
+    spellings = ["The Left", "GUE/NGL", "Left", "GUE", "European United Left",
+                 "The Left group in the European Parliament - GUE/NGL",
+                 "Confederal Group of the European United Left - Nordic Green Left"]
+    assert len({term.find_group(written) for written in spellings}) == 1
+    assert None not in {term.find_group(written) for written in spellings}
+    left = [g for g in term.groups if {g.ep, *g.also} & {"GUE/NGL", "The Left"}]
+    assert len(left) == 1
+    if number == 9:  # renamed during the term: both acronyms are the one group
+        assert term.group("The Left") is term.group("GUE/NGL") is left[0]
