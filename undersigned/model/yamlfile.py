@@ -502,6 +502,8 @@ class Span:
     value: str | None = None
     """A scalar's text as read (quotes aside); an alias's anchor name."""
     anchor: str | None = None
+    anchor_start: int = 0
+    """Where the value's anchor (``&x``) stands, if it has one."""
     parent: Span | None = None
     pairs: list[list[Span]] = field(default_factory=list)
     """A mapping's [key, value] spans."""
@@ -520,10 +522,15 @@ class Span:
         return next((value for k, value in self.pairs if k.value == str(key)), None)
 
 
+_SPAN_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml where PyYAML has it: it reads what the campaign's reader reads (a tab before a
+comment, which PyYAML's own scanner refuses), and its marks count characters too."""
+
+
 def _scalar_starts(text: str) -> dict[int, int]:
     """Where each scalar's own text starts (after its anchor and tag), by where it ends."""
     return {token.end_mark.index: token.start_mark.index
-            for token in yaml.scan(text, Loader=yaml.SafeLoader)
+            for token in yaml.scan(text, Loader=_SPAN_LOADER)
             if isinstance(token, yaml.ScalarToken)}
 
 
@@ -534,7 +541,7 @@ def parse_spans(text: str) -> Span | None:
     anchors: dict[str, Span] = {}
     stack: list[Span] = []
     root = None
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_SPAN_LOADER):
         if isinstance(event, yaml.DocumentStartEvent) and root is not None:
             raise EditRefused(event.start_mark.line + 1, event.start_mark.column + 1,
                               "a second YAML document; keep one document in the file")
@@ -563,6 +570,7 @@ def parse_spans(text: str) -> Span | None:
             continue
         if event.anchor:
             anchors[event.anchor] = span
+            span.anchor_start = event.start_mark.index
         if stack:
             _attach(stack[-1], span, text)
         else:
@@ -666,7 +674,7 @@ class YamlText:
         while at is not None:
             if at.anchor and at.aliases:
                 line = self.position(at.aliases[0].start)[0]
-                raise EditRefused(*self.position(at.start), (
+                raise EditRefused(*self.position(at.anchor_start), (
                     f"this value is anchored (&{at.anchor}) and repeated through "
                     f"*{at.anchor} on line {line}: an edit here would change both; write the "
                     f"value out in full in place of *{at.anchor}, then run again"))
