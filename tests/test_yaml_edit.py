@@ -141,6 +141,106 @@ def test_positions_in_the_edited_text_are_taken_back_to_the_original():
     ("NO", '"NO"'), ("on", '"on"'), ("1e3", '"1e3"'), ("0012", '"0012"'),
     ("2017-10-19", '"2017-10-19"'), ("Šoltes", "Šoltes"), (dt.date(2017, 10, 19), "2017-10-19"),
     (28365, "28365"), ("a: b", '"a: b"'), ("null", '"null"'),
+    ("\U00018cd6", '"\\U00018cd6"'),  # unassigned, outside the BMP: \\U, not \\u18cd + "6"
 ])
 def test_a_value_is_quoted_when_either_yaml_would_read_it_otherwise(value, written):
     assert render_scalar(value) == written
+
+
+# --- a property: whatever the values and the style, an edit says what was meant ---------
+
+import os  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
+
+from undersigned.errors import Problems  # noqa: E402
+from undersigned.model.yamlfile import UNPRINTABLE, read_yaml  # noqa: E402
+
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "undersigned-tests-hypothesis")
+fast = settings(max_examples=int(os.environ.get("UNDERSIGNED_FUZZ_EXAMPLES", "150")),
+                deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+
+TRICKY = ["NO", "on", "yes", "~", "null", "1e3", "0012", "2017-10-19", "a: b", "#x", "'",
+          '"', "- x", "[x]", "{x}", "Šoltes", "Ağayev", "x  # y", " lead", "trail ", "", "@x",
+          "by phone", "by\ttab", "two\nlines", "*pz", "&pz", "<<", "1.0", ".inf", "!x"]
+values = st.one_of(st.sampled_from(TRICKY), st.text(
+    st.characters(blacklist_categories=("Cs", "Cc")), max_size=12).filter(
+    lambda text: not UNPRINTABLE.search(text)))  # what the reader refuses in any value
+KEYS = ["member", "invited", "answer", "note"]
+
+
+def written(entries: list[dict], flow: list[bool], newline: str, bom: str) -> str:
+    """A list of entries in mixed styles, with comments between and after the lines."""
+    lines = ["# opening comment", "entries:  # the list"]
+    for entry, is_flow in zip(entries, flow):
+        pairs = [(k, render_scalar(v)) for k, v in entry.items()]
+        if is_flow:
+            lines.append("  - {" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}  # flow")
+        else:
+            lines += [f"  {'- ' if i == 0 else '  '}{k}: {v}" + ("\t# tab" if i == 1 else "")
+                      for i, (k, v) in enumerate(pairs)]
+            lines.append("    # between entries")
+    return bom + newline.join(lines + ["# closing comment", ""])
+
+
+def read_back(text: str):
+    problems = Problems()
+    read = read_yaml(Path("x.yaml"), "x.yaml", problems, raw=text.encode("utf-8"))
+    assert read is not None, [str(p) for p in problems.items]
+    return read.data
+
+
+@fast
+@given(st.lists(st.fixed_dictionaries({"member": values}, optional={
+           "invited": values, "answer": values, "note": values}), min_size=1, max_size=4),
+       st.lists(st.booleans(), min_size=4, max_size=4), st.sampled_from(["\n", "\r\n"]),
+       st.sampled_from(["", "\ufeff"]), st.data())
+def test_any_edit_reads_back_as_meant_and_keeps_every_comment(entries, flow, newline, bom,
+                                                              data):
+    import unicodedata
+
+    text = written(entries, flow, newline, bom)
+    expected = {"entries": [{k: unicodedata.normalize("NFC", v) for k, v in e.items()}
+                            for e in entries]}
+    assert read_back(text) == expected
+    doc = YamlText(text)
+    for index, entry in enumerate(entries):
+        span = doc.find("entries", index)
+        action = data.draw(st.sampled_from(["replace", "remove", "add", "keep"]))
+        present = [k for k in KEYS if k in entry]
+        if action == "replace":
+            key, value = data.draw(st.sampled_from(present)), data.draw(values)
+            doc.replace(span.get(key), render_scalar(value))
+            expected["entries"][index][key] = unicodedata.normalize("NFC", value)
+        elif action == "remove" and len(present) > 1:
+            key = data.draw(st.sampled_from(present[1:]))
+            doc.remove(span, key)
+            del expected["entries"][index][key]
+        elif action == "add" and len(present) < len(KEYS):
+            key = next(k for k in KEYS if k not in entry)
+            value = data.draw(values)
+            doc.add(span, [(key, render_scalar(value))])
+            expected["entries"][index][key] = unicodedata.normalize("NFC", value)
+    new = data.draw(values)
+    doc.append(doc.find("entries"), [("member", render_scalar(new))])
+    expected["entries"].append({"member": unicodedata.normalize("NFC", new)})
+    edited = doc.edited()
+    assert read_back(edited) == expected
+    # Between and around the edits, the text is the original's, byte for byte.
+    cursor, rest = 0, edited[len(bom):]
+    for start, end, new in sorted(doc.edits, key=lambda e: (e[0], e[1])):
+        assert rest.startswith(doc.text[cursor:start])
+        rest = rest[start - cursor:]
+        assert rest.startswith(new)
+        rest, cursor = rest[len(new):], end
+    assert rest == doc.text[cursor:]
+    assert edited.startswith(bom + "# opening comment" + newline + "entries:  # the list")
+    assert edited.endswith("# closing comment" + newline)
+    for comment in ("# flow", "\t# tab", "# between entries"):
+        kept = edited.count(comment)
+        assert kept == text.count(comment) or comment == "\t# tab"  # its line may be removed
+    assert newline == "\r\n" or "\r" not in edited.replace("\r\n", "")

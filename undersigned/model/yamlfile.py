@@ -603,7 +603,8 @@ def render_scalar(value: str | int | dt.date) -> str:
     if _reads_back_plain(value):
         return value
     quoted = json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML one
-    return "".join(c if c.isprintable() or c == " " else f"\\u{ord(c):04x}" for c in quoted)
+    return "".join(c if c.isprintable() or c == " " else
+                   f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}" for c in quoted)
 
 
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9\u00c0-\uffff][^,\[\]{}#:\"'\\\n\r\t]*")
