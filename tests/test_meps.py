@@ -445,3 +445,21 @@ def test_the_left_and_gue_ngl_are_one_group_in_every_term(number):
     assert len(left) == 1
     if number == 9:  # renamed during the term: both acronyms are the one group
         assert term.group("The Left") is term.group("GUE/NGL") is left[0]
+
+
+def test_a_list_of_flow_entries_with_crlf_and_a_byte_order_mark_keeps_them(tmp_path):
+    listed = tmp_path / "meps.yaml"
+    before = ("\ufeff# hand-made\r\nterm: 8\r\nsignatories:\r\n"
+              "  - {id: soltes, title: Mr, given: Igor, family: Soltes, country: SI, "
+              "group: Greens/EFA, ep_id: 125003}  # the Greens' form of the group\r\n"
+              "  - {id: staes, given: Bart, family: Staes, country: BE, ep_id: 4751}\r\n")
+    listed.write_bytes(before.encode("utf-8"))
+    result = run("meps", "import", TERM_8, "--term", 8, "--id", 125003, "--id", 28365,
+                 "--groups", XML, "-o", listed)
+    assert result.exit_code == 0, result.output
+    after = listed.read_bytes().decode("utf-8")
+    assert after == before.replace("family: Soltes", "family: Šoltes").replace(
+        "ep_id: 125003}", "gender: male, ep_id: 125003}").replace(
+        "ep_id: 4751}\r\n", "ep_id: 4751}\r\n  - {id: panzeri, title: Mr, given: Pier Antonio, "
+        "family: Panzeri, country: IT, group: S&D, gender: male, ep_id: 28365}\r\n") + (
+        'title: "Members of the 8th term, from meps-term-8.csv"\r\n')

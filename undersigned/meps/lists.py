@@ -76,7 +76,7 @@ class Selection:
         return chosen
 
 
-RECORDED_FIELDS = ("given", "family", "country", "gender", "email", "group")
+RECORDED_FIELDS = ("given", "family", "country", "group", "gender", "email")
 """What an import writes into an entry and records (in the list's ``.import.json``): a
 field changed by hand since the last import is kept, and the difference reported."""
 
@@ -295,8 +295,9 @@ class _ListEdit:
             value_span = span.get(name)
             if value_span is not None:
                 self.doc.replace(value_span, render_scalar(new))
-            else:
-                before = [k for k in FIELD_ORDER[:FIELD_ORDER.index(name)] if k in entry]
+            else:  # after the key written before it in FIELD_ORDER, as the file has them
+                written_keys = {key.value for key, _ in span.pairs}
+                before = [k for k in FIELD_ORDER[:FIELD_ORDER.index(name)] if k in written_keys]
                 self.doc.add(span, [(name, render_scalar(new))],
                              after=before[-1] if before else None)
             entry[name] = new

@@ -693,7 +693,8 @@ class YamlText:
     def replace(self, span: Span, rendered: str) -> None:
         """Write ``rendered`` in place of a value (an alias: in place of the alias only)."""
         self._editable(span if span.kind != "alias" else span.parent)
-        if span.start == span.end and self.text[span.start - 1:span.start] == ":":
+        if (span.start == span.end and self.text[span.start - 1:span.start] == ":"
+                and not rendered.startswith(("\n", "\r"))):
             rendered = " " + rendered  # an empty value right after its key
         self.edits.append((span.start, span.end, rendered))
 
@@ -714,7 +715,8 @@ class YamlText:
 
     def add(self, mapping: Span, pairs: list[tuple[str, str]], after: str | None = None):
         """Add keys with their rendered values after the key ``after`` (the last one by
-        default), in the mapping's style."""
+        default), in the mapping's style. A value starting with a line break is a block
+        collection, written on the lines below its key."""
         self._editable(mapping)
         if not pairs:
             return
@@ -731,8 +733,9 @@ class YamlText:
         first = mapping.pairs[0][0].start
         indent = " " * (first - self._line_start(first))
         at, lead = self._line_after(last.end)
-        self.edits.append((at, at, lead + "".join(f"{indent}{k}: {v}{self.newline}"
-                                                  for k, v in pairs)))
+        self.edits.append((at, at, lead + "".join(
+            f"{indent}{k}:{'' if v.startswith(self.newline) else ' '}{v}{self.newline}"
+            for k, v in pairs)))
 
     def append(self, sequence: Span, pairs: list[tuple[str, str]]) -> None:
         """Add a mapping of keys and rendered values after the last item, in the style of
