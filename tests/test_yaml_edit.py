@@ -6,11 +6,20 @@ is repeated elsewhere, is refused at its place in the original text."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
+import unicodedata
+from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
-from undersigned.model.yamlfile import EditRefused, YamlText, render_scalar
+from undersigned.errors import Problems
+from undersigned.model.yamlfile import (UNPRINTABLE, EditRefused, YamlText, read_yaml,
+                                        render_scalar)
 
 
 def edit(text: str, path: tuple, value) -> str:
@@ -149,17 +158,6 @@ def test_a_value_is_quoted_when_either_yaml_would_read_it_otherwise(value, writt
 
 # --- a property: whatever the values and the style, an edit says what was meant ---------
 
-import os  # noqa: E402
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
-
-from undersigned.errors import Problems  # noqa: E402
-from undersigned.model.yamlfile import UNPRINTABLE, read_yaml  # noqa: E402
-
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "undersigned-tests-hypothesis")
 fast = settings(max_examples=int(os.environ.get("UNDERSIGNED_FUZZ_EXAMPLES", "150")),
                 deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -201,8 +199,6 @@ def read_back(text: str):
        st.sampled_from(["", "\ufeff"]), st.data())
 def test_any_edit_reads_back_as_meant_and_keeps_every_comment(entries, flow, newline, bom,
                                                               data):
-    import unicodedata
-
     text = written(entries, flow, newline, bom)
     expected = {"entries": [{k: unicodedata.normalize("NFC", v) for k, v in e.items()}
                             for e in entries]}

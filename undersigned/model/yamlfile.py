@@ -1,4 +1,5 @@
-"""Reading campaign YAML safely, with the line and column of every value.
+"""Reading campaign YAML safely, with the line and column of every value; and editing a
+YAML file in place, span by span (:class:`YamlText`, at the end of this module).
 
 PyYAML's safe loader is the parser, but not its constructor: we build the
 Python values ourselves from the node tree so that
@@ -519,7 +520,8 @@ class Span:
         if self.kind == "sequence":
             ok = isinstance(key, int) and -len(self.items) <= key < len(self.items)
             return self.items[key] if ok else None
-        return next((value for k, value in self.pairs if k.value == str(key)), None)
+        return next((value for k, value in self.pairs
+                     if k.kind == "scalar" and k.value == str(key)), None)
 
 
 _SPAN_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -693,9 +695,9 @@ class YamlText:
     def replace(self, span: Span, rendered: str) -> None:
         """Write ``rendered`` in place of a value (an alias: in place of the alias only)."""
         self._editable(span if span.kind != "alias" else span.parent)
-        if (span.start == span.end and self.text[span.start - 1:span.start] == ":"
+        if (span.start == span.end and self.text[span.start - 1:span.start] not in " \t\n[{,"
                 and not rendered.startswith(("\n", "\r"))):
-            rendered = " " + rendered  # an empty value right after its key
+            rendered = " " + rendered  # an empty value right after its key (or its &anchor)
         self.edits.append((span.start, span.end, rendered))
 
     def remove(self, mapping: Span, key: str) -> None:
