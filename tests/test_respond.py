@@ -639,3 +639,25 @@ def test_corners_the_reader_refuses_are_said_before_any_edit(example, corner, fi
     message = refused(example, APPEAL, "kelam", str(example), "--declined", "--on",
                       "2017-10-20")
     assert first in message and "Traceback" not in message
+
+
+def test_a_members_list_shared_by_two_letters_is_refused_for_either(example):
+    path = example / "campaign.yaml"
+    text = path.read_text()
+    first = text.index("      members:\n")
+    text = text[:first] + "      members: &all\n" + text[first + len("      members:\n"):]
+    second = text.index("      members:\n")
+    end = text.index("    languages:", second)
+    path.write_text(text[:second] + "      members: *all\n" + text[end:])
+    before = path.read_text()
+    alias = line_of(before, "members: *all")
+    assert refused(example, OTHER, "panzeri", str(example), "--declined", "--on",
+                   "2017-10-20") == (
+        f"campaign.yaml:{alias}:16: documents.{OTHER}.sign_on.members: this letter's members "
+        "are *all, a list another letter holds too: an answer would be recorded for both; "
+        "write this letter's list out in full, then run again\n"
+        "1 error, 0 warnings; nothing was written\n")
+    message = refused(example, APPEAL, "panzeri", str(example), "--declined", "--on",
+                      "2017-10-20")
+    assert message.startswith(f"campaign.yaml:{line_of(before, '&all')}:16: ")
+    assert f"(&all) and repeated through *all on line {alias}" in message

@@ -21,6 +21,10 @@ Value = str | dt.date
 def find_members(doc: YamlText, doc_id: str) -> Span | None:
     """The span of ``documents.DOC.sign_on.members``, if it is a list."""
     members = doc.find("documents", doc_id, "sign_on", "members")
+    if members is not None and members.kind == "alias":
+        doc.refuse(members, f"this letter's members are *{members.value}, a list another "
+                   "letter holds too: an answer would be recorded for both; write this "
+                   "letter's list out in full, then run again")
     return members if members is not None and members.kind == "sequence" else None
 
 
