@@ -331,7 +331,7 @@ def test_an_update_keeps_every_byte_it_does_not_change(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout == f"updated {listed}: 2 Members from {TERM_8}\n"
     line = hand_edited_list().splitlines().index("    family: Soltes") + 1
-    assert result.stderr == (f"warning: {listed}:{line}:5: signatories[9].family: 'Soltes' "
+    assert result.stderr == (f"{listed}:{line}:5: warning: signatories[9].family: 'Soltes' "
                              "replaced by the Parliament's 'Šoltes' (no earlier import of this "
                              "Member is recorded)\n")
     expected = (before.replace(b"family: Soltes", "family: Šoltes".encode())
@@ -386,7 +386,7 @@ def test_a_second_import_keeps_what_was_corrected_by_hand(tmp_path):
     assert first.exit_code == 0, first.output
     assert first.stdout == f"wrote {listed}: 3 Members from {source}\n"
     assert first.stderr.splitlines()[0] == (
-        f"warning: {source.name}:2: Isabel SANTOS: 2 e-mail addresses in one cell; kept "
+        f"{source.name}:2: warning: mep_email: Isabel SANTOS: 2 e-mail addresses in one cell; kept "
         "icsantos@example.org, left out isabel.santos@europarl.europa.eu (a Member has one "
         "email:)")
     made = yaml.safe_load(listed.read_text())["signatories"]
@@ -414,12 +414,12 @@ def test_a_second_import_keeps_what_was_corrected_by_hand(tmp_path):
         return f"{listed}:{number}:3"  # safe_dump writes "- id:" at the margin
 
     assert second.stderr.splitlines()[:3] == [
-        f"warning: {at('country: LU')}: signatories[0].country: kept 'LU', changed by hand "
+        f"{at('country: LU')}: warning: signatories[0].country: kept 'LU', changed by hand "
         "since the last import (which wrote 'PT'); the Parliament's list says 'PT'",
-        f"warning: {at('family: Ağayev')}: signatories[1].family: kept 'Ağayev', changed by "
+        f"{at('family: Ağayev')}: warning: signatories[1].family: kept 'Ağayev', changed by "
         "hand since the last import (which wrote 'Agayev'); the Parliament's list says "
         "'Agayev'",
-        f"warning: {at('afotyga')}: signatories[2].email: kept 'afotyga@europarl.europa.eu', "
+        f"{at('afotyga')}: warning: signatories[2].email: kept 'afotyga@europarl.europa.eu', "
         "changed by hand since the last import (which wrote 'anna.fotyga@europarl.europa.eu'); "
         "the Parliament's list says 'anna.fotyga@europarl.europa.eu'"]
     assert listed.read_text() == corrected.replace(

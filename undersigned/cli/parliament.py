@@ -83,7 +83,7 @@ def meps_import(source, term_number, output, ids, groups, countries, committees,
     output = output or Path("signatories") / f"meps-term-{term.number}.yaml"
     result = import_file(output, chosen, term, source.rsplit("/", 1)[-1])
     for note in result.notes:
-        click.echo(f"warning: {note}", err=True)
+        click.echo(str(note), err=True)
     click.echo(f"{'wrote' if result.created else 'updated'} {output}: "
                f"{count(len(chosen), 'Member')} from {source}")
 

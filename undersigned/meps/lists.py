@@ -4,9 +4,10 @@
 from a source: the Parliament's spelling of each name with its diacritics, the country as
 an ISO code, the gender (which chooses "Députée" or "Député"), the e-mail address and the
 EP id; the group from the source where it has one (the XML list), else from ``groups``.
-Updating a list keeps what the user added (roles, titles, notes, spellings, ids) and its
-opening comments. ``check_list`` compares a list with a source, a located warning per
-difference, with the Parliament's form to write.
+Updating a list edits its text in place (``YamlText``): what the user added (roles, titles,
+notes, ids, comments) stays byte for byte, and a field the user changed since the last
+import (recorded in ``NAME.import.json``) is kept and reported. ``check_list`` compares a
+list with a source, a located warning per difference, with the Parliament's form to write.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import Problems, UndersignedError
+from ..errors import Problem, Problems, UndersignedError
 from ..files import read_regular, write_atomically, write_error
 from ..model.models import is_email, slug
 from ..model.terms import Term
@@ -89,8 +90,9 @@ class ListImport:
     """The list's new text."""
     record: dict
     """What the import wrote, by EP id: the content of the list's ``.import.json``."""
-    notes: list[str]
-    """What the user should know: fields kept, addresses left out, Members without a group."""
+    notes: list[Problem]
+    """What the user should know (warnings): fields kept, addresses left out, Members
+    without a group."""
     created: bool
 
 
@@ -124,16 +126,18 @@ def import_list(members: list[EpMember], term: Term, existing: str | None,
     an existing list is edited in place, keeping every byte the import does not change."""
     record = record if (record or {}).get("term") in (None, term.number) else {}
     remembered = (record or {}).get("members") or {}
-    notes: list[str] = []
+    notes: list[Problem] = []
     chosen = [(member, _source_values(member, notes)) for member in members]
     if existing is None or _only_comments(existing):
         text, data = _new_list(chosen, term, existing or "", source_label)
     else:
         text, data = _updated_list(existing, chosen, term, remembered, label, notes,
                                    source_label)
-    notes += [f"{e.get('given')} {e.get('family')}: no political group in the source; add "
-              "group: (or give --groups with the Parliament's XML list)"
-              for e in data.get("signatories") or [] if isinstance(e, dict) and not e.get("group")]
+    notes += [Problem(label, 0, 0, f"signatories[{i}]", f"{e.get('given')} {e.get('family')}: "
+                      "no political group in the source; add group: (or give --groups with "
+                      "the Parliament's XML list)", "warning")
+              for i, e in enumerate(data.get("signatories") or [])
+              if isinstance(e, dict) and not e.get("group")]
     wrote = {**remembered, **{str(member.ep_id): values for member, values in chosen}}
     return ListImport(text, {"about": RECORD_ABOUT, "source": source_label,
                              "term": term.number, "members": wrote},
@@ -174,14 +178,14 @@ def _read_record(path: Path) -> dict:
     return record
 
 
-def _source_values(member: EpMember, notes: list[str]) -> dict[str, str]:
+def _source_values(member: EpMember, notes: list[Problem]) -> dict[str, str]:
     values = {"given": member.given, "family": member.family, "country": member.country,
               "gender": member.gender, "email": _one_email(member, notes),
               "group": member.group}
     return {k: unicodedata.normalize("NFC", v) for k, v in values.items() if v is not None}
 
 
-def _one_email(member: EpMember, notes: list[str]) -> str | None:
+def _one_email(member: EpMember, notes: list[Problem]) -> str | None:
     """The first valid address of the source's e-mail cell; the others are reported."""
     if not member.email:
         return None
@@ -190,14 +194,15 @@ def _one_email(member: EpMember, notes: list[str]) -> str | None:
     valid = [part for part in written if is_email(part)]
     if valid and len(written) == 1:
         return valid[0]
-    where = f"{member.where}: {member.display_name}"
     if not valid:
-        notes.append(f"{where}: '{member.email}' is not an e-mail address; no email written")
-        return None
-    left = ", ".join(part for part in written if part != valid[0])
-    notes.append(f"{where}: {len(written)} e-mail addresses in one cell; kept {valid[0]}, "
-                 f"left out {left} (a Member has one email:)")
-    return valid[0]
+        message = f"'{member.email}' is not an e-mail address; no email written"
+    else:
+        left = ", ".join(part for part in written if part != valid[0])
+        message = (f"{len(written)} e-mail addresses in one cell; kept {valid[0]}, left out "
+                   f"{left} (a Member has one email:)")
+    notes.append(Problem(member.where, 0, 0, "mep_email", f"{member.display_name}: {message}",
+                         "warning"))
+    return valid[0] if valid else None
 
 
 def _only_comments(text: str) -> bool:
@@ -233,7 +238,7 @@ class _ListEdit:
     date field by field, new Members appended in the style of the last entry."""
 
     def __init__(self, existing: str, term: Term, remembered: dict, label: str,
-                 notes: list[str]):
+                 notes: list[Problem]):
         self.term, self.remembered, self.label, self.notes = term, remembered, label, notes
         problems = Problems()
         self.read = read_yaml(Path(label), label, problems,
@@ -281,17 +286,18 @@ class _ListEdit:
             if new is None or self.same(name, written, new):
                 continue
             loc = ("signatories", index) + ((name,) if name in entry else ())
-            line, column = self.read.position(loc)
-            where = f"{self.label}:{line}:{column}: signatories[{index}].{name}"
+
+            def note(message: str) -> None:
+                self.notes.append(Problem(self.label, *self.read.position(loc),
+                                          f"signatories[{index}].{name}", message, "warning"))
+
             if last is not None and not self.same(name, written, last.get(name)):
-                self.notes.append(f"{where}: kept {_shown(written)}, changed by hand since the "
-                                  f"last import (which wrote {_shown(last.get(name))}); the "
-                                  f"Parliament's list says {_shown(new)}")
+                note(f"kept {_shown(written)}, changed by hand since the last import (which "
+                     f"wrote {_shown(last.get(name))}); the Parliament's list says {_shown(new)}")
                 continue
             if last is None and written is not None:
-                self.notes.append(f"{where}: {_shown(written)} replaced by the Parliament's "
-                                  f"{_shown(new)} (no earlier import of this Member is "
-                                  "recorded)")
+                note(f"{_shown(written)} replaced by the Parliament's {_shown(new)} (no earlier "
+                     "import of this Member is recorded)")
             value_span = span.get(name)
             if value_span is not None:
                 self.doc.replace(value_span, render_scalar(new))
@@ -348,7 +354,7 @@ def _shown(value) -> str:
 
 
 def _updated_list(existing: str, chosen, term: Term, remembered: dict, label: str,
-                  notes: list[str], source_label: str = "") -> tuple[str, dict]:
+                  notes: list[Problem], source_label: str = "") -> tuple[str, dict]:
     edit = _ListEdit(existing, term, remembered, label, notes)
     by_id = {e.get("ep_id"): i for i, e in enumerate(edit.entries)
              if isinstance(e, dict) and e.get("ep_id") is not None}
