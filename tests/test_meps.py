@@ -463,3 +463,33 @@ def test_a_list_of_flow_entries_with_crlf_and_a_byte_order_mark_keeps_them(tmp_p
         "ep_id: 4751}\r\n", "ep_id: 4751}\r\n  - {id: panzeri, title: Mr, given: Pier Antonio, "
         "family: Panzeri, country: IT, group: S&D, gender: male, ep_id: 28365}\r\n") + (
         'title: "Members of the 8th term, from meps-term-8.csv"\r\n')
+
+
+def test_an_import_that_changes_nothing_leaves_the_files_alone(tmp_path):
+    source = write_source(tmp_path, ["1003,Ms,Anna,Fotyga,female,Poland,a.fotyga@example.org"])
+    listed = tmp_path / "list.yaml"
+    first = run("meps", "import", source, "--term", 9, "-o", listed)
+    assert first.exit_code == 0, first.output
+    record = tmp_path / "list.import.json"
+    inodes = (listed.stat().st_ino, record.stat().st_ino)
+    again = run("meps", "import", source, "--term", 9, "-o", listed)
+    assert again.exit_code == 0
+    assert again.stderr == first.stderr == (f"{listed}: warning: signatories[0]: Anna Fotyga: "
+                                            "no political group in the source; add group: (or "
+                                            "give --groups with the Parliament's XML list)\n")
+    assert (listed.stat().st_ino, record.stat().st_ino) == inodes
+
+
+def test_a_record_that_is_not_one_is_refused_in_one_line(tmp_path):
+    source = write_source(tmp_path, ["1003,Ms,Anna,Fotyga,female,Poland,a.fotyga@example.org"])
+    listed = tmp_path / "list.yaml"
+    assert run("meps", "import", source, "--term", 9, "-o", listed).exit_code == 0
+    record = tmp_path / "list.import.json"
+    record.write_text("{not json")
+    before = listed.read_bytes()
+    result = run("meps", "import", source, "--term", 9, "-o", listed)
+    assert result.exit_code == 1
+    assert result.output == (f"error: {record}: not the record of an import; delete it (the "
+                             "next import then takes every field from the Parliament's list) "
+                             "and run again\n")
+    assert listed.read_bytes() == before and record.read_text() == "{not json"

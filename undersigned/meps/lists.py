@@ -111,7 +111,10 @@ def import_file(path: Path, members: list[EpMember], term: Term,
                          label)
     path.parent.mkdir(parents=True, exist_ok=True)
     record = json.dumps(result.record, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    for target, data in ((path, result.text), (record_file, record)):
+    for target, data, before in ((path, result.text, existing),
+                                 (record_file, record, _text_of(record_file))):
+        if data == before:
+            continue  # unchanged: the file is left as it is, not replaced by a copy
         try:
             write_atomically(target, data.encode("utf-8"))
         except OSError as exc:
@@ -160,6 +163,13 @@ def _read_list(path: Path, label: str) -> str | None:
         raise UndersignedError(f"{problems.errors[0]} (a Latin-1 or Windows-1252 file?); "
                                "the list to update was not changed")
     return ("\ufeff" if raw.startswith(b"\xef\xbb\xbf") else "") + text
+
+
+def _text_of(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
 
 
 def _read_record(path: Path) -> dict:
