@@ -240,3 +240,22 @@ def test_any_edit_reads_back_as_meant_and_keeps_every_comment(entries, flow, new
         kept = edited.count(comment)
         assert kept == text.count(comment) or comment == "\t# tab"  # its line may be removed
     assert newline == "\r\n" or "\r" not in edited.replace("\r\n", "")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_block_scalar_that_keeps_its_line_breaks_keeps_them(newline):
+    text = newline.join(["e:", "  note: |+", "    by phone", "", "  answer: agreed", ""])
+    doc = YamlText(text)
+    doc.add(doc.find("e"), [("wording", "0123456789ab")], after="note")
+    assert yaml.safe_load(doc.edited())["e"] == {"note": "by phone\n\n", "answer": "agreed",
+                                                 "wording": "0123456789ab"}
+    doc = YamlText(text)
+    doc.replace(doc.find("e", "note"), "x")
+    assert doc.edited() == newline.join(["e:", "  note: x", "  answer: agreed", ""])
+
+
+def test_the_comment_on_a_block_scalars_first_line_stays():
+    text = "e:\n  note: |  # from the office\n    by phone\n  answer: agreed\n"
+    doc = YamlText(text)
+    doc.replace(doc.find("e", "note"), "by e-mail")
+    assert doc.edited() == "e:\n  note: by e-mail  # from the office\n  answer: agreed\n"

@@ -536,6 +536,18 @@ def _scalar_starts(text: str) -> dict[int, int]:
             if isinstance(token, yaml.ScalarToken)}
 
 
+def _block_scalar_end(text: str, start: int, end: int) -> int:
+    """Where a block scalar's text ends: after its last character, or, when it keeps its
+    trailing line breaks (``|+``), at the last of them (they are part of its value)."""
+    body = text[start:end]
+    if "+" not in body.split("\n", 1)[0].split("#", 1)[0]:
+        return start + len(body.rstrip())
+    kept = body.rstrip(" \t")
+    if kept.endswith("\n"):
+        return start + len(kept) - (2 if kept.endswith("\r\n") else 1)
+    return start + len(kept)
+
+
 def parse_spans(text: str) -> Span | None:
     """The spans of the values of ``text``: the root, or None for an empty document.
     Raises yaml.YAMLError if it is not YAML, EditRefused if it holds two documents."""
@@ -561,7 +573,7 @@ def parse_spans(text: str) -> Span | None:
             end = event.end_mark.index
             start = starts.get(end, end)
             if event.style in ("|", ">"):
-                end = start + len(text[start:end].rstrip())
+                end = _block_scalar_end(text, start, end)
             span = Span("scalar", start, end, value=event.value, anchor=event.anchor)
         elif isinstance(event, yaml.CollectionStartEvent):
             kind = "mapping" if isinstance(event, yaml.MappingStartEvent) else "sequence"
@@ -698,6 +710,9 @@ class YamlText:
         if (span.start == span.end and self.text[span.start - 1:span.start] not in " \t\n[{,"
                 and not rendered.startswith(("\n", "\r"))):
             rendered = " " + rendered  # an empty value right after its key (or its &anchor)
+        header = self.text[span.start:span.end].split("\n", 1)[0].rstrip("\r")
+        if span.kind == "scalar" and header[:1] in ("|", ">") and "#" in header:
+            rendered += "  " + header[header.index("#"):]  # the comment on a block's first line
         self.edits.append((span.start, span.end, rendered))
 
     def remove(self, mapping: Span, key: str) -> None:
@@ -775,7 +790,7 @@ class YamlText:
     def original_position(self, line: int, column: int) -> Position:
         """A position in the edited text (without its byte-order mark) taken back to the
         original: to the start of the edit if it falls in written text."""
-        edited = self.edited()[len(self.bom):]
+        edited = self.edited()[len(self.bom):]  # made again: edits may have been added
         starts = [0] + [i + 1 for i, c in enumerate(edited) if c == "\n"]
         index = starts[min(max(line, 1), len(starts)) - 1] + max(column - 1, 0)
         shift = 0
