@@ -33,7 +33,7 @@ Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
 
 def is_email(text: str) -> bool:
     """Whether ``text`` is one e-mail address, as ``email:`` fields accept them."""
-    return len(text) <= 254 and re.match(EMAIL_PATTERN, text) is not None
+    return len(text) <= 254 and re.fullmatch(EMAIL_PATTERN, text) is not None
 
 
 def _iso_date_only(value: Any) -> Any:
