@@ -489,7 +489,7 @@ class EditRefused(Exception):
         self.line, self.column, self.message = line, column, message
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Span:
     """One value of a YAML text, and where its own text stands (anchor and tag aside)."""
 
