@@ -74,14 +74,21 @@ def write_atomically(path: Path, data: bytes, mode: int | None = None,
         raise
 
 
-def move_aside(path: Path) -> Path:
-    """Rename a file that must not be overwritten (signed, edited) to a dated name beside it."""
-    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
-    target = path.with_name(f"{path.stem}.kept-{stamp}{path.suffix}")
+def move_aside(path: Path, folder: Path | None = None) -> Path:
+    """Rename a file that must not be overwritten (signed, edited) to a dated name beside it,
+    or in ``folder`` (a real folder, made if needed) under its own name."""
+    if folder is not None:
+        folder.mkdir(exist_ok=True)
+        if folder.is_symlink() or not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "is not a real folder", str(folder))
+        target = folder / path.name
+    else:
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+        target = path.with_name(f"{path.stem}.kept-{stamp}{path.suffix}")
     counter = 1
     while target.exists():
         counter += 1
-        target = path.with_name(f"{path.stem}.kept-{stamp}-{counter}{path.suffix}")
+        target = target.with_name(f"{path.stem}.{counter}{path.suffix}")
     os.replace(path, target)
     return target
 

@@ -22,12 +22,15 @@ from ..campaign.loaded import LoadedCampaign, collector_paused
 from ..campaign.plan import Output, all_outputs, bundle_stem, plan_outputs
 from ..errors import UndersignedError, WriteFailed
 from ..files import move_aside, remove_stale_parts, writer_lock
-from ..kinds import KINDS
 from .fingerprint import Fingerprinter, digest_of
-from .manifest import (MANIFEST, Entry, Manifest, OnDisk, on_disk, sha256_of,
-                       signed_fields_of)
+from .manifest import MANIFEST, Manifest, OnDisk, on_disk, signed_fields_of
 from .states import BUILD_STATES, KEPT_STATES, MOVED_STATES, Action, State
 from .workers import Outcome, Task, run_tasks
+
+
+SUPERSEDED = "superseded"
+"""The folder of the output folder where ``build --resign`` keeps the signed copies it
+replaces, under their own names."""
 
 
 @dataclass
@@ -80,9 +83,13 @@ class BuildPlan:
     manifest: Manifest
     items: list[Planned]
     bundles: list[Bundle] = field(default_factory=list)
+    resign: bool = False
+    """Render anew the signed copies whose inputs changed (``signed-stale``), their signed
+    files kept in ``outputs/superseded/``, so that the Members sign the current text."""
 
     def to_render(self, force: bool = False) -> list[Planned]:
-        return [p for p in self.items if force or p.state in BUILD_STATES]
+        return [p for p in self.items if force or p.state in BUILD_STATES
+                or (self.resign and p.state == State.SIGNED_STALE)]
 
     def bundles_to_render(self, force: bool = False) -> list[Bundle]:
         """Bundles that are missing or stale, or one of whose copies is rendered anew."""
@@ -123,6 +130,8 @@ class BuildReport:
     """That the manifest could not be read and was rebuilt from the disk, if so."""
     signal: int | None = None
     """The signal that interrupted the build (SIGINT for Ctrl-C, SIGTERM), if one did."""
+    to_sign_again: dict[str, list[str]] = field(default_factory=dict)
+    """For each signed copy rendered anew (``resign``): the Members who had signed it."""
 
     @property
     def loaded(self) -> LoadedCampaign:
@@ -182,22 +191,6 @@ def _plan(loaded: LoadedCampaign, documents, recipients, langs, bundle: bool) ->
     return plan
 
 
-def signature_problems(plan: BuildPlan) -> dict[str, list[str]]:
-    """For each signed copy, the signatures that its document's answers do not account for
-    (a Member who declined, withdrew or never agreed), by file name."""
-    found: dict[str, list[str]] = {}
-    documents = plan.loaded.campaign.documents
-    for item in plan.items:
-        if item.state != State.SIGNED:
-            continue
-        document = documents[item.output.document]
-        fields = signed_fields_of(plan.loaded.output_dir / item.output.pdf)
-        problems = KINDS[document.kind].signature_problems(document, fields)
-        if problems:
-            found[item.output.pdf] = [f"{field}: {why}" for field, why in problems.items()]
-    return found
-
-
 def _planned(manifest: Manifest, output: Output, input_hash: str) -> Planned:
     disk = on_disk(manifest.path.parent / output.pdf)
     state = manifest.state(output.stem, output.files, input_hash)
@@ -207,6 +200,7 @@ def _planned(manifest: Manifest, output: Output, input_hash: str) -> Planned:
 
 def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool = False,
           jobs: int | None = None, force: bool = False, bundle: bool = False,
+          resign: bool = False,
           on_start: Callable[[BuildPlan, int], None] | None = None,
           on_result: Callable[[Result], None] | None = None,
           on_wait: Callable[[str], None] | None = None) -> BuildReport:
@@ -230,6 +224,7 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
             raise UndersignedError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
         with collector_paused():
             plan = _plan(loaded, documents, recipients, langs, bundle)
+        plan.resign = resign
         return _run(plan, jobs, force, on_start, on_result)
 
 
@@ -249,9 +244,8 @@ def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport
     for planned in plan.items:
         if not force and planned.state == State.UP_TO_DATE:
             record(Result(planned.output.label, planned.output, Action.UP_TO_DATE))
-        elif planned.state in KEPT_STATES and not force:
-            if planned.state == State.SIGNED:
-                _record_signed(plan.manifest, planned)
+        elif planned.state in KEPT_STATES and not force and not (
+                plan.resign and planned.state == State.SIGNED_STALE):
             record(Result(planned.output.label, planned.output, Action.KEPT,
                           error=_kept_reason(out_dir, planned)))
     tasks = [Task(planned) for planned in plan.to_render(force)]
@@ -266,7 +260,13 @@ def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport
     jobs_of = []
     for task in tasks:
         expected = task.item.disk
-        if task.item.state in MOVED_STATES or (force and task.item.state in KEPT_STATES):
+        if task.item.state == State.SIGNED_STALE:
+            pdf = out_dir / task.item.files[0]
+            report.to_sign_again[task.item.files[0]] = [
+                f.removeprefix("sig-") for f in signed_fields_of(pdf)]
+            task.item.moved_aside = _move_aside(pdf, out_dir / SUPERSEDED)
+            expected = None
+        elif task.item.state in MOVED_STATES or (force and task.item.state in KEPT_STATES):
             task.item.moved_aside = _move_aside(out_dir / task.item.files[0])
             expected = None
         jobs_of.append((task, task.job(expected)))
@@ -286,9 +286,9 @@ def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport
     return report
 
 
-def _move_aside(path: Path) -> Path:
+def _move_aside(path: Path, folder: Path | None = None) -> Path:
     try:
-        return move_aside(path)
+        return move_aside(path, folder)
     except OSError as exc:
         raise WriteFailed(f"cannot move {path} aside to keep it: {exc.strerror or exc}; "
                           "nothing was rebuilt") from exc
@@ -307,24 +307,11 @@ def _save_manifest(manifest: Manifest, report: BuildReport, compact: bool = Fals
                                  "next build will rebuild what it cannot vouch for")
 
 
-def _record_signed(manifest: Manifest, planned: Planned) -> None:
-    """Note in the manifest that an output is signed, as it now is on disk."""
-    output = planned.output
-    pdf = manifest.path.parent / output.pdf
-    disk = on_disk(pdf)
-    entry = manifest.entries.get(output.stem)
-    if entry is None or not entry.signed:
-        entry = manifest.entries[output.stem] = Entry(
-            output.document, output.recipient, output.lang, output.kind, output.files,
-            input_hash=entry.input_hash if entry else "", sha256="",
-            pages=entry.pages if entry else 0, signatories=entry.signatories if entry else [],
-            size=0, mtime_ns=0)
-    entry.signed, entry.sha256 = True, sha256_of(pdf)
-    entry.size, entry.mtime_ns, entry.inode = disk.size, disk.mtime_ns, disk.inode
-
-
 def _kept_reason(out_dir: Path, planned: Planned) -> str:
-    why = "is signed" if planned.state == State.SIGNED else "was changed after it was built"
+    why = {State.SIGNED: "is signed",
+           State.SIGNED_STALE: "is signed, but over an earlier build (its inputs changed "
+                               "since): it is not sent; build --resign makes a new copy to sign"
+           }.get(planned.state, "was changed after it was built")
     return (f"{out_dir.name}/{planned.output.pdf} {why}; it is kept as it is "
             "(build --force moves it aside and rebuilds)")
 

@@ -11,9 +11,12 @@ the files on disk, never from a guess. From those, each output is in one state:
 - ``missing``: a file is not there;
 - ``stale``: built by undersigned from other inputs than the current ones;
 - ``up-to-date``: built from the current inputs and untouched since;
-- ``signed``: the PDF's form carries a digital signature; never overwritten;
-- ``modified``: the PDF changed since it was built (annotated, stamped, signed by
-  hand in an editor); never overwritten either;
+- ``signed``: the PDF's form carries a digital signature, made over the very bytes a
+  build of the current inputs wrote (its first revision); never overwritten;
+- ``signed-stale``: signed over the bytes of a build from other inputs; never
+  overwritten, never sent;
+- ``modified``: the PDF changed since it was built (annotated, stamped, edited, or
+  signed over bytes that no build wrote); never overwritten either;
 - ``unknown``: a file no record vouches for (the manifest was lost, or the file is a
   link or not ours): a build moves it aside, then writes the output anew.
 """
@@ -24,7 +27,7 @@ import hashlib
 import json
 import os
 import stat as stat_module
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from .. import __version__
@@ -58,6 +61,9 @@ class Entry:
     mtime_ns: int
     signed: bool = False
     inode: int = 0
+    base_sha256: str = ""
+    """For a signed PDF: SHA-256 of the build's own bytes that its first signature was made
+    over (the record that vouches for them)."""
 
     @classmethod
     def from_json(cls, data: object) -> Entry:
@@ -198,14 +204,29 @@ class Manifest:
                 return State.UNKNOWN, None
             record = next((r for r in reversed(self.records(stem)) if r.sha256 == digest), None)
             if record is None:
-                if is_signed(out_dir / files[0]):
-                    return State.SIGNED, None
-                return (State.MODIFIED if self.records(stem) else State.UNKNOWN), None
+                state, record = self._unrecorded(stem, out_dir / files[0], digest)
+                if record is None:
+                    return state, None
         if record.signed:
-            return State.SIGNED, record
+            return (State.SIGNED if record.input_hash == input_hash else State.SIGNED_STALE), record
         if any(not os.path.lexists(out_dir / name) for name in files[1:]):
             return State.MISSING, record
         return (State.UP_TO_DATE if record.input_hash == input_hash else State.STALE), record
+
+    def _unrecorded(self, stem: str, pdf: Path, digest: str) -> tuple[State, Entry | None]:
+        """A file whose bytes no record vouches for: signed over a build's own bytes (the
+        record of a signed copy is then made), changed by hand, or not known at all."""
+        records = self.records(stem)
+        base = signed_base_of(pdf)
+        if base is None:
+            return (State.MODIFIED if records else State.UNKNOWN), None
+        built = next((r for r in reversed(records)
+                      if (r.base_sha256 if r.signed else r.sha256) == base.sha256), None)
+        if built is None or not base.direct:
+            return State.MODIFIED, None  # signed over bytes that no build wrote
+        signed = replace(built, signed=True, sha256=digest,
+                         base_sha256=built.base_sha256 if built.signed else built.sha256)
+        return State.SIGNED, signed  # or signed-stale: the caller compares the inputs
 
     def refresh(self, stem: str, files: list[str], input_hash: str) -> None:
         """Make the record that vouches for the file on disk the manifest's entry, with the
@@ -264,6 +285,17 @@ def sha256_of(path: Path) -> str:
 def is_signed(path: Path) -> bool:
     """Whether a PDF's form carries a digital signature (parsed, not searched for)."""
     return bool(signed_fields_of(path))
+
+
+def signed_base_of(path: Path):
+    """What the first signature of a PDF was made over (:class:`~undersigned.pdf.inspect.
+    SignedBase`), or None when it carries none or cannot be read."""
+    from ..pdf.inspect import signed_base
+
+    try:
+        return signed_base(read_regular(path, MAX_SIGNED_PDF_BYTES))
+    except FileRefused:
+        return None
 
 
 def signed_fields_of(path: Path) -> list[str]:

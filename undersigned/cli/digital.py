@@ -88,17 +88,15 @@ def verify(pdf: Path, trust, system_trust: bool, campaign_dir, no_campaign: bool
     """
     import json
 
-    from ..errors import printable
-    from ..signing import verify_pdf
+    from ..errors import UsageError, printable
+    from ..signing.policy import campaign_of, copy_in, verify_copy
 
-    from ..errors import UsageError
-    from ..signing.answers import campaign_of, check_answers
-
-    report = verify_pdf(pdf, list(trust), system_trust)
     root = None if no_campaign else campaign_dir or campaign_of(pdf)
-    document = check_answers(pdf, report, root) if root is not None else None
-    if campaign_dir is not None and document is None:
+    copy = copy_in(root, pdf) if root is not None else None
+    if campaign_dir is not None and copy is None:
         raise UsageError(f"{pdf} is not a copy of the campaign in {campaign_dir}")
+    report = verify_copy(pdf, list(trust), system_trust, copy)
+    document = copy.output.document if copy else None
     if as_json:
         click.echo(json.dumps({"file": str(pdf), "answers_of": document, **report.as_dict()},
                               indent=2))
@@ -114,6 +112,8 @@ def verify(pdf: Path, trust, system_trust: bool, campaign_dir, no_campaign: bool
         if report.active_content:
             click.echo(printable("the PDF has active content: "
                                  + ", ".join(report.active_content)))
+        for problem in report.problems:
+            click.echo(printable(f"the PDF: {problem}"))
         signed = [f for f in report.fields if f.signed]
         click.echo(f"{count(len(report.fields), 'signature field')}, {len(signed)} signed, "
                    f"{sum(not f.passed for f in signed)} failed")
