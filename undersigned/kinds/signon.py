@@ -22,9 +22,8 @@ from ..model.models import Signatory
 from ..model.signon import Answer, Invitation, SignOn
 from ..model.terms import TERMS
 
-if TYPE_CHECKING:
-    from ..campaign.checks import Checker
-    from ..campaign.load import LoadedCampaign
+if TYPE_CHECKING:  # the layers above pass these in: kinds name them by protocol
+    from .needs import Checker, LoadedCampaign
 
 WORDINGS_DIR = Path("records") / "wordings"
 """Where the wording each Member agreed to is kept, relative to the campaign folder:
