@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler,
-                      GetJsonSchemaHandler, StrictBool, StrictInt, model_validator)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
+                      GetCoreSchemaHandler, GetJsonSchemaHandler, StrictBool, StrictInt,
+                      model_validator)
 from pydantic_core import core_schema
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -26,8 +27,27 @@ Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Lang = Annotated[str, Field(pattern=LANG_PATTERN)]
 """A language code (ISO 639-1 where one exists): ``en``, ``ru``, ``kk``."""
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
-Email = Annotated[str, Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$", max_length=254)]
-"""An e-mail address (``pier.panzeri@europarl.europa.eu``)."""
+
+
+def _mailable(value: str) -> str:
+    """An address the SMTP path can send to: a mailbox name in ASCII (a non-ASCII one
+    needs SMTPUTF8, which few servers offer), a domain in ASCII or one IDNA encodes."""
+    user, _, domain = value.rpartition("@")
+    if not user.isascii():
+        raise ValueError(f"'{value}': a mailbox name with non-ASCII letters cannot be sent "
+                         "to over SMTP without SMTPUTF8; give an ASCII address")
+    try:
+        domain.encode("idna")
+    except UnicodeError:
+        raise ValueError(f"'{value}': the domain '{domain}' is not a valid "
+                         "internationalised domain name") from None
+    return value
+
+
+Email = Annotated[str, Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$",
+                             max_length=254), AfterValidator(_mailable)]
+"""An e-mail address (``pier.panzeri@europarl.europa.eu``); a non-ASCII domain is sent
+in its IDNA form (``xn--...``)."""
 
 
 def _iso_date_only(value: Any) -> Any:

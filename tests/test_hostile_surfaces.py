@@ -1,0 +1,145 @@
+"""Held-out attacks on the surfaces beyond a campaign's own files (issue 28): mail, the
+Parliament's lists from a URL, ``serve``, limits before allocation, output files and
+damaged signed PDFs. One test per attack the issue reproduces, and variants of our own;
+each asserts what the user sees (the exact message, what was sent, what is on disk).
+
+Everything runs on 127.0.0.1 (aiosmtpd, a local HTTP server) or in ``tmp_path``; device
+nodes are made with ``os.mknod`` there, never the system's own.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+
+from test_mail import (APPEAL, EMAILS, campaign_with_mail, final_with_addresses, record,  # noqa: F401
+                       run, server, tls)
+
+# --- B. mail ------------------------------------------------------------------------------
+
+CC = "delegation@example.eu"
+
+
+def _with_cc(root, email: str = CC):
+    campaign = root / "campaign.yaml"
+    text = campaign.read_text()
+    start = text.index(f"  {APPEAL}:")
+    campaign.write_text(text[:start] + text[start:].replace(
+        "    case_text: summary\n",
+        f"    case_text: summary\n    cc:\n      - {{name: EU Delegation, email: '{email}'}}\n",
+        1))
+    return root
+
+
+def test_a_refused_cc_is_recorded_as_sent_to_the_others_and_not_sent_again(example, server):
+    root = _with_cc(final_with_addresses(example, server.port))
+    assert run("build", root, "-d", APPEAL).exit_code == 0
+    server.refuse = {CC}
+    result = run("send", APPEAL, root, "--send")
+    assert result.exit_code == 1
+    assert "2 sent (recorded in records/mail.json)" in result.output
+    assert (f"not sent: localhost:{server.port}: president: {CC} refused (550 5.1.1 no such "
+            "mailbox here); the message went to akorda@example.kz and is recorded as sent: "
+            "it is not sent again (--resend sends it to everyone)") in result.output
+    assert [(e["to"], e["status"], e["refused"]) for e in record(root)] == [
+        (to, "sent", f"{CC} refused (550 5.1.1 no such mailbox here)")
+        for to in ("president", "prosecutor-general")]
+    assert len(server.messages) == 2
+    again = run("send", APPEAL, root, "--send")
+    assert again.exit_code == 0, again.output
+    assert "already sent, left out (--resend sends again): president, prosecutor-general" \
+        in again.output
+    assert len(server.messages) == 2  # not delivered again to those who got it
+
+
+def _failing_writes(monkeypatch, fail_from: int):
+    """Make the record's writes fail (a full disk) from the ``fail_from``-th on."""
+    import undersigned.mail.record as module
+
+    real = module.write_atomically
+    calls = []
+
+    def write(path, data):
+        calls.append(path)
+        if len(calls) >= fail_from:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(module, "write_atomically", write)
+    return calls
+
+
+def test_a_record_that_cannot_be_written_after_the_server_accepted_stops_any_resend(
+        example, server, monkeypatch):
+    root = campaign_with_mail(example, server.port)
+    _failing_writes(monkeypatch, fail_from=2)  # "sending" is written, "sent" is not
+    result = run("invite", APPEAL, root, "--send")
+    assert result.exit_code == 1
+    assert ("stopped: the server accepted benifei's message but records/mail.json cannot be "
+            "written (No space left on device): it stays marked as perhaps sent, and is not "
+            "sent again without --resend; 0 of 3 sent") in result.output
+    assert len(server.messages) == 1
+    assert [(e["to"], e["status"]) for e in record(root)] == [("benifei", "sending")]
+    import undersigned.mail.record as module
+    from undersigned.files import write_atomically
+    monkeypatch.setattr(module, "write_atomically", write_atomically)  # room again
+    rerun = run("invite", APPEAL, root, "--send")
+    assert rerun.exit_code == 1
+    [entry] = [e for e in record(root) if e["to"] == "benifei"]
+    assert (f"not sent: benifei: may have been sent ({entry['sent_at']}, Message-ID "
+            f"{entry['message_id']}): the server's answer was not recorded in "
+            "records/mail.json; look for it in the sent mail, and if it did not go, send it "
+            "again with --resend") in rerun.output
+    assert [m["To"].addresses[0].username for m in server.messages] == [
+        "brando.benifei", "lola.sanchez", "igor.soltes"]  # benifei's message went once
+    resent = run("invite", APPEAL, root, "--send", "--resend", "--member", "benifei")
+    assert resent.exit_code == 0, resent.output
+    assert len(server.messages) == 4
+    assert [(e["to"], e["status"]) for e in record(root)][-1] == ("benifei", "sent")
+
+
+def test_a_record_that_cannot_be_written_before_sending_sends_nothing(example, server,
+                                                                       monkeypatch):
+    root = campaign_with_mail(example, server.port)
+    _failing_writes(monkeypatch, fail_from=1)
+    result = run("invite", APPEAL, root, "--send")
+    assert result.exit_code == 1
+    assert ("stopped: records/mail.json: cannot be written (No space left on device); "
+            "benifei's message was not sent; 0 of 3 sent") in result.output
+    assert server.messages == []
+
+
+def _with_member_address(root, member: str, email: str):
+    members = root / "signatories" / "meps-2017.yaml"
+    members.write_text(members.read_text().replace(f"    email: {EMAILS[member]}\n",
+                                                   f"    email: {email}\n", 1))
+
+
+def test_a_non_ascii_mailbox_is_refused_at_check(example, server):
+    root = campaign_with_mail(example, server.port)
+    _with_member_address(root, "benifei", "пьер@пример.рф")
+    checked = run("check", root)
+    assert checked.exit_code == 1
+    assert ("signatories/meps-2017.yaml:29:5: signatories[1].email: 'пьер@пример.рф': a "
+            "mailbox name with non-ASCII letters cannot be sent to over SMTP without "
+            "SMTPUTF8; give an ASCII address") in checked.output
+    sent = run("invite", APPEAL, root, "--send")
+    assert sent.exit_code == 1 and "Traceback" not in sent.output
+    assert server.messages == []
+
+
+def test_a_non_ascii_domain_is_sent_in_its_idna_form(example, server):
+    root = campaign_with_mail(example, server.port)
+    _with_member_address(root, "benifei", "pierre@пример.рф")
+    assert run("check", root).exit_code == 0
+    result = run("invite", APPEAL, root, "--send", "--member", "benifei")
+    assert result.exit_code == 0, result.output
+    assert server.envelopes[0][1] == ["pierre@xn--e1afmkfd.xn--p1ai"]
+
+
+def test_a_non_ascii_cc_is_refused_at_check(example, server):
+    root = _with_cc(final_with_addresses(example, server.port), "délégation@example.eu")
+    checked = run("check", root)
+    assert checked.exit_code == 1
+    assert "cc[0].email: 'délégation@example.eu': a mailbox name with non-ASCII " \
+        in checked.output
