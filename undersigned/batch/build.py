@@ -6,7 +6,9 @@ bundles. ``build`` then renders what is missing or stale (:mod:`.workers`); one
 failing output never stops the others. Each file is written to a temporary file
 and renamed into place, so an interrupted build (Ctrl-C, a killed worker, a full
 disk) leaves no partial PDF, and the next run completes only what is missing.
-Signed or hand-modified PDFs are never overwritten; ``force`` moves them aside first.
+Signed or hand-modified PDFs (and text exports edited by hand) are never overwritten;
+``force`` moves them aside first; an edited export of an output rebuilt anyway is moved
+aside too.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ..errors import UndersignedError, WriteFailed
 from ..files import move_aside, remove_stale_parts, writer_lock
 from ..kinds import KINDS
 from .fingerprint import Fingerprinter, digest_of
-from .manifest import (MANIFEST, Entry, Manifest, OnDisk, on_disk, sha256_of,
+from .manifest import (MANIFEST, Entry, Manifest, OnDisk, export_stamps, on_disk, sha256_of,
                        signed_fields_of)
 from .states import BUILD_STATES, KEPT_STATES, MOVED_STATES, Action, State
 from .workers import Outcome, Task, run_tasks
@@ -41,6 +43,8 @@ class Planned:
     """The PDF as it was when its state was read (None: absent)."""
     moved_aside: Path | None = None
     """Where a signed or modified PDF was moved by ``force``."""
+    exports_aside: list[Path] = field(default_factory=list)
+    """Where text exports edited by hand were moved before the output was written anew."""
 
     @property
     def stem(self) -> str:
@@ -62,6 +66,7 @@ class Bundle:
     disk: OnDisk | None = None
     """The PDF as it was when its state was read (None: absent)."""
     moved_aside: Path | None = None
+    exports_aside: list[Path] = field(default_factory=list)
 
     @property
     def stem(self) -> str:
@@ -107,6 +112,8 @@ class Result:
     error: str | None = None
     moved_aside: Path | None = None
     pages: int | None = None
+    exports_aside: list[Path] = field(default_factory=list)
+    """Text exports edited by hand, moved aside (``.kept-...``) before being written anew."""
 
 
 @dataclass
@@ -253,7 +260,7 @@ def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport
             if planned.state == State.SIGNED:
                 _record_signed(plan.manifest, planned)
             record(Result(planned.output.label, planned.output, Action.KEPT,
-                          error=_kept_reason(out_dir, planned)))
+                          error=_kept_reason(plan, planned)))
     tasks = [Task(planned) for planned in plan.to_render(force)]
     bundles = plan.bundles_to_render(force)
     for item in plan.bundles:
@@ -266,7 +273,12 @@ def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport
     jobs_of = []
     for task in tasks:
         expected = task.item.disk
-        if task.item.state in MOVED_STATES or (force and task.item.state in KEPT_STATES):
+        edited = ([] if task.is_bundle else plan.manifest.edited_exports(
+            task.item.stem, task.item.files, task.item.input_hash))
+        task.item.exports_aside = [_move_aside(out_dir / name) for name in edited]
+        pdf_kept = task.item.state in KEPT_STATES and not (
+            task.item.state == State.MODIFIED and edited and _pdf_vouched(plan, task.item))
+        if task.item.state in MOVED_STATES or (force and pdf_kept):
             task.item.moved_aside = _move_aside(out_dir / task.item.files[0])
             expected = None
         jobs_of.append((task, task.job(expected)))
@@ -284,6 +296,12 @@ def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport
     report.signal = run_tasks(plan.loaded, jobs_of, jobs, finish)
     _save_manifest(plan.manifest, report, compact=True)
     return report
+
+
+def _pdf_vouched(plan: BuildPlan, item: Planned) -> bool:
+    """Whether the PDF on disk is one a build wrote (its output is modified only in its
+    text exports)."""
+    return plan.manifest.vouched(item.stem, item.files, item.input_hash) is not None
 
 
 def _move_aside(path: Path) -> Path:
@@ -323,9 +341,14 @@ def _record_signed(manifest: Manifest, planned: Planned) -> None:
     entry.size, entry.mtime_ns, entry.inode = disk.size, disk.mtime_ns, disk.inode
 
 
-def _kept_reason(out_dir: Path, planned: Planned) -> str:
+def _kept_reason(plan: BuildPlan, planned: Planned) -> str:
+    out_dir = plan.loaded.output_dir
     why = "is signed" if planned.state == State.SIGNED else "was changed after it was built"
-    return (f"{out_dir.name}/{planned.output.pdf} {why}; it is kept as it is "
+    name = planned.output.pdf
+    if planned.state == State.MODIFIED and _pdf_vouched(plan, planned):
+        name = ", ".join(plan.manifest.edited_exports(planned.stem, planned.files,
+                                                      planned.input_hash))
+    return (f"{out_dir.name}/{name} {why}; it is kept as it is "
             "(build --force moves it aside and rebuilds)")
 
 
@@ -334,8 +357,11 @@ def _result_of(task: Task, outcome: Outcome, manifest: Manifest, out_dir: Path) 
     output = None if task.is_bundle else item.output
     moved = item.moved_aside or (Path(outcome.moved_aside) if outcome.moved_aside else None)
     if outcome.error:
-        return Result(item.stem, output, Action.FAILED, error=outcome.error, moved_aside=moved)
+        return Result(item.stem, output, Action.FAILED, error=outcome.error, moved_aside=moved,
+                      exports_aside=item.exports_aside)
+    outcome.entry.exports = export_stamps(out_dir, outcome.entry.files[1:])
     manifest.entries[item.stem] = outcome.entry
     return Result(item.stem, output, Action.BUILT,
                   [out_dir / name for name in outcome.entry.files],
-                  moved_aside=moved, pages=outcome.entry.pages)
+                  moved_aside=moved, pages=outcome.entry.pages,
+                  exports_aside=item.exports_aside)

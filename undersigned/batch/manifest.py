@@ -13,7 +13,7 @@ the files on disk, never from a guess. From those, each output is in one state:
 - ``up-to-date``: built from the current inputs and untouched since;
 - ``signed``: the PDF's form carries a digital signature; never overwritten;
 - ``modified``: the PDF changed since it was built (annotated, stamped, signed by
-  hand in an editor); never overwritten either;
+  hand in an editor), or one of its text exports was edited; never overwritten either;
 - ``unknown``: a file no record vouches for (the manifest was lost, or the file is a
   link or not ours): a build moves it aside, then writes the output anew.
 """
@@ -58,6 +58,9 @@ class Entry:
     mtime_ns: int
     signed: bool = False
     inode: int = 0
+    exports: dict = field(default_factory=dict)
+    """The text exports as written: name -> [SHA-256, size, mtime_ns, inode], so that one
+    edited by hand is known as such (an entry without them vouches only for the PDF)."""
 
     @classmethod
     def from_json(cls, data: object) -> Entry:
@@ -205,7 +208,20 @@ class Manifest:
             return State.SIGNED, record
         if any(not os.path.lexists(out_dir / name) for name in files[1:]):
             return State.MISSING, record
+        if edited_exports(out_dir, record):
+            return State.MODIFIED, record
         return (State.UP_TO_DATE if record.input_hash == input_hash else State.STALE), record
+
+    def vouched(self, stem: str, files: list[str], input_hash: str) -> Entry | None:
+        """The record of a build that wrote the PDF on disk as it is, if one does."""
+        return self._state(stem, files, input_hash)[1]
+
+    def edited_exports(self, stem: str, files: list[str], input_hash: str) -> list[str]:
+        """The text exports of an output changed by hand since they were written (judged
+        by the record of the PDF on disk, or else the last one written)."""
+        records = self.records(stem)
+        record = self.vouched(stem, files, input_hash) or (records[-1] if records else None)
+        return edited_exports(self.path.parent, record) if record is not None else []
 
     def refresh(self, stem: str, files: list[str], input_hash: str) -> None:
         """Make the record that vouches for the file on disk the manifest's entry, with the
@@ -242,6 +258,37 @@ def on_disk(path: Path) -> OnDisk | None:
     except OSError:
         return OnDisk(0, 0, 0, False)
     return OnDisk(info.st_size, info.st_mtime_ns, info.st_ino, stat_module.S_ISREG(info.st_mode))
+
+
+def export_stamps(out_dir: Path, names: list[str]) -> dict:
+    """What :attr:`Entry.exports` records of files just written."""
+    stamps = {}
+    for name in names:
+        disk = on_disk(out_dir / name)
+        try:
+            digest = sha256_of(out_dir / name)
+        except FileRefused:
+            continue
+        stamps[name] = [digest, disk.size, disk.mtime_ns, disk.inode]
+    return stamps
+
+
+def edited_exports(out_dir: Path, record: Entry) -> list[str]:
+    """The exports ``record`` vouches for that are no longer as written (edited, or
+    replaced by something that is not a regular file); a missing one is not edited."""
+    edited = []
+    for name, (digest, size, mtime_ns, inode) in record.exports.items():
+        disk = on_disk(out_dir / name)
+        if disk is None or (disk.regular and (disk.size, disk.mtime_ns, disk.inode)
+                            == (size, mtime_ns, inode)):
+            continue
+        try:
+            if sha256_of(out_dir / name) == digest:
+                continue
+        except FileRefused:
+            pass
+        edited.append(name)
+    return edited
 
 
 def sha256_of(path: Path) -> str:
