@@ -10,7 +10,10 @@ nodes are made with ``os.mknod`` there, never the system's own.
 from __future__ import annotations
 
 import errno
-import json
+import os
+import stat
+
+import pytest
 
 from test_mail import (APPEAL, EMAILS, campaign_with_mail, final_with_addresses, record,  # noqa: F401
                        run, server, tls)
@@ -143,3 +146,86 @@ def test_a_non_ascii_cc_is_refused_at_check(example, server):
     assert checked.exit_code == 1
     assert "cc[0].email: 'délégation@example.eu': a mailbox name with non-ASCII " \
         in checked.output
+
+
+# --- G. files -----------------------------------------------------------------------------
+
+QUESTION = "question-dzhakishev-tokmadi"
+
+
+def test_a_hand_edited_text_export_is_kept_and_moved_aside_not_overwritten(example):
+    assert run("build", example, "-d", QUESTION).exit_code == 0
+    export = example / "outputs" / f"{QUESTION}.en.txt"
+    edited = export.read_text() + "\nA line the office added by hand.\n"
+    export.write_text(edited)
+    status = run("status", example, "-d", QUESTION)
+    assert status.output == (f"modified    {QUESTION}.en.pdf, {QUESTION}.en.txt\n"
+                             "1 modified\n")
+    kept = run("build", example, "-d", QUESTION)
+    assert (f"kept: outputs/{QUESTION}.en.txt was changed after it was built; it is kept as "
+            "it is (build --force moves it aside and rebuilds)") in kept.output
+    assert export.read_text() == edited
+    forced = run("build", example, "-d", QUESTION, "--force")
+    assert forced.exit_code == 0, forced.output
+    [aside] = (example / "outputs").glob(f"{QUESTION}.en.kept-*.txt")
+    assert aside.read_text() == edited
+    assert f"edited by hand, moved aside: {aside}" in forced.output
+    assert "added by hand" not in export.read_text()
+    assert not list((example / "outputs").glob(f"{QUESTION}.en.kept-*.pdf"))  # PDF intact
+
+
+def test_an_edited_export_of_an_output_rebuilt_anyway_is_moved_aside(example):
+    assert run("build", example, "-d", QUESTION).exit_code == 0
+    export = example / "outputs" / f"{QUESTION}.en.txt"
+    export.write_text("pasted into the Parliament's form, then corrected\n")
+    (example / "outputs" / f"{QUESTION}.en.pdf").unlink()  # the PDF is missing: rebuilt
+    rebuilt = run("build", example, "-d", QUESTION)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    [aside] = (example / "outputs").glob(f"{QUESTION}.en.kept-*.txt")
+    assert aside.read_text() == "pasted into the Parliament's form, then corrected\n"
+    assert run("status", example, "-d", QUESTION).output == (
+        f"up-to-date  {QUESTION}.en.pdf, {QUESTION}.en.txt\n1 up-to-date\n")
+
+
+def _device(path):
+    import os
+    import stat
+
+    os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # a null device of our own
+    return path
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="os.mknod of a device needs root")
+def test_an_output_path_that_is_a_device_is_refused_and_left_as_it_is(example, tmp_path):
+    node = _device(tmp_path / "mynull")
+    result = run("signatures", APPEAL, example, "--xlsx", node)
+    assert result.exit_code == 2
+    assert (f"Invalid value for '--xlsx': {node}: is a device, not a regular file; name a "
+            "file to write") in result.output
+    assert stat.S_ISCHR(os.lstat(node).st_mode)
+
+
+@pytest.mark.parametrize("option", [["preview", QUESTION, "-o"], ["build", "-d", QUESTION,
+                                                                 "--report-json"],
+                                    ["signatures", APPEAL, "--xlsx"]])
+@pytest.mark.parametrize("make", ["fifo", "link", "folder"])
+def test_an_output_path_that_is_not_a_regular_file_is_refused_before_any_work(
+        example, tmp_path, option, make):
+    target = tmp_path / "target"
+    if make == "fifo":
+        os.mkfifo(target)
+    elif make == "link":
+        (tmp_path / "real.json").write_text("keep me\n")
+        target.symlink_to(tmp_path / "real.json")
+    else:
+        target.mkdir()
+    command, *rest = option
+    result = run(command, *rest[:-1], example, rest[-1], target)
+    assert result.exit_code == 2, result.output
+    said = {"fifo": "is a named pipe (FIFO), not a regular file",
+            "link": "is a symbolic link; name the file itself",
+            "folder": "is a folder, not a regular file"}[make]
+    assert said in result.output or (make == "folder" and "is a directory" in result.output)
+    assert not (example / "outputs").exists()  # nothing was built
+    if make == "link":
+        assert (tmp_path / "real.json").read_text() == "keep me\n" and target.is_symlink()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .app import campaign_argument, cli, count, print_warnings, say, shown, strict_option, with_filters
+from .app import (campaign_argument, cli, count, output_file, print_warnings, say, shown,
+                  strict_option, with_filters)
 
 
 @cli.command()
@@ -63,6 +64,7 @@ def check(campaign_dir: Path, strict: bool):
               help="Also write DOCUMENT.bundle.pdf: all copies of a document, for printing.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
 @click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              callback=output_file,
               help="Also write the outcome as JSON: counts, failures, time, worker memory.")
 def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force, bundle,
           dry_run, report_json):
@@ -125,6 +127,8 @@ def _print_report(report, campaign_dir: Path) -> None:
             click.echo(f"kept: {result.error}", err=True)
         if result.moved_aside:
             click.echo(f"moved aside: {shown(result.moved_aside)}", err=True)
+        for path in result.exports_aside:
+            click.echo(f"edited by hand, moved aside: {shown(path)}", err=True)
     click.echo(f"{report.count('built')} built, {report.count('up-to-date')} up to date, "
                f"{report.count('kept')} kept, {len(report.failed)} failed "
                f"in {shown(report.loaded.output_dir)}/")
