@@ -229,3 +229,99 @@ def test_an_output_path_that_is_not_a_regular_file_is_refused_before_any_work(
     assert not (example / "outputs").exists()  # nothing was built
     if make == "link":
         assert (tmp_path / "real.json").read_text() == "keep me\n" and target.is_symlink()
+
+
+# --- H. damaged signed PDFs ---------------------------------------------------------------
+
+LETTER = f"{APPEAL}.president.en.pdf"
+
+
+def _byte_range(data: bytes) -> list[int]:
+    import re
+
+    found = re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", data)
+    return [int(n) for n in found.groups()]
+
+
+def _with_byte_range_changed(data: bytes) -> bytes:
+    at = data.index(b"/ByteRange") + len(b"/ByteRange [0 ")
+    assert data[at:at + 1].isdigit()
+    return data[:at] + b"a" + data[at + 1:]  # (made PdfReadError tracebacks in 7fda9f7)
+
+
+def test_a_byte_changed_in_the_byte_range_is_broken_for_verify_and_send(example, server, tls,
+                                                                         tmp_path):
+    from certs import make_authority, make_intermediate, make_signer
+
+    root = final_with_addresses(example, server.port)
+    assert run("build", root, "-d", APPEAL).exit_code == 0
+    authority = make_authority(tmp_path, "Signing CA")
+    p12 = make_signer(tmp_path, make_intermediate(tmp_path, authority), "Pier Antonio Panzeri",
+                      30)
+    pdf = root / "outputs" / LETTER
+    signed = run("sign", pdf, "-s", "panzeri", "--p12", p12,
+                 env={"UNDERSIGNED_P12_PASSPHRASE": "secret"})
+    assert signed.exit_code == 0, signed.output
+    pdf.write_bytes(_with_byte_range_changed(pdf.read_bytes()))
+    verified = run("verify", pdf, "--trust", authority.pem)
+    assert verified.exit_code == 1
+    assert "Traceback" not in verified.output and "PdfReadError" not in verified.output
+    assert ("sig-panzeri (Signature of Pier Antonio PANZERI): signed; FAILED: BROKEN: the "
+            "signature cannot be read (Unexpected byte") in verified.output
+    sent = run("send", APPEAL, root, "--trust", authority.pem, "--send")
+    assert sent.exit_code == 1
+    assert "Traceback" not in sent.output and "PdfReadError" not in sent.output
+    assert sent.output.startswith(f"error: not sent: {LETTER}: sig-panzeri: BROKEN: the "
+                                  "signature cannot be read (")
+    assert server.messages == []
+
+
+def test_500_single_byte_changes_of_a_signed_pdf_are_each_broken_or_harmless(built_example,
+                                                                              tmp_path):
+    """Every byte of a signed PDF is either signed (in its /ByteRange) or part of the
+    signature's /Contents: a change to a signed byte must break the signature (or make
+    the file unreadable, said in one line, never a traceback); a change in /Contents
+    breaks it too, unless it falls where nothing reads (the zero padding after the
+    signature, a copy of the authority's certificate when the anchor is given, a hex
+    digit's case), and then the signature is what it is: valid. Verified without an
+    anchor (fast), and with one where that finds nothing wrong."""
+    import random
+    import shutil
+
+    from certs import make_authority, make_signer
+    from undersigned.errors import UndersignedError
+    from undersigned.signing.sign import sign_letter
+    from undersigned.signing.verify import NO_ANCHOR, verify_pdf
+
+    pdf = tmp_path / LETTER
+    shutil.copyfile(built_example / "outputs" / LETTER, pdf)
+    authority = make_authority(tmp_path)
+    p12 = make_signer(tmp_path, authority, "Pier Antonio Panzeri", 40)
+    sign_letter(pdf, "panzeri", p12, b"secret")
+    data = pdf.read_bytes()
+    start, first, second, last = _byte_range(data)
+    random_ = random.Random(28)
+    outcomes = {"unreadable": 0, "broken": 0, "unused": 0}
+    target = tmp_path / "mutated.pdf"
+    for _ in range(500):
+        at = random_.randrange(len(data))
+        mutated = bytearray(data)
+        mutated[at] ^= random_.randrange(1, 256)
+        target.write_bytes(bytes(mutated))
+        signed_byte = start <= at < start + first or second <= at < second + last
+        try:
+            report = verify_pdf(target, [])
+        except UndersignedError as exc:
+            assert "\n" not in str(exc) and str(exc).startswith(str(target)), str(exc)
+            outcomes["unreadable"] += 1
+            continue
+        failing = [f for f in report.fields if f.signed
+                   and [p for p in f.problems if p != NO_ANCHOR]]
+        if not failing:  # a certificate's own bytes are judged only against an anchor
+            failing = [f for f in verify_pdf(target, [authority.pem]).fields if f.problems]
+        if failing:
+            outcomes["broken"] += 1
+        else:  # valid still: only a change outside the signed bytes, in what nothing uses
+            assert not signed_byte, (at, data[at - 20:at + 20])
+            outcomes["unused"] += 1
+    assert outcomes["broken"] > 400 and sum(outcomes.values()) == 500, outcomes

@@ -101,27 +101,33 @@ def verify_pdf(pdf: Path, trust: list[Path] | None = None,
     appended = appended_bytes(data)
     fields = signature_fields(reader, pdf)
     with _quiet_pyhanko():
-        signatures = _embedded_signatures(reader)
+        signatures = _embedded_signatures(reader, pdf)
         reports = [_field_report(name, value, widget, signatures.get(name), anchors, appended)
                    for name, (value, widget) in fields.items()]
         active = active_content(reader)
     return VerifyReport(reports, appended, active, bool(anchors))
 
 
-def _embedded_signatures(reader) -> dict[str, object]:
+def _embedded_signatures(reader, pdf: Path) -> dict[str, object]:
     """Field name -> pyHanko's view of its signature, for the SubFilters pyHanko verifies
-    (or why it cannot be read)."""
-    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+    (or why it cannot be read). A damaged file (a byte changed where the form's objects
+    are) is a SigningError naming it, never pyHanko's exception."""
     from pyhanko.sign.fields import enumerate_sig_fields
+    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
     found = {}
-    for name, value, ref in enumerate_sig_fields(reader, filled_status=True):
-        value = value.get_object()
-        if isinstance(value, dict) and str(value.get("/SubFilter")) in TOOLKIT_SUBFILTERS:
-            try:
+    try:
+        listed = list(enumerate_sig_fields(reader, filled_status=True))
+    except Exception as exc:  # pyHanko parses lazily: the damage shows only here
+        raise SigningError(f"{pdf}: the PDF is damaged: its signature fields cannot be read "
+                           f"({one_line(exc)}); it cannot be verified") from exc
+    for name, value, ref in listed:
+        try:
+            value = value.get_object()
+            if isinstance(value, dict) and str(value.get("/SubFilter")) in TOOLKIT_SUBFILTERS:
                 found[name] = EmbeddedPdfSignature(reader, ref, name)
-            except Exception as exc:  # unreadable contents: reported by _field_report
-                found[name] = one_line(exc)
+        except Exception as exc:  # unreadable contents: reported by _field_report
+            found[name] = one_line(exc)
     return found
 
 
@@ -140,15 +146,31 @@ def _quiet_pyhanko():
 
 
 def _field_report(name, value, widget, signature, anchors, appended: int) -> FieldReport:
+    """One field's report; a field whose objects cannot be read (a damaged file) fails
+    with the reason, as a broken signature, never an exception."""
+    try:
+        tooltip = widget.get("/TU")
+        report = FieldReport(name, str(tooltip) if tooltip is not None else "",
+                             signed=value is not None, member=field_member(widget))
+    except Exception as exc:
+        return FieldReport(name, "", signed=True, intact=False, problems=[
+            f"BROKEN: the field cannot be read ({one_line(exc)})"])
+    if value is None:
+        return report
+    try:
+        value = value.get_object()
+    except Exception as exc:
+        report.intact = False
+        report.problems.append(f"BROKEN: the signature cannot be read ({one_line(exc)})")
+        return report
+    return _signature_report(report, value, signature, anchors, appended)
+
+
+def _signature_report(report: FieldReport, value, signature, anchors,
+                      appended: int) -> FieldReport:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
-    tooltip = widget.get("/TU")
-    report = FieldReport(name, str(tooltip) if tooltip is not None else "",
-                         signed=value is not None, member=field_member(widget))
-    if value is None:
-        return report
-    value = value.get_object()
     if not isinstance(value, dict):
         report.problems.append("its value is not a signature dictionary: this is not a field "
                                "undersigned made or signed")
@@ -168,7 +190,11 @@ def _field_report(name, value, widget, signature, anchors, appended: int) -> Fie
     except Exception as exc:  # a malformed signature: it fails, whatever the reason
         report.problems.append(f"the signature cannot be read: {one_line(exc)}")
         return report
-    _check(report, status, moment, bool(anchors), appended)
+    try:
+        _check(report, status, moment, bool(anchors), appended)
+    except Exception as exc:  # pyHanko's status of a damaged file, read lazily
+        report.intact = False
+        report.problems.append(f"BROKEN: the signature cannot be checked ({one_line(exc)})")
     return report
 
 
