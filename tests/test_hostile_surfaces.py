@@ -325,3 +325,149 @@ def test_500_single_byte_changes_of_a_signed_pdf_are_each_broken_or_harmless(bui
             assert not signed_byte, (at, data[at - 20:at + 20])
             outcomes["unused"] += 1
     assert outcomes["broken"] > 400 and sum(outcomes.values()) == 500, outcomes
+
+
+# --- D. lists from a URL ------------------------------------------------------------------
+
+class RawServer:
+    """A server on 127.0.0.1 that answers each path with raw bytes (or a function that
+    writes to the socket): what a broken or hostile server sends."""
+
+    def __init__(self):
+        import socketserver
+        import threading
+
+        self.answers: dict = {}
+        server = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    got = self.request.recv(4096)
+                    if not got:
+                        return
+                    request += got
+                path = request.split(b" ", 2)[1].decode()
+                answer = server.answers.get(path, b"HTTP/1.1 404 Not here\r\n"
+                                                  b"Content-Length: 0\r\n\r\n")
+                try:
+                    answer(self.request) if callable(answer) else self.request.sendall(answer)
+                except OSError:
+                    pass  # the client hung up, as it should
+
+        socketserver.ThreadingTCPServer.allow_reuse_address = True
+        self.httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def raw_server():
+    server = RawServer()
+    yield server
+    server.close()
+
+
+def _answer(body: bytes, *headers: str, length: int | None = None) -> bytes:
+    lines = ["HTTP/1.1 200 OK", f"Content-Length: {len(body) if length is None else length}",
+             *headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def _import(url: str, tmp_path):
+    return run("meps", "import", url, "--term", 8, "-o", tmp_path / "o.yaml")
+
+
+def test_a_list_cut_to_half_its_content_length_is_refused(raw_server, tmp_path):
+    from test_meps import TERM_8
+
+    body = TERM_8.read_bytes()
+    raw_server.answers["/meps.csv"] = _answer(body[:len(body) // 2], length=len(body))
+    result = _import(f"{raw_server.url}/meps.csv", tmp_path)
+    assert result.exit_code == 1
+    assert result.output == (f"error: {raw_server.url}/meps.csv: the download was cut short: "
+                             f"{len(body) // 2:,} of the {len(body):,} bytes the server "
+                             "announced; nothing was read from it. Try again, or download the "
+                             "file another way\n")
+    assert not (tmp_path / "o.yaml").exists()
+
+
+def test_a_server_that_drips_one_byte_at_a_time_is_cut_at_the_deadline(raw_server):
+    import time
+
+    from undersigned.meps.fetch import SourceUnavailable, download
+
+    def drip(sock):
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+        for _ in range(100):
+            sock.sendall(b"x")
+            time.sleep(0.3)  # each read answers in time; the whole never ends
+
+    def drip_headers(sock):
+        for _ in range(100):
+            sock.sendall(b"X-Slow: 1\r\n" if _ else b"HTTP/1.1 200 OK\r\n")
+            time.sleep(0.3)
+
+    for path, answer in (("/body", drip), ("/headers", drip_headers)):
+        raw_server.answers[path] = answer
+        started = time.monotonic()
+        with pytest.raises(SourceUnavailable) as refused:
+            download(f"{raw_server.url}{path}", 1 << 20, deadline=1.5)
+        assert time.monotonic() - started < 4
+        assert str(refused.value) == (f"{raw_server.url}{path}: the download took longer "
+                                      "than 1.5 s; download the file another way and give "
+                                      "its path")
+
+
+@pytest.mark.parametrize("answer, reason", [
+    (b"HTTP/1.1 OK\r\n\r\n", "HTTP/1.1 OK"),
+    (b"SMTP 220 hello\r\n\r\n", "SMTP 220 hello"),
+    (b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: y\r\n" % n for n in range(150)) + b"\r\n",
+     "got more than 100 headers"),
+    (b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", "header line"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+     "its body is cut short or a chunk of it is malformed"),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc",
+     "its body is cut short or a chunk of it is malformed"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 12abc\r\n\r\nabc",
+     "the server's Content-Length '12abc' is not a number"),
+])
+def test_a_broken_http_answer_is_one_line(raw_server, tmp_path, answer, reason):
+    raw_server.answers["/meps.csv"] = answer
+    result = _import(f"{raw_server.url}/meps.csv", tmp_path)
+    assert result.exit_code == 1
+    [line] = result.output.splitlines()
+    assert line.startswith(f"error: {raw_server.url}/meps.csv: "), line
+    assert reason in line and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("location", ["http://169.254.169.254/latest/meta-data/",
+                                      "ftp://127.0.0.1/meps.csv", "file:///etc/passwd",
+                                      "https://elsewhere.example/meps.csv", "/other.csv",
+                                      "http://127.0.0.1:1/meps.csv"])
+def test_a_redirect_is_followed_only_to_https_on_the_same_site(raw_server, tmp_path,
+                                                                location):
+    from urllib.parse import urljoin
+
+    hits = []
+
+    def counted(sock):
+        hits.append(1)
+        sock.sendall(_answer(b"mep_identifier\r\n"))
+
+    raw_server.answers["/meps.csv"] = (f"HTTP/1.1 302 Found\r\nLocation: {location}\r\n"
+                                       "Content-Length: 0\r\n\r\n").encode()
+    raw_server.answers["/other.csv"] = counted
+    result = _import(f"{raw_server.url}/meps.csv", tmp_path)
+    assert result.exit_code == 1
+    target = urljoin(f"{raw_server.url}/meps.csv", location)
+    assert result.output == (f"error: {raw_server.url}/meps.csv: the server redirects to "
+                             f"{target}, which is not https on the same site; if you trust "
+                             "it, give that URL yourself\n")
+    assert hits == []
