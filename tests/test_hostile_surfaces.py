@@ -471,3 +471,160 @@ def test_a_redirect_is_followed_only_to_https_on_the_same_site(raw_server, tmp_p
                              f"{target}, which is not https on the same site; if you trust "
                              "it, give that URL yourself\n")
     assert hits == []
+
+
+# --- E. serve -------------------------------------------------------------------------------
+
+@pytest.fixture
+def serving(example):
+    """The example campaign served in a thread, with its live state: (url, folder,
+    preview). The campaign may be changed before the first request by the test."""
+    import threading
+
+    from undersigned.serve.server import make_server
+
+    started = []
+
+    def start(root=example):
+        server, sock, url = make_server(root, "127.0.0.1", 0)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        while not server.started and thread.is_alive():
+            threading.Event().wait(0.02)
+        started.append((server, thread))
+        return url.rstrip("/"), server.config.app.app.state.preview
+
+    yield start
+    for server, thread in started:
+        server.should_exit = True
+        thread.join(20)
+
+
+def _get(url: str, path: str) -> tuple[int, bytes]:
+    from test_serve import request
+
+    return request(url, path)
+
+
+def _until(condition, seconds: float = 15.0) -> bool:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_while_the_campaign_is_broken_new_copies_keep_nothing(example, serving):
+    campaign = example / "campaign.yaml"
+    campaign.write_text(campaign.read_text() + "\n  broken: [\n")
+    url, preview = serving()
+    assert preview.plan is None and preview.problems
+    for n in range(300):  # (3,000 kept 45 MB each in 7fda9f7)
+        status, body = _get(url, f"/copy/made-up-{n}")
+        assert status == 404
+        assert body == (f"no copy called made-up-{n} in this campaign (it has problems: see "
+                        "its page, /)").encode()
+    assert preview.watched == [] and preview.rendered == {}
+
+
+def test_a_copy_known_before_the_campaign_broke_still_shows_its_problems(example, serving):
+    from test_serve import LETTER
+
+    url, preview = serving()
+    assert _get(url, f"/copy/{LETTER}")[0] == 200
+    campaign = example / "campaign.yaml"
+    campaign.write_text(campaign.read_text() + "\n  broken: [\n")
+    assert _until(lambda: preview.plan is None)
+    status, body = _get(url, f"/copy/{LETTER}")
+    assert status == 200 and b"campaign.yaml:" in body
+    assert _get(url, "/copy/made-up")[0] == 404
+    assert set(preview.rendered) <= {LETTER} and preview.watched == [LETTER]
+
+
+def test_a_link_in_templates_to_the_root_is_not_watched_and_live_reload_goes_on(example,
+                                                                                  serving):
+    (example / "templates" / "everything").symlink_to("/")
+    (example / "templates" / "usr").symlink_to("/usr")
+    url, preview = serving()
+    folders = preview.watched_paths()
+    assert all(str(f).startswith(str(example)) for f in folders)
+    assert not [f for f in folders if f.name in ("everything", "usr")]
+    assert len(folders) < 20
+    before = preview.version
+    case = example / "cases" / "tokmadi.yaml"
+    case.write_text(case.read_text().replace("Tokmadi", "Tokmady", 1))
+    assert _until(lambda: preview.version > before), "no refresh after an edit"
+    assert preview.watch_error is None
+    assert b"live reload stopped" not in _get(url, "/")[1]
+
+
+def test_a_watcher_that_dies_is_said_on_every_page(example, serving, monkeypatch):
+    from undersigned.serve.app import Preview
+
+    async def fails(self):
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(Preview, "_watch_folders", fails)
+    url, preview = serving()
+    assert _until(lambda: preview.watch_error is not None)
+    status, body = _get(url, "/")
+    assert status == 200
+    assert (b"live reload stopped: the campaign&#39;s folders cannot be watched ([Errno 28] "
+            b"inotify watch limit reached); restart undersigned serve after fixing it, or "
+            b"reload the page by hand") in body
+
+
+def test_event_streams_beyond_the_limit_are_refused_with_503(serving):
+    import socket
+
+    from undersigned.serve.app import MAX_EVENT_STREAMS
+
+    url, preview = serving()
+    host, port = url.removeprefix("http://").split(":")
+
+    def open_stream() -> tuple[socket.socket, bytes]:
+        sock = socket.create_connection((host, int(port)), timeout=10)
+        sock.sendall(f"GET /events HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+        return sock, sock.recv(200)
+
+    streams = [open_stream() for _ in range(MAX_EVENT_STREAMS)]
+    assert all(head.startswith(b"HTTP/1.1 200") for _, head in streams)
+    extra, head = open_stream()
+    assert head.startswith(b"HTTP/1.1 503"), head
+    extra.close()
+    for sock, _ in streams:
+        sock.close()
+    assert _until(lambda: preview.streams == 0)
+    again, head = open_stream()
+    assert head.startswith(b"HTTP/1.1 200")
+    again.close()
+
+
+def test_out_of_file_descriptors_is_one_line_once_a_minute():
+    import logging
+
+    from undersigned.serve.server import OneLineWhenOutOfResources
+
+    now = [0.0]
+    quiet = OneLineWhenOutOfResources(clock=lambda: now[0])
+    error = OSError(24, "Too many open files")
+
+    def record():
+        return logging.LogRecord("asyncio", logging.ERROR, "x", 1,
+                                 "socket.accept() out of system resource\nsocket: <x>", (),
+                                 (OSError, error, None))
+
+    first = record()
+    assert quiet.filter(first) and first.exc_info is None
+    assert first.getMessage() == ("serve: cannot accept a connection: out of system "
+                                  "resources (Too many open files); close some pages (said "
+                                  "once a minute)")
+    now[0] = 30.0
+    assert not quiet.filter(record())
+    now[0] = 61.0
+    assert quiet.filter(record())
+    other = logging.LogRecord("asyncio", logging.ERROR, "x", 1, "something else", (), None)
+    assert quiet.filter(other)
