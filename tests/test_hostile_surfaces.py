@@ -205,6 +205,17 @@ def test_an_output_path_that_is_a_device_is_refused_and_left_as_it_is(example, t
     assert stat.S_ISCHR(os.lstat(node).st_mode)
 
 
+def test_the_library_preview_refuses_a_fifo_too(example, tmp_path):
+    from undersigned.errors import FileRefused
+    from undersigned.preview import write_preview
+
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(FileRefused) as refused:
+        write_preview(example, QUESTION, target=tmp_path / "pipe")
+    assert str(refused.value) == (f"{tmp_path / 'pipe'}: is a named pipe (FIFO), not a "
+                                  "regular file; name a file to write")
+
+
 @pytest.mark.parametrize("option", [["preview", QUESTION, "-o"], ["build", "-d", QUESTION,
                                                                  "--report-json"],
                                     ["signatures", APPEAL, "--xlsx"]])
