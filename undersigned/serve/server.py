@@ -13,6 +13,9 @@ from ..errors import CampaignInvalid, UndersignedError
 from .app import create_app, is_loopback
 
 DEFAULT_PORT = 8000
+MAX_CONNECTIONS = 256
+"""Connections served at once; uvicorn answers 503 beyond, well below the usual limit of
+1,024 open files (the event streams have their own, smaller limit)."""
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -83,7 +86,7 @@ def make_server(root: Path | str, host: str = "127.0.0.1", port: int = DEFAULT_P
     quiet_accept_errors()
     app = create_app(root, host, port, watch=watch)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=1)
+                            timeout_graceful_shutdown=1, limit_concurrency=MAX_CONNECTIONS)
     shown = f"[{host}]" if ":" in host else host
     return uvicorn.Server(config), sock, f"http://{shown}:{port}/"
 
