@@ -6,7 +6,9 @@ bundles. ``build`` then renders what is missing or stale (:mod:`.workers`); one
 failing output never stops the others. Each file is written to a temporary file
 and renamed into place, so an interrupted build (Ctrl-C, a killed worker, a full
 disk) leaves no partial PDF, and the next run completes only what is missing.
-Signed or hand-modified PDFs are never overwritten; ``force`` moves them aside first.
+Signed or hand-modified PDFs (and text exports edited by hand) are never overwritten;
+``force`` moves them aside first; an edited export of an output rebuilt anyway is moved
+aside too.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ..campaign.plan import Output, all_outputs, bundle_stem, plan_outputs
 from ..errors import UndersignedError, WriteFailed
 from ..files import move_aside, remove_stale_parts, writer_lock
 from .fingerprint import Fingerprinter, digest_of
-from .manifest import MANIFEST, Manifest, OnDisk, on_disk, signed_fields_of
+from .manifest import MANIFEST, Manifest, OnDisk, export_stamps, on_disk, signed_fields_of
 from .states import BUILD_STATES, KEPT_STATES, MOVED_STATES, Action, State
 from .workers import Outcome, Task, run_tasks
 
@@ -44,6 +46,8 @@ class Planned:
     """The PDF as it was when its state was read (None: absent)."""
     moved_aside: Path | None = None
     """Where a signed or modified PDF was moved by ``force``."""
+    exports_aside: list[Path] = field(default_factory=list)
+    """Where text exports edited by hand were moved before the output was written anew."""
 
     @property
     def stem(self) -> str:
@@ -65,6 +69,7 @@ class Bundle:
     disk: OnDisk | None = None
     """The PDF as it was when its state was read (None: absent)."""
     moved_aside: Path | None = None
+    exports_aside: list[Path] = field(default_factory=list)
 
     @property
     def stem(self) -> str:
@@ -114,6 +119,8 @@ class Result:
     error: str | None = None
     moved_aside: Path | None = None
     pages: int | None = None
+    exports_aside: list[Path] = field(default_factory=list)
+    """Text exports edited by hand, moved aside (``.kept-...``) before being written anew."""
 
 
 @dataclass
@@ -247,7 +254,7 @@ def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport
         elif planned.state in KEPT_STATES and not force and not (
                 plan.resign and planned.state == State.SIGNED_STALE):
             record(Result(planned.output.label, planned.output, Action.KEPT,
-                          error=_kept_reason(out_dir, planned)))
+                          error=_kept_reason(plan, planned)))
     tasks = [Task(planned) for planned in plan.to_render(force)]
     bundles = plan.bundles_to_render(force)
     for item in plan.bundles:
@@ -260,13 +267,18 @@ def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport
     jobs_of = []
     for task in tasks:
         expected = task.item.disk
+        edited = ([] if task.is_bundle else plan.manifest.edited_exports(
+            task.item.stem, task.item.files, task.item.input_hash))
+        task.item.exports_aside = [_move_aside(out_dir / name) for name in edited]
+        pdf_kept = task.item.state in KEPT_STATES and not (
+            task.item.state == State.MODIFIED and edited and _pdf_vouched(plan, task.item))
         if task.item.state == State.SIGNED_STALE:
             pdf = out_dir / task.item.files[0]
             report.to_sign_again[task.item.files[0]] = [
                 f.removeprefix("sig-") for f in signed_fields_of(pdf)]
             task.item.moved_aside = _move_aside(pdf, out_dir / SUPERSEDED)
             expected = None
-        elif task.item.state in MOVED_STATES or (force and task.item.state in KEPT_STATES):
+        elif task.item.state in MOVED_STATES or (force and pdf_kept):
             task.item.moved_aside = _move_aside(out_dir / task.item.files[0])
             expected = None
         jobs_of.append((task, task.job(expected)))
@@ -284,6 +296,12 @@ def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport
     report.signal = run_tasks(plan.loaded, jobs_of, jobs, finish)
     _save_manifest(plan.manifest, report, compact=True)
     return report
+
+
+def _pdf_vouched(plan: BuildPlan, item: Planned) -> bool:
+    """Whether the PDF on disk is one a build wrote (its output is modified only in its
+    text exports)."""
+    return plan.manifest.vouched(item.stem, item.files, item.input_hash) is not None
 
 
 def _move_aside(path: Path, folder: Path | None = None) -> Path:
@@ -307,12 +325,17 @@ def _save_manifest(manifest: Manifest, report: BuildReport, compact: bool = Fals
                                  "next build will rebuild what it cannot vouch for")
 
 
-def _kept_reason(out_dir: Path, planned: Planned) -> str:
+def _kept_reason(plan: BuildPlan, planned: Planned) -> str:
+    out_dir = plan.loaded.output_dir
     why = {State.SIGNED: "is signed",
            State.SIGNED_STALE: "is signed, but over an earlier build (its inputs changed "
                                "since): it is not sent; build --resign makes a new copy to sign"
            }.get(planned.state, "was changed after it was built")
-    return (f"{out_dir.name}/{planned.output.pdf} {why}; it is kept as it is "
+    name = planned.output.pdf
+    if planned.state == State.MODIFIED and _pdf_vouched(plan, planned):
+        name = ", ".join(plan.manifest.edited_exports(planned.stem, planned.files,
+                                                      planned.input_hash))
+    return (f"{out_dir.name}/{name} {why}; it is kept as it is "
             "(build --force moves it aside and rebuilds)")
 
 
@@ -321,8 +344,11 @@ def _result_of(task: Task, outcome: Outcome, manifest: Manifest, out_dir: Path) 
     output = None if task.is_bundle else item.output
     moved = item.moved_aside or (Path(outcome.moved_aside) if outcome.moved_aside else None)
     if outcome.error:
-        return Result(item.stem, output, Action.FAILED, error=outcome.error, moved_aside=moved)
+        return Result(item.stem, output, Action.FAILED, error=outcome.error, moved_aside=moved,
+                      exports_aside=item.exports_aside)
+    outcome.entry.exports = export_stamps(out_dir, outcome.entry.files[1:])
     manifest.entries[item.stem] = outcome.entry
     return Result(item.stem, output, Action.BUILT,
                   [out_dir / name for name in outcome.entry.files],
-                  moved_aside=moved, pages=outcome.entry.pages)
+                  moved_aside=moved, pages=outcome.entry.pages,
+                  exports_aside=item.exports_aside)

@@ -16,7 +16,8 @@ the files on disk, never from a guess. From those, each output is in one state:
 - ``signed-stale``: signed over the bytes of a build from other inputs; never
   overwritten, never sent;
 - ``modified``: the PDF changed since it was built (annotated, stamped, edited, or
-  signed over bytes that no build wrote); never overwritten either;
+  signed over bytes that no build wrote), or one of its text exports was edited; never
+  overwritten either;
 - ``unknown``: a file no record vouches for (the manifest was lost, or the file is a
   link or not ours): a build moves it aside, then writes the output anew.
 """
@@ -64,6 +65,9 @@ class Entry:
     base_sha256: str = ""
     """For a signed PDF: SHA-256 of the build's own bytes that its first signature was made
     over (the record that vouches for them)."""
+    exports: dict = field(default_factory=dict)
+    """The text exports as written: name -> [SHA-256, size, mtime_ns, inode], so that one
+    edited by hand is known as such (an entry without them vouches only for the PDF)."""
 
     @classmethod
     def from_json(cls, data: object) -> Entry:
@@ -211,6 +215,8 @@ class Manifest:
             return (State.SIGNED if record.input_hash == input_hash else State.SIGNED_STALE), record
         if any(not os.path.lexists(out_dir / name) for name in files[1:]):
             return State.MISSING, record
+        if edited_exports(out_dir, record):
+            return State.MODIFIED, record
         return (State.UP_TO_DATE if record.input_hash == input_hash else State.STALE), record
 
     def _unrecorded(self, stem: str, pdf: Path, digest: str) -> tuple[State, Entry | None]:
@@ -227,6 +233,17 @@ class Manifest:
         signed = replace(built, signed=True, sha256=digest,
                          base_sha256=built.base_sha256 if built.signed else built.sha256)
         return State.SIGNED, signed  # or signed-stale: the caller compares the inputs
+
+    def vouched(self, stem: str, files: list[str], input_hash: str) -> Entry | None:
+        """The record of a build that wrote the PDF on disk as it is, if one does."""
+        return self._state(stem, files, input_hash)[1]
+
+    def edited_exports(self, stem: str, files: list[str], input_hash: str) -> list[str]:
+        """The text exports of an output changed by hand since they were written (judged
+        by the record of the PDF on disk, or else the last one written)."""
+        records = self.records(stem)
+        record = self.vouched(stem, files, input_hash) or (records[-1] if records else None)
+        return edited_exports(self.path.parent, record) if record is not None else []
 
     def refresh(self, stem: str, files: list[str], input_hash: str) -> None:
         """Make the record that vouches for the file on disk the manifest's entry, with the
@@ -263,6 +280,37 @@ def on_disk(path: Path) -> OnDisk | None:
     except OSError:
         return OnDisk(0, 0, 0, False)
     return OnDisk(info.st_size, info.st_mtime_ns, info.st_ino, stat_module.S_ISREG(info.st_mode))
+
+
+def export_stamps(out_dir: Path, names: list[str]) -> dict:
+    """What :attr:`Entry.exports` records of files just written."""
+    stamps = {}
+    for name in names:
+        disk = on_disk(out_dir / name)
+        try:
+            digest = sha256_of(out_dir / name)
+        except FileRefused:
+            continue
+        stamps[name] = [digest, disk.size, disk.mtime_ns, disk.inode]
+    return stamps
+
+
+def edited_exports(out_dir: Path, record: Entry) -> list[str]:
+    """The exports ``record`` vouches for that are no longer as written (edited, or
+    replaced by something that is not a regular file); a missing one is not edited."""
+    edited = []
+    for name, (digest, size, mtime_ns, inode) in record.exports.items():
+        disk = on_disk(out_dir / name)
+        if disk is None or (disk.regular and (disk.size, disk.mtime_ns, disk.inode)
+                            == (size, mtime_ns, inode)):
+            continue
+        try:
+            if sha256_of(out_dir / name) == digest:
+                continue
+        except FileRefused:
+            pass
+        edited.append(name)
+    return edited
 
 
 def sha256_of(path: Path) -> str:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .app import campaign_argument, cli, count, print_warnings, say, shown, strict_option, with_filters
+from .app import (campaign_argument, cli, count, output_file, print_warnings, say, shown,
+                  strict_option, with_filters)
 
 
 @cli.command()
@@ -66,6 +67,7 @@ def check(campaign_dir: Path, strict: bool):
                    "keeping the signed ones in outputs/superseded/, to be signed again.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
 @click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              callback=output_file,
               help="Also write the outcome as JSON: counts, failures, time, worker memory.")
 def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force, bundle,
           resign, dry_run, report_json):
@@ -129,6 +131,8 @@ def _print_report(report, campaign_dir: Path) -> None:
             click.echo(f"kept: {result.error}", err=True)
         if result.moved_aside:
             click.echo(f"moved aside: {shown(result.moved_aside)}", err=True)
+        for path in result.exports_aside:
+            click.echo(f"edited by hand, moved aside: {shown(path)}", err=True)
     for pdf, members in report.to_sign_again.items():
         click.echo(f"to sign again: {pdf}: {', '.join(members) or 'nobody had signed'}")
     click.echo(f"{report.count('built')} built, {report.count('up-to-date')} up to date, "

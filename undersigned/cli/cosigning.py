@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .app import campaign_argument, cli, count, print_warnings, shown
+from .app import campaign_argument, cli, count, output_file, print_warnings, shown
 
 
 @cli.command()
@@ -80,7 +80,7 @@ def respond(document: str, member_and_dir, answer, on, note, table, delimiter):
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Count the days to the deadline from this day (default: today).")
-@click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), callback=output_file,
               help="Also write the answers as an Excel workbook to this file.")
 def signatures(document: str, campaign_dir: Path, as_json: bool, today, xlsx):
     """Say who is on board a letter: who agreed, declined, withdrew or has not answered.

@@ -12,7 +12,7 @@ from ..model import i18n
 from ..render.environment import make_environment
 from ..signing.policy import sending_problems
 from .compose import MAIL_DIR, Attachment, address, message, render_mail, write_eml
-from .invite import MailReport, letter_with_sign_on, mail_settings, send_all
+from .invite import MailReport, left_out, letter_with_sign_on, mail_settings, send_all
 from .record import MailRecord
 
 KIND = "delivery"
@@ -53,8 +53,7 @@ def deliver(root: Path | str, doc_id: str, send: bool = False, resend: bool = Fa
     messages = []
     for recipient_id, outputs in copies.items():
         recipient = loaded.campaign.recipients[recipient_id]
-        if not resend and record.sent(KIND, doc_id, recipient_id):
-            report.already.append(recipient_id)
+        if not resend and left_out(record, report, KIND, doc_id, recipient_id):
             continue
         if not recipient.email:
             source = loaded.files["campaign.yaml"]

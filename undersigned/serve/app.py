@@ -29,6 +29,11 @@ WATCHED_COPIES = 4
 KEEPALIVE_SECONDS = 15.0
 """How often an idle event stream sends a comment, so that proxies and browsers keep it."""
 ASSETS = {"serve.css": "text/css; charset=utf-8", "serve.js": "text/javascript; charset=utf-8"}
+MAX_EVENT_STREAMS = 32
+"""Open pages (event streams) served at once; more are answered 503, so that a page (or a
+site) opening streams without end cannot take every file descriptor."""
+MAX_WATCHED_FOLDERS = 1000
+"""The most folders of a campaign watched for changes (each is an inotify watch)."""
 IGNORED_FOLDERS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".hypothesis",
                    ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 
@@ -65,6 +70,12 @@ class Preview:
         self.rendered: dict[str, Rendered] = {}
         self.rendering: set[str] = set()
         self.watched: list[str] = []
+        self.known: set[str] = set()
+        """The copies of the last campaign that checked: the only stems that may be
+        watched while the campaign has problems (nothing is kept for any other)."""
+        self.watch_error: str | None = None
+        """Why live reload stopped, shown on every page."""
+        self.streams = 0
         self.version = 0
         self.changed = asyncio.Event()
         self._round: asyncio.Task | None = None
@@ -111,6 +122,7 @@ class Preview:
             if plan is not None:
                 self.title = plan.loaded.campaign.title or self.root.name
                 known = self.outputs()
+                self.known = set(known)
                 self.watched = [s for s in self.watched if s in known]
             self._announce()
             self._start_round()
@@ -134,6 +146,8 @@ class Preview:
     def _start_round(self) -> None:
         outputs = self.outputs()
         wanted = [outputs[s] for s in self.watched if s in outputs]
+        self.rendered = {s: r for s, r in self.rendered.items()
+                         if s in self.watched or s in outputs}  # bounded by the campaign
         if self.plan is None:
             for stem in self.watched:  # the problems replace the pages until fixed
                 self.rendered[stem] = Rendered(stem, error="the campaign has problems",
@@ -177,17 +191,44 @@ class Preview:
 
     # --- watching files ------------------------------------------------------------------
     def watched_paths(self) -> list[Path]:
+        """The campaign's own folders, each a real folder reached without a link (a link
+        to / or /usr is not followed), not the output folder nor a tool's; at most
+        MAX_WATCHED_FOLDERS."""
         out_dir = (self.plan.loaded.output_dir if self.plan else self.root / "outputs").resolve()
-        paths = []
-        for entry in sorted(self.root.iterdir()):
-            if entry.is_dir() and not entry.is_symlink() and entry.name not in IGNORED_FOLDERS \
-                    and not entry.name.startswith(".") and entry.resolve() != out_dir:
-                paths.append(entry)
-        return paths
+        folders: list[Path] = []
+        pending = [self.root]
+        while pending and len(folders) < MAX_WATCHED_FOLDERS:
+            folder = pending.pop(0)
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False) and entry.name not in IGNORED_FOLDERS \
+                        and not entry.name.startswith(".") and Path(entry.path) != out_dir:
+                    if len(folders) < MAX_WATCHED_FOLDERS:
+                        folders.append(Path(entry.path))
+                        pending.append(Path(entry.path))
+        return folders
 
     async def watch_files(self) -> None:
         """Refresh on every change to the campaign's files (its folders, and the files at
-        its top), never on what the output folder or a virtual environment holds."""
+        its top), never on what the output folder or a virtual environment holds. Each
+        folder is watched on its own (no recursive watch follows a link out of the
+        campaign); when folders come or go, the watch starts again. If watching fails,
+        every page says that live reload stopped, and why."""
+        try:
+            await self._watch_folders()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the notifier's errors are not ours to type
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            self.watch_error = (f"live reload stopped: the campaign's folders cannot be "
+                                f"watched ({reason[:300]}); restart undersigned serve after "
+                                "fixing it, or reload the page by hand")
+            self._announce()
+
+    async def _watch_folders(self) -> None:
         from watchfiles import DefaultFilter, awatch
 
         out_dir = str((self.plan.loaded.output_dir if self.plan else self.root / "outputs")
@@ -198,15 +239,13 @@ class Preview:
             return default(change, path) and not path.startswith(out_dir + os.sep) \
                 and not os.path.basename(path).endswith(".part")
 
-        async def follow(paths, recursive: bool) -> None:
-            async for _ in awatch(*paths, watch_filter=relevant, recursive=recursive,
-                                  debounce=400, step=30):
+        while True:
+            folders = self.watched_paths()
+            async for _ in awatch(self.root, *folders, watch_filter=relevant,
+                                  recursive=False, debounce=400, step=30):
                 await self.refresh()
-
-        tasks = [follow([self.root], False)]
-        if folders := self.watched_paths():
-            tasks.append(follow(folders, True))
-        await asyncio.gather(*tasks)
+                if self.watched_paths() != folders:
+                    break  # a folder came or went: watch the new set
 
 
 def create_app(root: Path, host: str, port: int, watch: bool = True):
@@ -227,7 +266,8 @@ def create_app(root: Path, host: str, port: int, watch: bool = True):
     def page(template: str, request, **values) -> HTMLResponse:
         part = request.query_params.get("part") == "main"
         html = pages.get_template(template).render(part=part, version=preview.version,
-                                                   title=preview.title, **values)
+                                                   title=preview.title,
+                                                   watch_error=preview.watch_error, **values)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     async def campaign(request):
@@ -238,8 +278,10 @@ def create_app(root: Path, host: str, port: int, watch: bool = True):
     async def copy(request):
         stem = request.path_params["stem"]
         outputs = preview.outputs()
-        if preview.plan is not None and stem not in outputs:
-            return PlainTextResponse(f"no copy called {stem} in this campaign", 404)
+        if stem not in (outputs if preview.plan is not None else preview.known):
+            return PlainTextResponse(f"no copy called {stem} in this campaign"
+                                     + ("" if preview.plan is not None else
+                                        " (it has problems: see its page, /)"), 404)
         preview.watch(stem)
         output = outputs.get(stem)
         last = preview.rendered.get(stem)
@@ -286,6 +328,19 @@ def create_app(root: Path, host: str, port: int, watch: bool = True):
         return Response(body, media_type=ASSETS[name])
 
     async def events(request):
+        if preview.streams >= MAX_EVENT_STREAMS:
+            return PlainTextResponse(f"too many open pages (at most {MAX_EVENT_STREAMS}); "
+                                     "close some", 503, headers={"Retry-After": "5"})
+
+        preview.streams += 1  # now, not when the stream starts: a burst counts at once
+
+        async def counted():
+            try:
+                async for part in stream():
+                    yield part
+            finally:
+                preview.streams -= 1
+
         async def stream():
             seen = -1
             yield "retry: 500\n\n"
@@ -301,7 +356,7 @@ def create_app(root: Path, host: str, port: int, watch: bool = True):
                 if await request.is_disconnected():
                     return
 
-        return StreamingResponse(stream(), media_type="text/event-stream",
+        return StreamingResponse(counted(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
 
     async def refuse_strangers(scope, receive, send, app):

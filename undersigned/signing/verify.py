@@ -136,7 +136,7 @@ def verify_pdf(pdf: Path, trust: list[Path] | None = None, system_trust: bool = 
     appended = appended_bytes(data)
     fields = signature_fields(reader, pdf)
     with _quiet_pyhanko():
-        signatures = _embedded_signatures(reader)
+        signatures = _embedded_signatures(reader, pdf)
         reports = [_field_report(name, value, widget, signatures.get(name), anchors, appended,
                                  members)
                    for name, (value, widget) in fields.items()]
@@ -144,20 +144,26 @@ def verify_pdf(pdf: Path, trust: list[Path] | None = None, system_trust: bool = 
     return VerifyReport(reports, appended, active, bool(anchors))
 
 
-def _embedded_signatures(reader) -> dict[str, object]:
+def _embedded_signatures(reader, pdf: Path) -> dict[str, object]:
     """Field name -> pyHanko's view of its signature, for the SubFilters pyHanko verifies
-    (or why it cannot be read)."""
-    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+    (or why it cannot be read). A damaged file (a byte changed where the form's objects
+    are) is a SigningError naming it, never pyHanko's exception."""
     from pyhanko.sign.fields import enumerate_sig_fields
+    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
     found = {}
-    for name, value, ref in enumerate_sig_fields(reader, filled_status=True):
-        value = value.get_object()
-        if isinstance(value, dict) and str(value.get("/SubFilter")) in TOOLKIT_SUBFILTERS:
-            try:
+    try:
+        listed = list(enumerate_sig_fields(reader, filled_status=True))
+    except Exception as exc:  # pyHanko parses lazily: the damage shows only here
+        raise SigningError(f"{pdf}: the PDF is damaged: its signature fields cannot be read "
+                           f"({one_line(exc)}); it cannot be verified") from exc
+    for name, value, ref in listed:
+        try:
+            value = value.get_object()
+            if isinstance(value, dict) and str(value.get("/SubFilter")) in TOOLKIT_SUBFILTERS:
                 found[name] = EmbeddedPdfSignature(reader, ref, name)
-            except Exception as exc:  # unreadable contents: reported by _field_report
-                found[name] = one_line(exc)
+        except Exception as exc:  # unreadable contents: reported by _field_report
+            found[name] = one_line(exc)
     return found
 
 
@@ -177,18 +183,36 @@ def _quiet_pyhanko():
 
 def _field_report(name, value, widget, signature, anchors, appended: int,
                   members: dict[str, str] | None) -> FieldReport:
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
-    tooltip = widget.get("/TU")
-    member = field_member(widget) if members is None else members.get(name)
-    report = FieldReport(name, str(tooltip) if tooltip is not None else "",
-                         signed=value is not None, member=member)
+    """One field's report; a field whose objects cannot be read (a damaged file) fails
+    with the reason, as a broken signature, never an exception. Its Member is the
+    campaign's (``members``, by field name) where a campaign is given."""
+    try:
+        tooltip = widget.get("/TU")
+        member = field_member(widget) if members is None else members.get(name)
+        report = FieldReport(name, str(tooltip) if tooltip is not None else "",
+                             signed=value is not None, member=member)
+    except Exception as exc:
+        report = FieldReport(name, "", signed=True, intact=False)
+        report.fail(Check.BROKEN, f"BROKEN: the field cannot be read ({one_line(exc)})")
+        return report
     if value is None:
         return report
     if members is not None and member is None:
         report.fail(Check.NO_MEMBER, f"the campaign has no Member whose field is {name}")
-    value = value.get_object()
+    try:
+        value = value.get_object()
+    except Exception as exc:
+        report.intact = False
+        report.fail(Check.BROKEN, f"BROKEN: the signature cannot be read ({one_line(exc)})")
+        return report
+    return _signature_report(report, value, signature, anchors, appended)
+
+
+def _signature_report(report: FieldReport, value, signature, anchors,
+                      appended: int) -> FieldReport:
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
     if not isinstance(value, dict):
         report.fail(Check.UNREADABLE, "its value is not a signature dictionary: this is not a "
                     "field undersigned made or signed")
@@ -208,7 +232,11 @@ def _field_report(name, value, widget, signature, anchors, appended: int,
     except Exception as exc:  # a malformed signature: it fails, whatever the reason
         report.fail(Check.UNREADABLE, f"the signature cannot be read: {one_line(exc)}")
         return report
-    _check(report, status, moment, bool(anchors), appended)
+    try:
+        _check(report, status, moment, bool(anchors), appended)
+    except Exception as exc:  # pyHanko's status of a damaged file, read lazily
+        report.intact = False
+        report.problems.append(f"BROKEN: the signature cannot be checked ({one_line(exc)})")
     return report
 
 
