@@ -170,3 +170,40 @@ def test_send_without_trust_refuses_signed_copies_and_no_trust_says_so_per_line(
                               for line in sent_lines)
     both = run("send", APPEAL, root, "--trust", keys["ca"], "--no-trust")
     assert both.exit_code == 2
+
+
+def test_a_member_signs_every_copy_of_their_pack_in_one_run_and_the_office_collects_them(
+        example, server, keys, tmp_path):
+    """27: the office holds no Member's key; one pack per Member, one `sign` run for all of
+    it (the passphrase given once), and the signed copies taken back."""
+    root = final_campaign(example, server.port)
+    packed = run("pack", "benifei", root, "-o", tmp_path / "pack")
+    assert packed.exit_code == 0, packed.output
+    pack = sorted((tmp_path / "pack").glob("*.pdf"))
+    names = [p.name for p in pack]
+    assert COPY in names and len(names) >= 3  # every copy that prints benifei, both letters
+    assert all(f"sig-benifei" in PdfReader(p).get_fields() for p in pack)
+    signed = run("sign", *pack, "-s", "benifei", "--p12", keys["benifei"], env=PASS)
+    assert signed.exit_code == 0, signed.output
+    assert signed.stdout.count("signed sig-benifei in ") == len(pack)
+    taken = run("collect", tmp_path / "pack", root)
+    assert taken.exit_code == 0, taken.output
+    assert taken.stdout.endswith(f"{len(pack)} signed copies taken back, 0 refused\n")
+    status = run("status", root)
+    assert status.stdout.count("\nsigned ") + status.stdout.startswith("signed ") == len(pack)
+    assert run("pack", "benifei", root, "-o", tmp_path / "again").exit_code == 1
+
+
+def test_collect_never_replaces_a_copy_signed_meanwhile_by_another_member(example, server,
+                                                                          keys, tmp_path):
+    root = final_campaign(example, server.port)
+    assert run("pack", "benifei", root, "-o", tmp_path / "pack", "-d", APPEAL).exit_code == 0
+    copy = tmp_path / "pack" / COPY
+    assert run("sign", copy, "-s", "benifei", "--p12", keys["benifei"], env=PASS).exit_code == 0
+    assert sign(root, "panzeri", keys["panzeri"]).exit_code == 0  # meanwhile, in outputs/
+    before = (root / "outputs" / COPY).read_bytes()
+    taken = run("collect", tmp_path / "pack", root)
+    assert taken.exit_code == 1
+    assert (f"not taken: {COPY}: it does not extend the copy in the output folder byte for "
+            "byte") in taken.stderr
+    assert (root / "outputs" / COPY).read_bytes() == before

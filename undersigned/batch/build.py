@@ -25,7 +25,8 @@ from ..campaign.plan import Output, all_outputs, bundle_stem, plan_outputs
 from ..errors import UndersignedError, WriteFailed
 from ..files import move_aside, remove_stale_parts, writer_lock
 from .fingerprint import Fingerprinter, digest_of
-from .manifest import MANIFEST, Manifest, OnDisk, export_stamps, on_disk, signed_fields_of
+from .manifest import MANIFEST, Manifest, export_stamps, on_disk, signed_fields_of
+from .planned import Bundle, Planned
 from .states import BUILD_STATES, KEPT_STATES, MOVED_STATES, Action, State
 from .workers import Outcome, Task, run_tasks
 
@@ -33,51 +34,6 @@ from .workers import Outcome, Task, run_tasks
 SUPERSEDED = "superseded"
 """The folder of the output folder where ``build --resign`` keeps the signed copies it
 replaces, under their own names."""
-
-
-@dataclass
-class Planned:
-    """One output of a build, with its input hash and its state before the build."""
-
-    output: Output
-    input_hash: str
-    state: State
-    disk: OnDisk | None = None
-    """The PDF as it was when its state was read (None: absent)."""
-    moved_aside: Path | None = None
-    """Where a signed or modified PDF was moved by ``force``."""
-    exports_aside: list[Path] = field(default_factory=list)
-    """Where text exports edited by hand were moved before the output was written anew."""
-
-    @property
-    def stem(self) -> str:
-        return self.output.stem
-
-    @property
-    def files(self) -> list[str]:
-        return self.output.files
-
-
-@dataclass
-class Bundle:
-    """A print-ready PDF of every copy of one document."""
-
-    document: str
-    outputs: list[Output]
-    input_hash: str
-    state: State
-    disk: OnDisk | None = None
-    """The PDF as it was when its state was read (None: absent)."""
-    moved_aside: Path | None = None
-    exports_aside: list[Path] = field(default_factory=list)
-
-    @property
-    def stem(self) -> str:
-        return bundle_stem(self.document)
-
-    @property
-    def files(self) -> list[str]:
-        return [f"{self.stem}.pdf"]
 
 
 @dataclass
