@@ -250,32 +250,66 @@ class Preview:
 
 def create_app(root: Path, host: str, port: int, watch: bool = True):
     """The Starlette application serving the preview of the campaign in ``root``."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from contextlib import asynccontextmanager
+
     from starlette.applications import Starlette
-    from starlette.responses import (FileResponse, HTMLResponse, PlainTextResponse, Response,
-                                     StreamingResponse)
     from starlette.routing import Route
 
     preview = Preview(root)
-    pages = Environment(loader=PackageLoader("undersigned.serve", "templates"),
-                        autoescape=select_autoescape(default=True), trim_blocks=True,
-                        lstrip_blocks=True)
-    allowed = own_hosts(host, port)
-    origins = {f"http://{name}" for name in allowed}
+    handlers = Handlers(preview)
 
-    def page(template: str, request, **values) -> HTMLResponse:
+    async def lifespan(app):
+        await preview.refresh()
+        watcher = asyncio.get_running_loop().create_task(preview.watch_files()) if watch \
+            else None
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+            preview.close()
+
+    routes = [Route("/", handlers.campaign), Route("/copy/{stem}", handlers.copy),
+              Route("/signon/{document}", handlers.signon), Route("/outputs/{name}", handlers.pdf),
+              Route("/pages/{name}", handlers.page_image), Route("/assets/{name}", handlers.asset),
+              Route("/events", handlers.events)]
+    app = Starlette(routes=routes, lifespan=asynccontextmanager(lifespan))
+    app.state.preview = preview
+    allowed = own_hosts(host, port)
+    return Guard(app, allowed, {f"http://{name}" for name in allowed})
+
+
+class Handlers:
+    """The server's pages, each looked up by name in what the preview knows."""
+
+    def __init__(self, preview: Preview):
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
+        self.preview = preview
+        self.pages = Environment(loader=PackageLoader("undersigned.serve", "templates"),
+                                 autoescape=select_autoescape(default=True), trim_blocks=True,
+                                 lstrip_blocks=True)
+
+    def page(self, template: str, request, **values):
+        from starlette.responses import HTMLResponse
+
+        preview = self.preview
         part = request.query_params.get("part") == "main"
-        html = pages.get_template(template).render(part=part, version=preview.version,
-                                                   title=preview.title,
-                                                   watch_error=preview.watch_error, **values)
+        html = self.pages.get_template(template).render(
+            part=part, version=preview.version, title=preview.title,
+            watch_error=preview.watch_error, **values)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
-    async def campaign(request):
+    async def campaign(self, request):
+        preview = self.preview
         view = campaign_view(preview.root, preview.plan, preview.problems, preview.rendered,
                              preview.rendering, preview.title)
-        return page("campaign.html", request, view=view)
+        return self.page("campaign.html", request, view=view)
 
-    async def copy(request):
+    async def copy(self, request):
+        from starlette.responses import PlainTextResponse
+
+        preview = self.preview
         stem = request.path_params["stem"]
         outputs = preview.outputs()
         if stem not in (outputs if preview.plan is not None else preview.known):
@@ -289,116 +323,108 @@ def create_app(root: Path, host: str, port: int, watch: bool = True):
         if preview.plan is None:
             errors = [located(preview.root, p) for p in preview.problems]
         siblings = [o for o in outputs.values() if output and o.document == output.document]
-        return page("copy.html", request, stem=stem, output=output, rendered=last,
-                    errors=errors, siblings=siblings, busy=stem in preview.rendering)
+        return self.page("copy.html", request, stem=stem, output=output, rendered=last,
+                         errors=errors, siblings=siblings, busy=stem in preview.rendering)
 
-    async def signon(request):
+    async def signon(self, request):
         from ..answers.signatures import signatures
         from ..model.signon import Answer
 
         document = request.path_params["document"]
         try:
-            report = await asyncio.to_thread(signatures, preview.root, document)
+            report = await asyncio.to_thread(signatures, self.preview.root, document)
         except UndersignedError as exc:
-            return page("signon.html", request, document=document, report=None,
-                        error=str(exc), groups={})
+            return self.page("signon.html", request, document=document, report=None,
+                             error=str(exc), groups={})
         groups = {answer.value: report.with_answer(answer) for answer in Answer}
-        return page("signon.html", request, document=document, report=report, error=None,
-                    groups=groups)
+        return self.page("signon.html", request, document=document, report=report,
+                         error=None, groups=groups)
 
-    async def pdf(request):
-        path = preview.pdf_path(request.path_params["name"])
+    async def pdf(self, request):
+        from starlette.responses import FileResponse, PlainTextResponse
+
+        path = self.preview.pdf_path(request.path_params["name"])
         if path is None:
             return PlainTextResponse("not found", 404)
         kind = "application/pdf" if path.suffix == ".pdf" else "text/plain; charset=utf-8"
         return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-store"})
 
-    async def page_image(request):
-        path = preview.page_path(request.path_params["name"])
+    async def page_image(self, request):
+        from starlette.responses import FileResponse, PlainTextResponse
+
+        path = self.preview.page_path(request.path_params["name"])
         if path is None:
             return PlainTextResponse("not found", 404)
         return FileResponse(path, media_type="image/png",
                             headers={"Cache-Control": "max-age=86400, immutable"})
 
-    async def asset(request):
+    async def asset(self, request):
+        from starlette.responses import PlainTextResponse, Response
+
         name = request.path_params["name"]
         if name not in ASSETS:
             return PlainTextResponse("not found", 404)
         body = resources.files("undersigned.serve").joinpath("assets", name).read_bytes()
         return Response(body, media_type=ASSETS[name])
 
-    async def events(request):
+    async def events(self, request):
+        from starlette.responses import PlainTextResponse, StreamingResponse
+
+        preview = self.preview
         if preview.streams >= MAX_EVENT_STREAMS:
             return PlainTextResponse(f"too many open pages (at most {MAX_EVENT_STREAMS}); "
                                      "close some", 503, headers={"Retry-After": "5"})
-
         preview.streams += 1  # now, not when the stream starts: a burst counts at once
 
         async def counted():
             try:
-                async for part in stream():
+                async for part in self._stream(request):
                     yield part
             finally:
                 preview.streams -= 1
 
-        async def stream():
-            seen = -1
-            yield "retry: 500\n\n"
-            while True:
-                if preview.version != seen:
-                    seen = preview.version
-                    yield f"data: {seen}\n\n"
-                changed = preview.changed
-                try:
-                    await asyncio.wait_for(changed.wait(), KEEPALIVE_SECONDS)
-                except asyncio.TimeoutError:
-                    yield ": idle\n\n"
-                if await request.is_disconnected():
-                    return
-
         return StreamingResponse(counted(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
 
-    async def refuse_strangers(scope, receive, send, app):
+    async def _stream(self, request):
+        """The version of the campaign, each time it changes; a comment while idle."""
+        preview = self.preview
+        seen = -1
+        yield "retry: 500\n\n"
+        while True:
+            if preview.version != seen:
+                seen = preview.version
+                yield f"data: {seen}\n\n"
+            changed = preview.changed
+            try:
+                await asyncio.wait_for(changed.wait(), KEEPALIVE_SECONDS)
+            except asyncio.TimeoutError:
+                yield ": idle\n\n"
+            if await request.is_disconnected():
+                return
+
+
+class Guard:
+    """Answers only requests addressed to this server (Host) from its own pages (Origin):
+    no DNS rebinding, no other site driving it."""
+
+    def __init__(self, app, allowed: set[str], origins: set[str]):
+        self.app, self.allowed, self.origins = app, allowed, origins
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from starlette.responses import PlainTextResponse
+
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
         why = None
-        if headers.get("host", "").lower() not in allowed:
+        if headers.get("host", "").lower() not in self.allowed:
             why = "refused: the Host header does not name this server"
-        elif "origin" in headers and headers["origin"].lower() not in origins:
+        elif "origin" in headers and headers["origin"].lower() not in self.origins:
             why = "refused: the request comes from another site"
         if why:
             await PlainTextResponse(why, 403)(scope, receive, send)
         else:
-            await app(scope, receive, send)
-
-    class Guard:
-        def __init__(self, app):
-            self.app = app
-
-        async def __call__(self, scope, receive, send):
-            if scope["type"] == "http":
-                await refuse_strangers(scope, receive, send, self.app)
-            else:
-                await self.app(scope, receive, send)
-
-    async def lifespan(app):
-        await preview.refresh()
-        watcher = asyncio.get_running_loop().create_task(preview.watch_files()) if watch \
-            else None
-        try:
-            yield
-        finally:
-            if watcher is not None:
-                watcher.cancel()
-            preview.close()
-
-    from contextlib import asynccontextmanager
-
-    routes = [Route("/", campaign), Route("/copy/{stem}", copy),
-              Route("/signon/{document}", signon), Route("/outputs/{name}", pdf),
-              Route("/pages/{name}", page_image), Route("/assets/{name}", asset),
-              Route("/events", events)]
-    app = Starlette(routes=routes, lifespan=asynccontextmanager(lifespan))
-    app.state.preview = preview
-    return Guard(app)
+            await self.app(scope, receive, send)
