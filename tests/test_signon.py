@@ -267,16 +267,18 @@ def test_a_signature_by_a_member_who_declined_fails_status_and_verify(example, k
         agreed=[m for m in MEMBERS if m != "benifei"], declined=["benifei"]))
     status = run("status", str(example), *only)
     assert status.exit_code == 1
+    # The answers changed what the copy prints (benifei is no longer on it): signed, stale.
     assert status.stdout.splitlines() == [
-        f"signed      {APPEAL}.president.en.pdf",
+        f"signed-stale {APPEAL}.president.en.pdf",
         "            sig-benifei: signed for 'benifei', who declined on 2017-10-12",
-        "1 signed"]
-    assert status.stderr == "1 signature by Members who did not agree to the letter\n"
+        "1 signed-stale"]
+    assert status.stderr.startswith("1 signature by Members who did not agree to the letter\n")
     verified = run("verify", str(pdf), "--trust", str(keys["ca"]))
     assert verified.exit_code == 1
     line = next(l for l in verified.output.splitlines() if l.startswith("sig-benifei"))
     assert line.endswith("; FAILED: signed for 'benifei', who declined on 2017-10-12")
     assert verified.output.splitlines()[-1] == "13 signature fields, 2 signed, 1 failed"
+    assert "the PDF: it was signed over an earlier build" in verified.output
     # Not asked about the campaign: the signatures themselves are sound.
     alone = run("verify", str(pdf), "--trust", str(keys["ca"]), "--no-campaign")
     assert alone.exit_code == 0, alone.output

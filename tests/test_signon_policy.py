@@ -113,7 +113,8 @@ def test_a_copy_changed_after_the_build_is_not_signed_into_a_sendable_one(exampl
     assert f"modified    {COPY}" in status.stdout
     sent = run("send", APPEAL, root, "--trust", keys["ca"])
     assert sent.exit_code == 1
-    assert f"{COPY}: modified; build it first" in sent.output
+    assert (f"{COPY}: modified; it was changed after it was built (or signed over bytes no "
+            "build wrote)") in sent.output
     verified = run("verify", pdf, "--trust", keys["ca"])
     assert verified.exit_code == 1
     assert "the PDF: it was signed over bytes that no build of the campaign wrote" in \
@@ -207,3 +208,31 @@ def test_collect_never_replaces_a_copy_signed_meanwhile_by_another_member(exampl
     assert (f"not taken: {COPY}: it does not extend the copy in the output folder byte for "
             "byte") in taken.stderr
     assert (root / "outputs" / COPY).read_bytes() == before
+
+
+@pytest.mark.parametrize("change", ["case-name", "phrase", "template", "cc"])
+def test_what_a_member_agrees_to_is_what_the_copies_print(example, change):
+    """28-A: renaming a case's person, a catalogue phrase, a template block or a new cc
+    changes the wording Members agreed to, so `check` asks for their agreement again."""
+    from undersigned.campaign.load import load_campaign
+    from undersigned.kinds.signon import fingerprint, wording
+
+    before = fingerprint(wording(load_campaign(example), APPEAL))
+    if change == "case-name":
+        case = example / "cases" / "atabek.yaml"
+        case.write_text(case.read_text().replace("name: Aron Atabek", "name: Aron Atabekov"))
+    elif change == "phrase":
+        (example / "catalogues").mkdir(exist_ok=True)
+        (example / "catalogues" / "en.yaml").write_text(
+            'requests_heading: "We therefore do NOT call on you to:"\n')
+    elif change == "template":
+        template = example / "templates" / "letter-appeal.html"
+        template.write_text(template.read_text() + "\n{# a new block #}<p>P.S.</p>\n")
+    else:
+        campaign = example / "campaign.yaml"
+        text = campaign.read_text()
+        start = text.index(f"  {APPEAL}:")
+        campaign.write_text(text[:start] + text[start:].replace(
+            "    languages: [en, ru]\n",
+            "    languages: [en, ru]\n    cc:\n      - {name: EU Delegation}\n", 1))
+    assert fingerprint(wording(load_campaign(example), APPEAL)) != before

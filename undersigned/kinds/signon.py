@@ -89,9 +89,12 @@ def fold(text: str) -> str:
 
 
 def wording(loaded: LoadedCampaign, doc_id: str) -> str:
-    """The text of a letter that its co-signatories agree to, in every language: subject,
-    opening, cases, requests and closing, and each recipient's additions. Names, dates and
-    addresses are not part of it."""
+    """What co-signatories of a letter agree to: everything its copies print but the
+    Members' names and answers. First its texts in every language (subject, opening,
+    cases, requests, closing, each recipient's additions), then the rest of what prints:
+    the document's other fields (recipients, cc, dates ...), its cases' facts (names,
+    dates, places), the catalogue's phrases in its languages, and the source of the
+    templates its copies are rendered from (not the templates those include)."""
     document = loaded.campaign.documents[doc_id]
     parts: list[str] = []
     for lang in document.languages:
@@ -112,7 +115,45 @@ def wording(loaded: LoadedCampaign, doc_id: str) -> str:
                 section.append((f"addition for {copy.recipient}", text(addition)))
         parts.append(f"[{lang}]")
         parts += [f"{name}: {' '.join(value.split())}" for name, value in section if value]
-    return "\n".join(parts) + "\n"
+    return "\n".join(parts + _also_printed(loaded, document)) + "\n"
+
+
+def _also_printed(loaded: LoadedCampaign, document) -> list[str]:
+    """The rest of what a letter's copies print, one line per fact, so that a change shows
+    in the word diff as the line that changed."""
+    import json
+
+    from ..resources import TEMPLATES_DIR
+
+    def line(label: str, value) -> str:
+        return f"{label}: {json.dumps(value, sort_keys=True, ensure_ascii=False)}"
+
+    lines = ["[also printed]", line("document", document.model_dump(
+        mode="json", exclude={"sign_on"}))]
+    for case_id in document.cases:
+        case = loaded.cases.get(case_id)
+        if case is not None:
+            lines.append(line(f"facts of {case_id}", case.model_dump(mode="json")))
+    for copy in document.recipients:
+        recipient = loaded.campaign.recipients.get(copy.recipient)
+        if recipient is not None:
+            lines.append(line(f"recipient {copy.recipient}", recipient.model_dump(mode="json")))
+    for lang in document.languages:
+        catalogue = loaded.catalogues.get(lang)
+        for key, phrase in sorted(catalogue.phrases.items()) if catalogue else ():
+            lines.append(f"phrase {lang} {key}: {' '.join(phrase.split())}")
+    templates = {document.template} if getattr(document, "template", None) else {"letter.html"}
+    templates |= {c.template for c in document.recipients if getattr(c, "template", None)}
+    templates |= {r.template for r in map(loaded.campaign.recipients.get,
+                                          (c.recipient for c in document.recipients))
+                  if r is not None and getattr(r, "template", None)}
+    for name in sorted(templates):
+        for folder in (loaded.root / "templates", TEMPLATES_DIR):
+            if (folder / name).is_file():
+                source = (folder / name).read_text(encoding="utf-8", errors="replace")
+                lines.append(f"template {name}: {' '.join(source.split())}")
+                break
+    return lines
 
 
 def fingerprint(text: str) -> str:

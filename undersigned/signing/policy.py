@@ -206,8 +206,10 @@ def sending_problems(plan: BuildPlan, item: Planned, signers: set[str], trust: l
     name = item.output.pdf
     if item.state not in (State.UP_TO_DATE, State.SIGNED):
         code = _STATE_CODES.get(item.state, Code.NOT_BUILT)
-        how = ("build --resign, then have it signed again" if code is Code.SIGNED_STALE else
-               f"build it first (undersigned build -d {item.output.document})")
+        how = {Code.SIGNED_STALE: "build --resign, then have it signed again",
+               Code.MODIFIED: "it was changed after it was built (or signed over bytes no "
+                              "build wrote); build --force makes a new copy to sign"
+               }.get(code, f"build it first (undersigned build -d {item.output.document})")
         return [Problem(code, name, f"{item.state}; {how}")]
     copy = CampaignCopy(plan.loaded, item.output)
     report = verify_pdf(plan.loaded.output_dir / name, trust, False,
