@@ -92,10 +92,10 @@ def _signatory(loaded, signer, term, group_form, lang, local, t) -> dict:
 
 
 def _member_title(loaded, member, lang: str, t) -> str:
-    """"Member of the European Parliament" in the Member's grammatical gender, where the
-    catalogue has that form."""
-    if member.gender:
-        key = f"member_of_parliament_{member.gender}"
+    """"Member of the European Parliament" in the Member's grammatical gender (given, or
+    said by the title), where the catalogue has that form."""
+    if member.grammatical_gender:
+        key = f"member_of_parliament_{member.grammatical_gender}"
         if key in loaded.catalogues[lang].phrases:
             return t(key)
     return t("member_of_parliament")

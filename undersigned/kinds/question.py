@@ -56,6 +56,7 @@ class QuestionKind(DocumentKind):
     default_template = "question.html"
     text_exports = {"txt": "question.txt"}
     group_form = "ep"
+    prints_member_titles = False  # "Name (Group)" only
 
     def check(self, checker: Checker, doc_id: str, question: Question, loc: tuple) -> None:
         """Admissibility: the term and its dates, authors in the list, the number, the word

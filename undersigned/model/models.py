@@ -17,6 +17,8 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSche
                       GetJsonSchemaHandler, StrictBool, StrictInt, model_validator)
 from pydantic_core import core_schema
 
+from .titles import gender_of_title
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 LANG_PATTERN = r"^[a-z]{2,3}$"
 
@@ -343,7 +345,8 @@ class Signatory(Model):
     """Political group, in its EP form (``PPE``, ``Verts/ALE``) or English form (``EPP``, ``Greens/EFA``)."""
     gender: Literal["female", "male"] | None = None
     """The grammatical gender of the Member's title, in languages that have one
-    (``Députée``/``Député``, ``Abgeordnete``/``Abgeordneter``); by default the catalogue's
+    (``Députée``/``Député``, ``Posłanka``/``Poseł``); by default the one the ``title`` says
+    (``Ms``, ``Mme``, ``Frau``, ``Pani`` say female), else the catalogue's
     ``member_of_parliament``."""
     member_title: LocalText | None = None
     """The title printed under the name, per language, as the Member chooses it; replaces
@@ -370,6 +373,11 @@ class Signatory(Model):
         if self.id is None:
             object.__setattr__(self, "id", slug(self.family))
         return self
+
+    @property
+    def grammatical_gender(self) -> str | None:
+        """``gender`` if given, else what the title says ("Ms" -> female), else None."""
+        return self.gender or gender_of_title(self.title)
 
     @property
     def display_name(self) -> str:
