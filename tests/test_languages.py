@@ -15,7 +15,8 @@ from pypdf import PdfReader
 
 from conftest import SHIPPED_FONT, pdf_text
 from undersigned.errors import Problems
-from undersigned.model.i18n import BUILTIN_LANGUAGES, format_date, load_catalogues
+from undersigned.model.i18n import (BUILTIN_LANGUAGES, OPTIONAL_VALUES, format_date,
+                                    load_catalogues)
 from undersigned.render.typography import RTL_LANGUAGES
 
 LANGUAGES = sorted(BUILTIN_LANGUAGES)
@@ -123,7 +124,8 @@ def test_every_catalogue_has_every_phrase_of_the_english_one(lang, catalogues):
     assert sorted(set(phrases) - set(english) - optional) == []
     for key, text in phrases.items():
         reference = english.get(key, english["member_of_parliament"])
-        assert sorted(placeholders(text)) == sorted(placeholders(reference)), (lang, key)
+        assert set(placeholders(reference)) <= set(placeholders(text)) <= \
+            set(placeholders(reference)) | OPTIONAL_VALUES.get(key, set()), (lang, key)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -141,7 +143,7 @@ def test_a_question_shows_its_header_in_its_language(lang, everywhere, catalogue
     phrases = catalogues[lang].phrases
     text = words(pdf_text(everywhere / "outputs" / f"question.{lang}.pdf"))
     assert shown(phrases["question.title"], text, lang)
-    assert shown(phrases["question.addressee.vp-hr"], text, lang)
+    assert shown(phrases["question.addressee.vp-hr-female"], text, lang)  # Kallas, 2025
     assert shown(phrases["question.rule"].format(number=144), text, lang)
     assert shown(format_date(QUESTION_DATE, lang), text, lang)
 

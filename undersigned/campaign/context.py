@@ -12,7 +12,7 @@ from ..model import i18n
 from ..model.models import LocalText
 from ..model.terms import TERMS
 from ..render.filters import markdown, markdown_inline
-from ..render.typography import RTL_LANGUAGES, typeset
+from ..render.typography import RTL_LANGUAGES, label, list_comma, typeset
 from ..resources import FONTS_DIR
 from .loaded import LoadedCampaign
 from .plan import Output
@@ -28,7 +28,8 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
     local = _localiser(lang)
 
     def t(key: str, **values) -> str:
-        return catalogue.phrase(key, **values)
+        # Every printed phrase with the language's spacing ("Objet :", "Вопрос ?").
+        return typeset(catalogue.phrase(key, **values), lang)
 
     kind = KINDS[output.kind]
     group_form = kind.group_form
@@ -41,6 +42,8 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
         "lang": lang,
         "dir": "rtl" if lang in RTL_LANGUAGES else "ltr",
         "t": t,
+        "label": lambda key, colon=False: label(catalogue.phrase(key), lang, colon),
+        "comma": list_comma(lang),
         "campaign": {"title": campaign.title},
         "document": {
             "id": output.document,
@@ -80,7 +83,9 @@ def _signatory(loaded, signer, term, group_form, lang, local, t) -> dict:
         "name": member.name,
         "country": i18n.country_name(member.country, lang),
         "country_code": member.country,
-        "group": group.ep if group_form == "ep" else group.english,
+        # English copies may print the English acronym (EPP); every other language prints
+        # the Parliament's own (PPE, Verts/ALE), as its pages in that language do.
+        "group": group.ep if group_form == "ep" or lang != "en" else group.english,
         "group_ep": group.ep,
         "group_english": group.english,
         "member_title": local(member.member_title) or _member_title(loaded, member, lang, t),

@@ -23,13 +23,21 @@ BUILTIN_CATALOGUES = CATALOGUES_DIR
 REFERENCE_LANGUAGE = "en"
 """The catalogue every other one must match, key for key."""
 
+OPTIONAL_VALUES = {"yours_sincerely_head_of_state": {"address"}}
+"""Values a phrase is given that its English original does not print: the French close to
+a head of state repeats the form of address ({address}, "Monsieur le Président")."""
+
 TRANSLATE_MARK = "TRANSLATE: "
 """Marks a phrase of a starter catalogue (``undersigned catalogue``) still in English."""
 BUILTIN_LANGUAGES = frozenset(path.stem for path in CATALOGUES_DIR.glob("*.yaml"))
 
-BABEL_LOCALES = {"en": "en_GB"}
+BABEL_LOCALES = {"en": "en_GB", "pt": "pt_PT"}
 """Babel locale per language where the bare language is not what EU documents use
-("19 October 2017", not "October 19, 2017")."""
+("19 October 2017", not "October 19, 2017"; the EU's Portuguese is European: "Estónia",
+not "Estônia")."""
+AFTER_YEAR = {"pl": "\u00a0r."}
+"""What a language writes after the year of a date where Babel writes nothing: Polish
+"13 listopada 2017 r." (as the Parliament's Polish pages)."""
 
 
 @dataclass
@@ -135,7 +143,7 @@ def _check_placeholders(catalogues: dict[str, Catalogue], reference: dict[str, s
         for key, text in catalogue.phrases.items():
             if key not in reference:
                 continue
-            allowed = set(placeholders(reference[key]))
+            allowed = set(placeholders(reference[key])) | OPTIONAL_VALUES.get(key, set())
             unknown = [n for n in placeholders(text) if n not in allowed]
             if unknown:
                 label, line, column = catalogue.where[key]
@@ -192,7 +200,30 @@ def format_date(value: dt.date | PartialDate | None, lang: str) -> str:
                                locale=_locale(lang))
     else:
         return str(value.year)
-    return re.sub(r"[ \t]+", "\u00a0", text)  # a date is never broken across lines
+    text = re.sub(r"[ \t]+", "\u00a0", text)  # a date is never broken across lines
+    if lang == "az":  # "19 oktyabr 2017-ci il": the year as an ordinal, then "il"
+        year = str(value.year)
+        return text.replace(year, f"{year}-{azerbaijani_ordinal(value.year)}\u00a0il", 1)
+    return text + AFTER_YEAR.get(lang, "")
+
+
+_AZ_ORDINALS = {"1": "ci", "2": "ci", "3": "cü", "4": "cü", "5": "ci", "6": "cı", "7": "ci",
+                "8": "ci", "9": "cu"}
+_AZ_TENS = {"1": "cu", "2": "ci", "3": "cu", "4": "cı", "5": "ci", "6": "cı", "7": "ci",
+            "8": "ci", "9": "cı"}
+
+
+def azerbaijani_ordinal(number: int) -> str:
+    """The ordinal suffix of ``number`` in Azerbaijani, by the vowel of its last word
+    (2017 "iki min on yeddi" -> "ci", 2023 "üç" -> "cü", 2010 "on" -> "cu")."""
+    digits = str(number)
+    if digits[-1] != "0":
+        return _AZ_ORDINALS[digits[-1]]
+    if len(digits) > 1 and digits[-2] != "0":
+        return _AZ_TENS[digits[-2]]
+    if len(digits) > 2 and digits[-3] != "0":
+        return "cü"  # yüz
+    return "ci"  # min
 
 
 def country_name(code: str, lang: str) -> str:

@@ -428,7 +428,12 @@ class Recipient(Model):
     complimentary_close: LocalText | None = None
     """The close before the signatures, where protocol wants it per addressee (``Veuillez
     agréer, Monsieur l'Ambassadeur, l'expression de ma haute considération.``); by default
-    the catalogue's ``yours_sincerely``."""
+    the catalogue's ``yours_sincerely``, or ``yours_sincerely_head_of_state``."""
+    head_of_state: StrictBool = False
+    """A head of state, to whom protocol wants a higher close by default: "С глубоким
+    уважением,", "顺致崇高的敬意", and in French one that repeats the salutation's form of
+    address ("Nous vous prions d'agréer, Monsieur le Président, l'expression de notre très
+    haute considération.")."""
     email: Email | None = None
     """The recipient's e-mail address, to which ``undersigned send`` delivers the final copy."""
     languages: list[Lang] | None = None
