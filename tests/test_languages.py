@@ -189,3 +189,16 @@ def test_arabic_is_laid_out_right_to_left(everywhere):
 
     text = words(pdf_text(everywhere / "outputs" / "appeal.minister.ar.pdf"))
     assert ".Example Alex" not in text and ".Alex Example" in text  # drawn order
+
+
+def test_a_chinese_letter_closes_on_two_lines_and_uses_chinese_commas(everywhere):
+    text = pdf_text(everywhere / "outputs" / "appeal.minister.zh.pdf")
+    assert "此致\n敬礼" in text
+    assert "葡萄牙，S&D" in text and "葡萄牙, S&D" not in text
+    assert "：:" not in text and "： " not in text
+
+
+def test_a_french_letter_spaces_its_punctuation_and_dates_as_french_does(everywhere):
+    text = pdf_text(everywhere / "outputs" / "appeal.minister.fr.pdf")
+    assert "Objet\u00a0: Alex Example" in text
+    assert "Bruxelles, le 14\u00a0mars\u00a02025" in text
