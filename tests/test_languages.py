@@ -202,3 +202,17 @@ def test_a_french_letter_spaces_its_punctuation_and_dates_as_french_does(everywh
     text = pdf_text(everywhere / "outputs" / "appeal.minister.fr.pdf")
     assert "Objet\u00a0: Alex Example" in text
     assert "Bruxelles, le 14\u00a0mars\u00a02025" in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_catalogue_says_where_its_phrases_were_checked(lang, catalogues):
+    """The ``sources:`` map names a Parliament page, or says the phrase was not checked,
+    for every phrase ("*" speaks for those it does not name); an EU language's rule line is
+    sourced (the Irish one says it is not)."""
+    catalogue = catalogues[lang]
+    assert "*" in catalogue.sources
+    for key in catalogue.phrases:
+        source = catalogue.source(key)
+        assert source.startswith("http") or "not" in source or "as recorded" in source, key
+    if lang in EU_LANGUAGES - {"et", "hr", "lt", "mt", "sl"}:
+        assert catalogue.sources.get("question.rule"), lang

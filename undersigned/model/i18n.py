@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import Problems, UndersignedError
+from ..errors import Problems, UndersignedError, did_you_mean
 from ..resources import CATALOGUES_DIR
 from .models import PartialDate
 from .yamlfile import YamlFile, read_yaml
@@ -26,6 +26,11 @@ REFERENCE_LANGUAGE = "en"
 OPTIONAL_VALUES = {"yours_sincerely_head_of_state": {"address"}}
 """Values a phrase is given that its English original does not print: the French close to
 a head of state repeats the form of address ({address}, "Monsieur le Président")."""
+
+SOURCES_KEY = "sources"
+"""The top-level key of a catalogue that says where its phrases come from, not a phrase."""
+SOURCES_DEFAULT = "*"
+"""The key of ``sources:`` that speaks for every phrase it does not name."""
 
 TRANSLATE_MARK = "TRANSLATE: "
 """Marks a phrase of a starter catalogue (``undersigned catalogue``) still in English."""
@@ -48,6 +53,13 @@ class Catalogue:
     phrases: dict[str, str] = field(default_factory=dict)
     where: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     """Phrase key -> (file label, line, column)."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """Phrase key (or ``*`` for every other) -> the Parliament's page the phrase was checked
+    against, or a note that it was not: the catalogue's ``sources:`` map. Never printed."""
+
+    def source(self, key: str) -> str | None:
+        """Where the phrase ``key`` comes from, as the catalogue says."""
+        return self.sources.get(key, self.sources.get(SOURCES_DEFAULT))
 
     def phrase(self, key: str, **values: object) -> str:
         """The phrase ``key`` with ``{name}`` placeholders filled in."""
@@ -128,7 +140,10 @@ def load_catalogues(campaign_root: Path | None, problems: Problems) -> dict[str,
                              "to text")
                 continue
             catalogue = catalogues.setdefault(path.stem, Catalogue(path.stem))
-            _flatten(loaded, loaded.data, (), catalogue, problems)
+            phrases = {k: v for k, v in loaded.data.items() if k != SOURCES_KEY}
+            _flatten(loaded, phrases, (), catalogue, problems)
+            if SOURCES_KEY in loaded.data:
+                _read_sources(loaded, loaded.data[SOURCES_KEY], catalogue, problems)
     if REFERENCE_LANGUAGE in catalogues:
         reference = {**catalogues[REFERENCE_LANGUAGE].phrases, **builtin_reference}
         _check_placeholders(catalogues, reference, problems)
@@ -150,6 +165,28 @@ def _check_placeholders(catalogues: dict[str, Catalogue], reference: dict[str, s
                 shown = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
                 problems.add(label, line, column, key, f"the placeholder {{{unknown[0]}}} is not "
                              f"one this phrase is given (it has: {shown})")
+
+
+def _read_sources(source: YamlFile, data: object, catalogue: Catalogue,
+                  problems: Problems) -> None:
+    """The ``sources:`` map: phrase key -> the page it was checked against, or a note."""
+    if not isinstance(data, dict):
+        line, column = source.position((SOURCES_KEY,))
+        problems.add(source.label, line, column, SOURCES_KEY, "a mapping from phrase keys "
+                     "(or \"*\" for every other) to the page each was checked against")
+        return
+    for key, text in data.items():
+        line, column = source.position((SOURCES_KEY, key))
+        where = f"{SOURCES_KEY}.{key}"
+        if not isinstance(text, str):
+            problems.add(source.label, line, column, where, "a source is text: the page's "
+                         "address, or a note saying the phrase was not checked")
+        elif key != SOURCES_DEFAULT and key not in catalogue.phrases:
+            problems.add(source.label, line, column, where, f"there is no phrase '{key}' in "
+                         f"this catalogue" + did_you_mean(str(key), list(catalogue.phrases)),
+                         severity="warning")
+        else:
+            catalogue.sources[str(key)] = text
 
 
 def _flatten(source: YamlFile, data: object, loc: tuple, catalogue: Catalogue,
