@@ -216,3 +216,12 @@ def test_every_catalogue_says_where_its_phrases_were_checked(lang, catalogues):
         assert source.startswith("http") or "not" in source or "as recorded" in source, key
     if lang in EU_LANGUAGES - {"et", "hr", "lt", "mt", "sl"}:
         assert catalogue.sources.get("question.rule"), lang
+
+
+def test_a_latin_address_line_keeps_its_order_in_a_right_to_left_copy(everywhere):
+    """"1 Example Street" in the Arabic letter is drawn left to right at the right margin,
+    not reordered as "Example Street 1"."""
+    runs = left_edges(everywhere / "outputs" / "appeal.minister.ar.pdf")
+    [line] = [run for _, run in runs if "Example Street" in run]
+    assert line == "1 Example Street"
+    assert next(x for x, run in runs if "Example Street" in run) > 300

@@ -280,3 +280,19 @@ def test_a_date_in_markdown_is_one_unbroken_unhyphenated_unit():
     html = str(markdown("aresztowany 13 listopada 2017 r. w Ałmaty", "pl"))
     assert (f'<span class="date" style="white-space: nowrap; hyphens: manual">'
             f"13{NB}listopada{NB}2017{NB}r.</span>") in html
+
+
+def test_latin_names_in_chinese_text_are_not_stretched(example):
+    """A Chinese copy is not justified (WeasyPrint would stretch only the spaces of the
+    Latin names in it): no text box of the question's body is given extra spacing
+    (checked: justified, 6 of its text boxes with "Mukhtar" are)."""
+    body = ("穆赫塔尔·贾基舍夫（Mukhtar Dzhakishev）和穆拉特汗·托克马迪（Muratkhan Tokmadi）"
+            "的案件仍未解决，" * 6)
+    _question_in(example / "campaign.yaml", "zh", body)
+    loaded = load_campaign(example)
+    [output] = plan_outputs(loaded, documents=[QUESTION])
+    document = layout(render_html(loaded, output), loaded.root, output.label)
+    stretched = [box.text for page in document.pages for box in page_box(page).descendants()
+                 if getattr(box, "justification_spacing", 0) and "Mukhtar" in (
+                     getattr(box, "text", "") or "")]
+    assert stretched == []

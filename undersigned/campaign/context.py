@@ -44,6 +44,9 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
         "t": t,
         "label": lambda key, colon=False: label(catalogue.phrase(key), lang, colon),
         "comma": list_comma(lang),
+        # In a right-to-left copy, whether a line is in a left-to-right script (Latin).
+        "ltr": lambda text: lang in RTL_LANGUAGES and i18n.script_of_text(text or "") not in
+        (None, "Arab", "Hebr"),
         "campaign": {"title": campaign.title},
         "document": {
             "id": output.document,
