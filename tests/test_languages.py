@@ -225,3 +225,9 @@ def test_a_latin_address_line_keeps_its_order_in_a_right_to_left_copy(everywhere
     [line] = [run for _, run in runs if "Example Street" in run]
     assert line == "1 Example Street"
     assert next(x for x, run in runs if "Example Street" in run) > 300
+
+
+def test_a_french_question_spaces_its_sub_questions_and_labels(everywhere):
+    text = pdf_text(everywhere / "outputs" / "question.fr.pdf")
+    assert "Alex Example\u202f?" in text  # the sub-question, as typed: "Alex Example?"
+    assert "Objet\u00a0: Alex Example" in text

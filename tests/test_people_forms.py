@@ -207,3 +207,16 @@ def test_titles_say_the_gender_in_every_language():
         assert gender_of_title(title) == "male", title
     for title in ("Dr", "Prof.", "", None, "Ms Mr"):
         assert gender_of_title(title) is None, title
+
+
+def test_a_head_of_state_gets_the_close_protocol_wants(bilingual):
+    """The French close repeats the salutation's form of address; English keeps its own."""
+    edit(bilingual / "campaign.yaml", "    salutation: Dear Minister,\n",
+         "    salutation:\n      en: Dear Mr President,\n      fr: Monsieur le Président,\n"
+         "    head_of_state: true\n")
+    french = built_text(bilingual, "fr")
+    assert ("Nous vous prions d’agréer, Monsieur le Président, l’expression de notre très "
+            "haute considération.") in french
+    assert "Capital City) : arrested" in french  # the template's colon, spaced as French
+    english = " ".join(pdf_text(bilingual / "outputs" / "appeal.minister.en.pdf").split())
+    assert "Yours sincerely," in english

@@ -12,7 +12,7 @@ from ..model import i18n
 from ..model.models import LocalText
 from ..model.terms import TERMS
 from ..render.filters import markdown, markdown_inline
-from ..render.typography import RTL_LANGUAGES, label, list_comma, typeset
+from ..render.typography import RTL_LANGUAGES, colon, label, list_comma, typeset
 from ..resources import FONTS_DIR
 from .loaded import LoadedCampaign
 from .plan import Output
@@ -44,6 +44,7 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
         "t": t,
         "label": lambda key, colon=False: label(catalogue.phrase(key), lang, colon),
         "comma": list_comma(lang),
+        "colon": colon(lang),
         # In a right-to-left copy, whether a line is in a left-to-right script (Latin).
         "ltr": lambda text: lang in RTL_LANGUAGES and i18n.script_of_text(text or "") not in
         (None, "Arab", "Hebr"),

@@ -149,6 +149,14 @@ def list_comma(lang: str) -> str:
     return LIST_COMMAS.get(lang, ", ")
 
 
+def colon(lang: str) -> str:
+    """A colon and the space after it, between a label and its text: ": ", French "\u00a0: ",
+    Chinese "：" (no space after a full-width mark)."""
+    if lang in CJK_LANGUAGES:
+        return "："
+    return NBSP + ": " if lang == "fr" else ": "
+
+
 FULL_WIDTH_END = ("：", "，", "。", "；", "）")
 
 
