@@ -11,7 +11,7 @@ from undersigned.campaign.plan import plan_outputs
 from undersigned.pdf.compat import page_box
 from undersigned.pdf.writer import layout
 from undersigned.render.filters import markdown, plain
-from undersigned.render.typography import NARROW_NBSP as NN, NBSP as NB, typeset
+from undersigned.render.typography import NARROW_NBSP as NN, NBSP as NB, date_spans, typeset
 
 QUESTION = "question-political-prisoners"
 
@@ -296,3 +296,21 @@ def test_latin_names_in_chinese_text_are_not_stretched(example):
                  if getattr(box, "justification_spacing", 0) and "Mukhtar" in (
                      getattr(box, "text", "") or "")]
     assert stretched == []
+
+
+@pytest.mark.parametrize("lang, text, date", [
+    ("ru", "и в декабре 2015 года задержан", "декабре 2015 года"),
+    ("pl", "dnia 13 listopada 2017 r. w", "13 listopada 2017 r."),
+    ("az", "19 oktyabr 2017-ci il tarixində", "19 oktyabr 2017-ci il"),
+    ("hu", "2017. október 19. óta", "2017. október 19."),
+    ("lt", "nuo 2017 m. spalio 19 d. ir", "2017 m. spalio 19 d."),
+    ("kk", "2017 ж. 19 қазан күні", "2017 ж. 19 қазан"),
+    ("ka", "19 ოქტომბერი, 2017 წელს", "19 ოქტომბერი, 2017"),
+    ("zh", "于2017年10月19日被捕", "2017年10月19日"),
+    ("en", "in May the plan, in October 2017", "October 2017"),
+])
+def test_a_date_is_found_whole_in_every_languages_order(lang, text, date):
+    """The date (and only it: "May" alone is no date) is one unit, its spaces no-break."""
+    typeset_text = typeset(text, lang)
+    found = [typeset_text[start:end] for start, end in date_spans(typeset_text, lang)]
+    assert found == [date.replace(" ", NB)]

@@ -54,12 +54,17 @@ CJK_DATE = re.compile(r"\d{1,4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号]
 """A date as Chinese and Japanese write it: "2017年10月19日", "2015年12月", "10月19日"."""
 
 
+YEAR_FIRST_WORDS = r"m\.|ж\.|թ\.|gada"
+"""What follows the year in the languages that write it first ("2017 m. spalio 19 d.")."""
+
+
 @lru_cache(maxsize=None)
 def _date_pattern(lang: str) -> re.Pattern | None:
     """A date in ``lang``: a day and a month name, a month name and a year, or all three,
-    with what the language writes after the year ("г.", "года", "r."). A month name of five
-    letters or more matches in any case ending ("декабре", "grudniu" as "декабря",
-    "grudnia")."""
+    with what the language writes after the year ("г.", "года", "r."), or the year first
+    where the language writes it so ("2017. október 19.", "2017 m. spalio 19 d."). A month
+    name of five letters or more matches in any case ending ("декабре", "grudniu" as
+    "декабря", "grudnia")."""
     from babel import Locale, UnknownLocaleError
 
     if lang in CJK_LANGUAGES:
@@ -78,24 +83,27 @@ def _date_pattern(lang: str) -> re.Pattern | None:
     forms = sorted({re.escape(n[:-1]) + r"\w*" if len(n) >= 5 and n[-1].isalpha()
                     else re.escape(n) for n in names}, key=len, reverse=True)
     months = "|".join(forms)
-    return re.compile(rf"(?<![\w.])(?:(\d{{1,2}}\.?){GAP}+)?({months})(?:{GAP}+(\d{{4}})"
-                      rf"(?:({GAP}*(?:{YEAR_WORDS}))(?!\w))?)?(?!\w)", re.IGNORECASE)
+    dates = [rf"(?:\d{{1,2}}\.?{GAP}+)?(?:{months})(?:,?{GAP}+\d{{4}}"
+             rf"(?:{GAP}*(?:{YEAR_WORDS})(?!\w))?)?"]
+    if locale.date_formats["long"].pattern.startswith("y"):
+        dates.insert(0, rf"\d{{4}}\.?(?:{GAP}+(?:{YEAR_FIRST_WORDS}))?{GAP}+(?:\d{{1,2}}\.?"
+                        rf"{GAP}+)?(?:{months})(?:{GAP}+\d{{1,2}}\.?(?:{GAP}*d\.)?)?")
+    return re.compile(rf"(?<![\w.])(?:{'|'.join(dates)})(?!\w)", re.IGNORECASE)
 
 
 CJK_LANGUAGES = frozenset({"zh", "ja"})
+_GAPS = re.compile(GAP + "+")
+
+
+def _is_date(text: str) -> bool:
+    """Whether a match is a date: a month name alone ("May", "марта") is not."""
+    return any(character.isdigit() for character in text)
 
 
 def _join_date(match: re.Match) -> str:
-    """A date's parts joined by no-break spaces, or the text as it was if it is a month
-    name alone (neither a day nor a year: "May", "марта")."""
-    day, month, year, after = match.groups()
-    if not day and not year:
-        return match.group(0)
-    text = NBSP.join(part for part in (day, month, year) if part)
-    if after:
-        after = SPACES.sub(NBSP, after.replace(NARROW_NBSP, NBSP))
-        text += after if after.startswith("-") else NBSP + after.strip(NBSP)
-    return text
+    """A date's parts joined by no-break spaces."""
+    text = match.group(0)
+    return _GAPS.sub(NBSP, text) if _is_date(text) else text
 
 
 def date_spans(text: str, lang: str) -> list[tuple[int, int]]:
@@ -104,9 +112,7 @@ def date_spans(text: str, lang: str) -> list[tuple[int, int]]:
     pattern = _date_pattern(lang)
     if pattern is None:
         return []
-    if lang in CJK_LANGUAGES:
-        return [m.span() for m in pattern.finditer(text)]
-    return [m.span() for m in pattern.finditer(text) if m.group(1) or m.group(3)]
+    return [m.span() for m in pattern.finditer(text) if _is_date(m.group(0))]
 
 
 def typeset(text: str, lang: str, english_quotes: bool = True) -> str:
