@@ -156,6 +156,7 @@ def test_terms_9_and_10_print_no_vp_hr_prefix(questions, built_example):
 def test_the_vp_hr_is_addressed_as_a_woman_from_december_2024():
     from undersigned.model.terms import TERMS
 
+    assert TERMS[8].vp_hr_prefix and not TERMS[9].vp_hr_prefix and not TERMS[10].vp_hr_prefix
     assert TERMS[10].addressee_key("vp-hr", dt.date(2024, 11, 30)) == \
         "question.addressee.vp-hr"
     assert TERMS[10].addressee_key("vp-hr", dt.date(2024, 12, 1)) == \

@@ -74,7 +74,7 @@ def starter_catalogue(lang: str) -> str:
               "# a phrase still marked. Keep the {placeholders}: the templates fill them in.\n"
               "# Dates and country names come from Babel; they need no phrase here.\n"
               "# Where a Member's title has a gender, add member_of_parliament_female and\n"
-              "# member_of_parliament_male (a signatory's gender chooses one).\n")
+              "# member_of_parliament_male (a signatory's gender, or else title, chooses one).\n")
     return header + yaml.safe_dump(merge(english, translated or {}), allow_unicode=True,
                                    sort_keys=False, default_flow_style=False, width=1000)
 
