@@ -45,9 +45,7 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
         "label": lambda key, colon=False: label(catalogue.phrase(key), lang, colon),
         "comma": list_comma(lang),
         "colon": colon(lang),
-        # In a right-to-left copy, whether a line is in a left-to-right script (Latin).
-        "ltr": lambda text: lang in RTL_LANGUAGES and i18n.script_of_text(text or "") not in
-        (None, "Arab", "Hebr"),
+        "ltr": lambda text: _left_to_right_in_rtl(text, lang),
         "campaign": {"title": campaign.title},
         "document": {
             "id": output.document,
@@ -64,6 +62,13 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
     kind.context(context, loaded, document, output)
     context["metadata"] = _metadata(context, kind.metadata(context), campaign.title, cases)
     return context
+
+
+def _left_to_right_in_rtl(text: str | None, lang: str) -> bool:
+    """Whether ``text`` is a line in a left-to-right script ("010000 Astana") in a
+    right-to-left copy, where it must be laid out left to right to keep its order."""
+    return lang in RTL_LANGUAGES and i18n.script_of_text(text or "") not in (None, "Arab",
+                                                                              "Hebr")
 
 
 def _localiser(lang: str):
