@@ -82,10 +82,11 @@ def test_letter_in_russian_has_russian_dates_countries_and_phrases(built_example
     flat = unhyphenated(text)
     for name, group, _, country in SIGNATORIES:
         assert name in text
+        group = {"EPP": "PPE", "Greens/EFA": "Verts/ALE"}.get(group, group)  # the EP's form
         assert f"{country}, {group}" in flat
     assert "Брюссель, 19 октября 2017 г." in flat
     assert "Уважаемый господин Президент!" in flat
-    assert "С уважением," in flat
+    assert "С глубоким уважением," in flat  # to a head of state
     assert "Председатель Подкомитета по правам человека" in flat
 
 

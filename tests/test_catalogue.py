@@ -77,3 +77,21 @@ def test_an_empty_catalogue_gets_one_message_that_says_what_to_do(example):
     catalogue_lines = [l for l in result.output.splitlines() if "catalogue" in l]
     assert catalogue_lines == ["catalogues/sq.yaml: the file is empty; `undersigned catalogue "
                                "sq` writes one with every phrase to translate"]
+
+
+def test_a_source_for_a_phrase_the_catalogue_lacks_is_a_warning(tmp_path):
+    from undersigned.errors import Problems
+    from undersigned.model.i18n import load_catalogues
+
+    (tmp_path / "catalogues").mkdir()
+    (tmp_path / "catalogues" / "fr.yaml").write_text(
+        'subject: "Objet"\nsources:\n  subjet: https://example.org\n  subject: 3\n')
+    problems = Problems()
+    catalogues = load_catalogues(tmp_path, problems)
+    assert [str(p) for p in problems.warnings] == [
+        "catalogues/fr.yaml:3:3: warning: sources.subjet: there is no phrase 'subjet' in "
+        "this catalogue; did you mean 'subject'?"]
+    assert [str(p) for p in problems.errors] == [
+        "catalogues/fr.yaml:4:3: sources.subject: a source is text: the page's address, "
+        "or a note saying the phrase was not checked"]
+    assert "sources.subjet" not in catalogues["fr"].phrases

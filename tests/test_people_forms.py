@@ -155,3 +155,68 @@ def test_an_address_line_left_empty_is_dropped():
     order = "{style}\n{position}\n{honorific} {name}"
     assert recipient_heading(order, {"style": None, "honorific": "Mr", "name": "A\u00a0B",
                                      "position": None}) == [{"text": "Mr A\u00a0B", "name": True}]
+
+
+@pytest.mark.parametrize("lang, woman", [
+    ("fr", "Députée au Parlement européen"), ("es", "Diputada al Parlamento Europeo"),
+    ("pl", "Posłanka do Parlamentu Europejskiego"),
+    ("ru", "Депутат Европейского парламента")])
+def test_the_title_ms_gives_a_woman_the_feminine_title(bilingual, lang, woman):
+    """No ``gender:``: the title says it (Russian writes депутат of a woman too)."""
+    edit(bilingual / "campaign.yaml", "    languages: [en, fr]\n", f"    languages: [en, {lang}]\n")
+    members = bilingual / "signatories" / "members.yaml"
+    assert "title: Ms" in members.read_text()
+    text = built_text(bilingual, lang)
+    assert f"Maria EXAMPLE {woman}" in text
+    if lang != "ru":
+        man = {"fr": "Député au", "es": "Diputado al", "pl": "Poseł do"}[lang]
+        assert f"Jan SAMPLE {man}" in text
+
+
+def test_a_given_gender_wins_over_the_title(bilingual):
+    edit(bilingual / "signatories" / "members.yaml", "    family: Example\n",
+         "    family: Example\n    gender: male\n")
+    assert "Maria EXAMPLE Député au Parlement européen" in built_text(bilingual, "fr")
+
+
+def test_check_warns_where_neither_title_nor_gender_says_the_gender(bilingual):
+    members = bilingual / "signatories" / "members.yaml"
+    edit(members, "title: Ms\n", "title: Dr\n")
+    edit(members, "  - title: Mr\n    given: Jan\n", "  - given: Jan\n")
+    result = run("check", bilingual)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "woman or a man" in line]
+    assert lines == [
+        "signatories/members.yaml:6:5: warning: signatories[0].title: Maria EXAMPLE: the "
+        "title 'Dr' does not say whether the Member is a woman or a man, and the fr copies "
+        "of 'appeal' print the Member's title in its feminine or masculine form; add gender: "
+        "female or gender: male (or a title such as Ms or Mr)",
+        "signatories/members.yaml:13:5: warning: signatories[1]: Jan SAMPLE: neither a "
+        "title nor a gender says whether the Member is a woman or a man, and the fr copies "
+        "of 'appeal' print the Member's title in its feminine or masculine form; add gender: "
+        "female or gender: male (or a title such as Ms or Mr)"], result.output
+
+
+def test_titles_say_the_gender_in_every_language():
+    from undersigned.model.titles import gender_of_title
+
+    for title in ("Ms", "MRS.", "Mme", "Frau", "Sra.", "Pani", "Mevrouw", "Signora",
+                  "Sig.ra", "Г-жа", "Dr Frau"):
+        assert gender_of_title(title) == "female", title
+    for title in ("Mr", "M.", "Herr", "Sr.", "Pan", "De heer", "Г-н"):
+        assert gender_of_title(title) == "male", title
+    for title in ("Dr", "Prof.", "", None, "Ms Mr"):
+        assert gender_of_title(title) is None, title
+
+
+def test_a_head_of_state_gets_the_close_protocol_wants(bilingual):
+    """The French close repeats the salutation's form of address; English keeps its own."""
+    edit(bilingual / "campaign.yaml", "    salutation: Dear Minister,\n",
+         "    salutation:\n      en: Dear Mr President,\n      fr: Monsieur le Président,\n"
+         "    head_of_state: true\n")
+    french = built_text(bilingual, "fr")
+    assert ("Nous vous prions d’agréer, Monsieur le Président, l’expression de notre très "
+            "haute considération.") in french
+    assert "Capital City) : arrested" in french  # the template's colon, spaced as French
+    english = " ".join(pdf_text(bilingual / "outputs" / "appeal.minister.en.pdf").split())
+    assert "Yours sincerely," in english

@@ -283,5 +283,5 @@ def test_a_table_that_is_a_fifo_or_leads_outside_is_refused_once(tmp_path, kind)
         outside.write_text("ID,Name\n")
         table.symlink_to(outside)
     errors = _errors(folder)
-    assert errors == ["campaign.yaml:80:5: recipient_tables.ngos.file: 'recipients.csv' is not "
+    assert errors == ["campaign.yaml:81:5: recipient_tables.ngos.file: 'recipients.csv' is not "
                       "a file in the campaign folder"]

@@ -11,7 +11,7 @@ from undersigned.campaign.plan import plan_outputs
 from undersigned.pdf.compat import page_box
 from undersigned.pdf.writer import layout
 from undersigned.render.filters import markdown, plain
-from undersigned.render.typography import NARROW_NBSP as NN, NBSP as NB, typeset
+from undersigned.render.typography import NARROW_NBSP as NN, NBSP as NB, date_spans, typeset
 
 QUESTION = "question-political-prisoners"
 
@@ -197,3 +197,120 @@ def test_a_letter_is_hyphenated_with_the_dictionary_of_its_language(lang, tmp_pa
     assert split, f"no {lang} line ends inside '{word}'"
     allowed = {word[:i] for i in pyphen.Pyphen(lang=pyphen.language_fallback(lang)).positions(word)}
     assert set(split) <= allowed
+
+
+DATES = {
+    # A language's dates as case texts write them: a day, a month name in any case, the
+    # year and what follows it.
+    "ru": ("слово ", ["3 октября 2016 года", "7 апреля 2017 года", "декабре 2015 года",
+                      "16 мая 2017 г."]),
+    "pl": ("słowo ", ["14 listopada 2017 r.", "grudniu 2015 roku", "3 października 2016"]),
+    "zh": ("词", ["2016年10月3日", "2017年4月7日", "2015年12月"]),
+}
+
+
+def split_dates(lines: list[str], dates: list[str], times: int) -> list[str]:
+    """The dates that are not each printed ``times`` times whole on one line (a date split
+    across lines, or hyphenated, is not found on any)."""
+    flat = [" ".join(line.replace(NB, " ").replace(NN, " ").split()) for line in lines]
+    return [date for date in dates if sum(line.count(date) for line in flat) != times]
+
+
+def _question_in(campaign, lang: str, body: str) -> None:
+    """The example's first question in ``lang`` only, with ``body``."""
+    original = campaign.read_text()
+    start = original.index("  question-political-prisoners:\n")
+    body_at = original.index("    body: >-\n", start)
+    end = original.index("    questions:", body_at)
+    text = (original[:start] + "  question-political-prisoners:\n    languages: [" + lang
+            + "]\n" + original[start + len("  question-political-prisoners:\n"):body_at]
+            + "    body: " + repr(body).replace("'", '"') + "\n" + original[end:])
+    campaign.write_text(text)
+    members = campaign.parent / "signatories" / "meps-2017.yaml"
+    listed = members.read_text()  # a role is written in English and Russian only
+    if "    roles:\n" in listed:
+        start = listed.index("    roles:\n")
+        members.write_text(listed[:start] + listed[listed.index("  - id: benifei", start):])
+
+
+@pytest.mark.parametrize("lang", sorted(DATES))
+def test_a_date_is_never_broken_across_lines_in_a_question(example, lang):
+    """Russian, Polish and Chinese copies of the example's question, the dates pushed word
+    by word along the line: each is printed whole on one line (checked: without the date
+    pattern and its spans, a date is split in 18 Russian, 32 Polish and 10 Chinese of these
+    (layout, date) pairs)."""
+    word, dates = DATES[lang]
+    joiner = {"ru": " и ", "pl": " i ", "zh": "和"}[lang]
+    sentence = joiner.join(dates) + joiner
+    campaign = example / "campaign.yaml"
+    original = campaign.read_text()
+    split = []
+    for shift in range(16 if lang == "zh" else 20):
+        campaign.write_text(original)
+        _question_in(campaign, lang, word * shift + sentence * 3)
+        loaded = load_campaign(example)
+        [output] = plan_outputs(loaded, documents=[QUESTION])
+        lines = lines_of(layout(render_html(loaded, output), loaded.root, output.label))
+        split += [(shift, date) for date in split_dates(lines, dates, 3)]
+    assert split == []
+
+
+def test_a_russian_date_is_never_broken_nor_hyphenated_in_a_letter(example):
+    """The Russian letter's opening (justified and hyphenated), the dates pushed along the
+    line: each is printed whole ("7 апре-ля 2017 года" would not be; checked: without the
+    date pattern and its spans, 30 of these (layout, date) pairs are split)."""
+    word, dates = DATES["ru"]
+    campaign = example / "campaign.yaml"
+    original = campaign.read_text()
+    start = original.index("        В дополнение к нашему сегодняшнему письму")
+    end = original.index("    requests:", start)
+    split = []
+    for shift in range(20):
+        intro = "        " + word * shift + (" и ".join(dates) + " и ") * 3 + "\n"
+        campaign.write_text(original[:start] + intro + original[end:])
+        loaded = load_campaign(example)
+        [output] = plan_outputs(loaded, documents=["appeal-dzhakishev-tokmadi"],
+                                recipients=["president"], langs=["ru"])
+        lines = lines_of(layout(render_html(loaded, output), loaded.root, output.label))
+        split += [(shift, date) for date in split_dates(lines, dates, 3)]
+    assert split == []
+
+
+def test_a_date_in_markdown_is_one_unbroken_unhyphenated_unit():
+    html = str(markdown("aresztowany 13 listopada 2017 r. w Ałmaty", "pl"))
+    assert (f'<span class="date" style="white-space: nowrap; hyphens: manual">'
+            f"13{NB}listopada{NB}2017{NB}r.</span>") in html
+
+
+def test_latin_names_in_chinese_text_are_not_stretched(example):
+    """A Chinese copy is not justified (WeasyPrint would stretch only the spaces of the
+    Latin names in it): no text box of the question's body is given extra spacing
+    (checked: justified, 6 of its text boxes with "Mukhtar" are)."""
+    body = ("穆赫塔尔·贾基舍夫（Mukhtar Dzhakishev）和穆拉特汗·托克马迪（Muratkhan Tokmadi）"
+            "的案件仍未解决，" * 6)
+    _question_in(example / "campaign.yaml", "zh", body)
+    loaded = load_campaign(example)
+    [output] = plan_outputs(loaded, documents=[QUESTION])
+    document = layout(render_html(loaded, output), loaded.root, output.label)
+    stretched = [box.text for page in document.pages for box in page_box(page).descendants()
+                 if getattr(box, "justification_spacing", 0) and "Mukhtar" in (
+                     getattr(box, "text", "") or "")]
+    assert stretched == []
+
+
+@pytest.mark.parametrize("lang, text, date", [
+    ("ru", "и в декабре 2015 года задержан", "декабре 2015 года"),
+    ("pl", "dnia 13 listopada 2017 r. w", "13 listopada 2017 r."),
+    ("az", "19 oktyabr 2017-ci il tarixində", "19 oktyabr 2017-ci il"),
+    ("hu", "2017. október 19. óta", "2017. október 19."),
+    ("lt", "nuo 2017 m. spalio 19 d. ir", "2017 m. spalio 19 d."),
+    ("kk", "2017 ж. 19 қазан күні", "2017 ж. 19 қазан"),
+    ("ka", "19 ოქტომბერი, 2017 წელს", "19 ოქტომბერი, 2017"),
+    ("zh", "于2017年10月19日被捕", "2017年10月19日"),
+    ("en", "in May the plan, in October 2017", "October 2017"),
+])
+def test_a_date_is_found_whole_in_every_languages_order(lang, text, date):
+    """The date (and only it: "May" alone is no date) is one unit, its spaces no-break."""
+    typeset_text = typeset(text, lang)
+    found = [typeset_text[start:end] for start, end in date_spans(typeset_text, lang)]
+    assert found == [date.replace(" ", NB)]

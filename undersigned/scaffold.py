@@ -41,7 +41,7 @@ def starter_catalogue(lang: str) -> str:
     toolkit has one, to adapt), with what Babel already provides said in the header."""
     from babel import Locale
 
-    from .model.i18n import REFERENCE_LANGUAGE, TRANSLATE_MARK, known_language
+    from .model.i18n import REFERENCE_LANGUAGE, SOURCES_KEY, TRANSLATE_MARK, known_language
     from .resources import CATALOGUES_DIR
 
     if not known_language(lang):
@@ -55,6 +55,7 @@ def starter_catalogue(lang: str) -> str:
     english = yaml.safe_load((CATALOGUES_DIR / f"{REFERENCE_LANGUAGE}.yaml").read_text("utf-8"))
     builtin = CATALOGUES_DIR / f"{lang}.yaml"
     translated = yaml.safe_load(builtin.read_text("utf-8")) if builtin.is_file() else {}
+    english.pop(SOURCES_KEY, None)  # where the built-in phrases were checked: not phrases
 
     def merge(reference: dict, found: dict) -> dict:
         out = {}
@@ -73,7 +74,7 @@ def starter_catalogue(lang: str) -> str:
               "# a phrase still marked. Keep the {placeholders}: the templates fill them in.\n"
               "# Dates and country names come from Babel; they need no phrase here.\n"
               "# Where a Member's title has a gender, add member_of_parliament_female and\n"
-              "# member_of_parliament_male (a signatory's gender chooses one).\n")
+              "# member_of_parliament_male (a signatory's gender, or else title, chooses one).\n")
     return header + yaml.safe_dump(merge(english, translated or {}), allow_unicode=True,
                                    sort_keys=False, default_flow_style=False, width=1000)
 

@@ -56,7 +56,8 @@ class Checker:
                          lambda: kind.check_references(self, doc_id, document, loc),
                          lambda: self._check_languages(doc_id, document, loc),
                          lambda: kind.check(self, doc_id, document, loc),
-                         lambda: self._check_spellings(document, loc)):
+                         lambda: self._check_spellings(document, loc),
+                         lambda: self._check_genders(doc_id, document)):
                 if doc_id not in self.loaded.incomplete:
                     step()
                     continue
@@ -145,6 +146,42 @@ class Checker:
                 for variant, canonical in self._names.find(value):
                     self.add(source, text_loc, f"'{variant}' is not the canonical spelling; "
                              f"the case files write '{canonical}'", "warning")
+
+
+    def _check_genders(self, doc_id: str, document) -> None:
+        """Warn, once per Member, where a copy prints a title with a gender ("Députée",
+        "Posłanka") and neither the Member's ``gender`` nor ``title`` says which."""
+        loaded, kind = self.loaded, kind_of(document)
+        signatories = loaded.lists.get(document.signatories)
+        if signatories is None or not kind.prints_member_titles:
+            return
+        gendered = [lang for lang in kind.printed_languages(loaded.campaign, document)
+                    if _has_gendered_title(loaded.catalogues.get(lang))]
+        if not gendered:
+            return
+        printed = {s.member.id for s in kind.signers(loaded, document, draft=True)}
+        source = loaded.files[f"signatories/{document.signatories}.yaml"]
+        for i, member in enumerate(signatories.signatories):
+            key = ("gender", source.label, member.id)
+            if (member.id not in printed or member.grammatical_gender or member.member_title
+                    or key in self._written_once):
+                continue
+            self._written_once.add(key)
+            said = (f"the title '{member.title}' does not say" if member.title
+                    else "neither a title nor a gender says")
+            self.add(source, ("signatories", i) + (("title",) if member.title else ()),
+                     f"{member.display_name}: {said} whether the Member is a woman or a man, "
+                     f"and the {'/'.join(sorted(set(gendered)))} copies of '{doc_id}' print "
+                     "the Member's title in its feminine or masculine form; add gender: "
+                     "female or gender: male (or a title such as Ms or Mr)", "warning")
+
+
+def _has_gendered_title(catalogue) -> bool:
+    """Whether a catalogue writes "Member of the European Parliament" per gender."""
+    if catalogue is None:
+        return False
+    forms = {catalogue.phrases.get(f"member_of_parliament_{g}") for g in ("female", "male")}
+    return None not in forms and len(forms) == 2
 
 
 def _neutral(loc: tuple) -> bool:

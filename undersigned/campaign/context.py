@@ -12,7 +12,7 @@ from ..model import i18n
 from ..model.models import LocalText
 from ..model.terms import TERMS
 from ..render.filters import markdown, markdown_inline
-from ..render.typography import RTL_LANGUAGES, typeset
+from ..render.typography import RTL_LANGUAGES, colon, label, list_comma, typeset
 from ..resources import FONTS_DIR
 from .loaded import LoadedCampaign
 from .plan import Output
@@ -28,7 +28,8 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
     local = _localiser(lang)
 
     def t(key: str, **values) -> str:
-        return catalogue.phrase(key, **values)
+        # Every printed phrase with the language's spacing ("Objet :", "Вопрос ?").
+        return typeset(catalogue.phrase(key, **values), lang)
 
     kind = KINDS[output.kind]
     group_form = kind.group_form
@@ -41,6 +42,10 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
         "lang": lang,
         "dir": "rtl" if lang in RTL_LANGUAGES else "ltr",
         "t": t,
+        "label": lambda key, colon=False: label(catalogue.phrase(key), lang, colon),
+        "comma": list_comma(lang),
+        "colon": colon(lang),
+        "ltr": lambda text: _left_to_right_in_rtl(text, lang),
         "campaign": {"title": campaign.title},
         "document": {
             "id": output.document,
@@ -57,6 +62,13 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
     kind.context(context, loaded, document, output)
     context["metadata"] = _metadata(context, kind.metadata(context), campaign.title, cases)
     return context
+
+
+def _left_to_right_in_rtl(text: str | None, lang: str) -> bool:
+    """Whether ``text`` is a line in a left-to-right script ("010000 Astana") in a
+    right-to-left copy, where it must be laid out left to right to keep its order."""
+    return lang in RTL_LANGUAGES and i18n.script_of_text(text or "") not in (None, "Arab",
+                                                                              "Hebr")
 
 
 def _localiser(lang: str):
@@ -80,7 +92,9 @@ def _signatory(loaded, signer, term, group_form, lang, local, t) -> dict:
         "name": member.name,
         "country": i18n.country_name(member.country, lang),
         "country_code": member.country,
-        "group": group.ep if group_form == "ep" else group.english,
+        # English copies may print the English acronym (EPP); every other language prints
+        # the Parliament's own (PPE, Verts/ALE), as its pages in that language do.
+        "group": group.ep if group_form == "ep" or lang != "en" else group.english,
         "group_ep": group.ep,
         "group_english": group.english,
         "member_title": local(member.member_title) or _member_title(loaded, member, lang, t),
@@ -92,10 +106,10 @@ def _signatory(loaded, signer, term, group_form, lang, local, t) -> dict:
 
 
 def _member_title(loaded, member, lang: str, t) -> str:
-    """"Member of the European Parliament" in the Member's grammatical gender, where the
-    catalogue has that form."""
-    if member.gender:
-        key = f"member_of_parliament_{member.gender}"
+    """"Member of the European Parliament" in the Member's grammatical gender (given, or
+    said by the title), where the catalogue has that form."""
+    if member.grammatical_gender:
+        key = f"member_of_parliament_{member.grammatical_gender}"
         if key in loaded.catalogues[lang].phrases:
             return t(key)
     return t("member_of_parliament")

@@ -62,6 +62,9 @@ class DocumentKind:
     model: ClassVar[type[DocumentBase]]
     default_template: ClassVar[str]
     """The built-in template used when neither document nor copy names one."""
+    prints_member_titles: ClassVar[bool] = True
+    """Whether the copies print each Member's title ("Députée au Parlement européen"),
+    which ``check`` then wants in the Member's gender."""
     text_exports: ClassVar[dict[str, str]] = {}
     """Suffix -> the default template of a text export written beside the PDF
     (``{"txt": "question.txt"}``); a document's own template ``X.html`` uses ``X.SUFFIX``

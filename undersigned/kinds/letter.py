@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, StrictBool, ValidationInfo, field_validator
 
-from ..model.models import DocumentBase, Id, Lang, LocalText, Model
+from ..model.models import DocumentBase, Id, Lang, LocalText, Model, Recipient
 from ..model.signon import Contact, SignOn
 from ..model import i18n
 from ..model.i18n import fill
@@ -242,7 +242,8 @@ class LetterKind(DocumentKind):
             "salutation": local(copy.salutation or recipient.salutation),
             "complimentary_close": local(copy.complimentary_close
                                          or recipient.complimentary_close)
-                                   or context["t"]("yours_sincerely"),
+                                   or _default_close(context["t"], recipient, local(
+                                       copy.salutation or recipient.salutation)),
         }
         logo = (loaded.root / sender.logo).resolve().as_uri() if sender.logo else None
         context["sender"] = {
@@ -316,3 +317,11 @@ def _copy_languages(campaign: Campaign, document: Letter, copy: RecipientCopy) -
 
 
 KIND = LetterKind()
+
+
+def _default_close(t, recipient: Recipient, salutation: str) -> str:
+    """The catalogue's close: to a head of state the higher one, which may repeat the
+    salutation's form of address ("Monsieur le Président")."""
+    if recipient.head_of_state:
+        return t("yours_sincerely_head_of_state", address=salutation.rstrip(" ,!:;\u00a0"))
+    return t("yours_sincerely")

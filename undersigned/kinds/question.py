@@ -10,7 +10,8 @@ from pydantic import Field, StrictBool, StrictInt
 from ..errors import did_you_mean
 from ..model.models import DocumentBase, Id, LocalText
 from ..model.terms import ADDRESSEES, TERMS
-from ..render.filters import markdown, plain
+from ..render.filters import markdown, markdown_inline, plain
+from ..render.typography import typeset
 from .base import DocumentKind
 
 if TYPE_CHECKING:  # the layers above pass these in: kinds name them by protocol
@@ -38,7 +39,8 @@ class Question(DocumentBase):
     supporters: list[Id] = []
     """Ids of supporting Members in the signatory list."""
     subject: LocalText
-    """The subject, without the ``VP/HR —`` prefix, which is added for the VP/HR."""
+    """The subject, without the ``VP/HR —`` prefix, which the 8th term's questions to the
+    VP/HR print before it (later terms print none)."""
     body: LocalText
     """The context paragraphs (Markdown)."""
     questions: list[LocalText] = Field(min_length=1)
@@ -54,6 +56,7 @@ class QuestionKind(DocumentKind):
     default_template = "question.html"
     text_exports = {"txt": "question.txt"}
     group_form = "ep"
+    prints_member_titles = False  # "Name (Group)" only
 
     def check(self, checker: Checker, doc_id: str, question: Question, loc: tuple) -> None:
         """Admissibility: the term and its dates, authors in the list, the number, the word
@@ -123,20 +126,20 @@ class QuestionKind(DocumentKind):
         if number:
             # 2014-2019 headers print E-007095-17; later terms print E-004819/2020.
             header_number = (f"{number[:8]}-{number[-2:]}" if term.number <= 8 else number)
-        subject = question.subject.get(lang)
-        if question.addressee == "vp-hr":
+        subject = typeset(question.subject.get(lang), lang)
+        if question.addressee == "vp-hr" and term.vp_hr_prefix:
             subject = t("question.vp_hr_prefix") + subject
         context["document"].update({
             "number": number,
             "header_number": header_number,
             "priority": question.priority,
-            "addressee_line": t(term.addressees[question.addressee]),
+            "addressee_line": t(term.addressee_key(question.addressee, question.date)),
             "rule": t("question.rule", number=term.question_rule),
             "term": term.number,
             "subject_line": subject,
             "body": markdown(question.body.get(lang), lang),
             "body_text": plain(question.body.get(lang), lang),
-            "questions": [q.get(lang) for q in question.questions],
+            "questions": [markdown_inline(q.get(lang), lang) for q in question.questions],
             "questions_text": [plain(f"{n}. {q.get(lang)}", lang)
                                for n, q in enumerate(question.questions, 1)],
         })

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import Problems, UndersignedError
+from ..errors import Problems, UndersignedError, did_you_mean
 from ..resources import CATALOGUES_DIR
 from .models import PartialDate
 from .yamlfile import YamlFile, read_yaml
@@ -23,13 +23,26 @@ BUILTIN_CATALOGUES = CATALOGUES_DIR
 REFERENCE_LANGUAGE = "en"
 """The catalogue every other one must match, key for key."""
 
+OPTIONAL_VALUES = {"yours_sincerely_head_of_state": {"address"}}
+"""Values a phrase is given that its English original does not print: the French close to
+a head of state repeats the form of address ({address}, "Monsieur le Président")."""
+
+SOURCES_KEY = "sources"
+"""The top-level key of a catalogue that says where its phrases come from, not a phrase."""
+SOURCES_DEFAULT = "*"
+"""The key of ``sources:`` that speaks for every phrase it does not name."""
+
 TRANSLATE_MARK = "TRANSLATE: "
 """Marks a phrase of a starter catalogue (``undersigned catalogue``) still in English."""
 BUILTIN_LANGUAGES = frozenset(path.stem for path in CATALOGUES_DIR.glob("*.yaml"))
 
-BABEL_LOCALES = {"en": "en_GB"}
+BABEL_LOCALES = {"en": "en_GB", "pt": "pt_PT"}
 """Babel locale per language where the bare language is not what EU documents use
-("19 October 2017", not "October 19, 2017")."""
+("19 October 2017", not "October 19, 2017"; the EU's Portuguese is European: "Estónia",
+not "Estônia")."""
+AFTER_YEAR = {"pl": "\u00a0r."}
+"""What a language writes after the year of a date where Babel writes nothing: Polish
+"13 listopada 2017 r." (as the Parliament's Polish pages)."""
 
 
 @dataclass
@@ -40,6 +53,13 @@ class Catalogue:
     phrases: dict[str, str] = field(default_factory=dict)
     where: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     """Phrase key -> (file label, line, column)."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """Phrase key (or ``*`` for every other) -> the Parliament's page the phrase was checked
+    against, or a note that it was not: the catalogue's ``sources:`` map. Never printed."""
+
+    def source(self, key: str) -> str | None:
+        """Where the phrase ``key`` comes from, as the catalogue says."""
+        return self.sources.get(key, self.sources.get(SOURCES_DEFAULT))
 
     def phrase(self, key: str, **values: object) -> str:
         """The phrase ``key`` with ``{name}`` placeholders filled in."""
@@ -136,7 +156,10 @@ def load_catalogues(campaign_root: Path | None, problems: Problems) -> dict[str,
                              "to text")
                 continue
             catalogue = catalogues.setdefault(path.stem, Catalogue(path.stem))
-            _flatten(loaded, loaded.data, (), catalogue, problems)
+            phrases = {k: v for k, v in loaded.data.items() if k != SOURCES_KEY}
+            _flatten(loaded, phrases, (), catalogue, problems)
+            if SOURCES_KEY in loaded.data:
+                _read_sources(loaded, loaded.data[SOURCES_KEY], catalogue, problems)
     if REFERENCE_LANGUAGE in catalogues:
         reference = {**catalogues[REFERENCE_LANGUAGE].phrases, **builtin_reference}
         _check_placeholders(catalogues, reference, problems)
@@ -151,13 +174,35 @@ def _check_placeholders(catalogues: dict[str, Catalogue], reference: dict[str, s
         for key, text in catalogue.phrases.items():
             if key not in reference:
                 continue
-            allowed = set(placeholders(reference[key]))
+            allowed = set(placeholders(reference[key])) | OPTIONAL_VALUES.get(key, set())
             unknown = [n for n in placeholders(text) if n not in allowed]
             if unknown:
                 label, line, column = catalogue.where[key]
                 shown = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
                 problems.add(label, line, column, key, f"the placeholder {{{unknown[0]}}} is not "
                              f"one this phrase is given (it has: {shown})")
+
+
+def _read_sources(source: YamlFile, data: object, catalogue: Catalogue,
+                  problems: Problems) -> None:
+    """The ``sources:`` map: phrase key -> the page it was checked against, or a note."""
+    if not isinstance(data, dict):
+        line, column = source.position((SOURCES_KEY,))
+        problems.add(source.label, line, column, SOURCES_KEY, "a mapping from phrase keys "
+                     "(or \"*\" for every other) to the page each was checked against")
+        return
+    for key, text in data.items():
+        line, column = source.position((SOURCES_KEY, key))
+        where = f"{SOURCES_KEY}.{key}"
+        if not isinstance(text, str):
+            problems.add(source.label, line, column, where, "a source is text: the page's "
+                         "address, or a note saying the phrase was not checked")
+        elif key != SOURCES_DEFAULT and key not in catalogue.phrases:
+            problems.add(source.label, line, column, where, f"there is no phrase '{key}' in "
+                         f"this catalogue" + did_you_mean(str(key), list(catalogue.phrases)),
+                         severity="warning")
+        else:
+            catalogue.sources[str(key)] = text
 
 
 def _flatten(source: YamlFile, data: object, loc: tuple, catalogue: Catalogue,
@@ -208,7 +253,30 @@ def format_date(value: dt.date | PartialDate | None, lang: str) -> str:
                                locale=_locale(lang))
     else:
         return str(value.year)
-    return re.sub(r"[ \t]+", "\u00a0", text)  # a date is never broken across lines
+    text = re.sub(r"[ \t]+", "\u00a0", text)  # a date is never broken across lines
+    if lang == "az":  # "19 oktyabr 2017-ci il": the year as an ordinal, then "il"
+        year = str(value.year)
+        return text.replace(year, f"{year}-{azerbaijani_ordinal(value.year)}\u00a0il", 1)
+    return text + AFTER_YEAR.get(lang, "")
+
+
+_AZ_ORDINALS = {"1": "ci", "2": "ci", "3": "cü", "4": "cü", "5": "ci", "6": "cı", "7": "ci",
+                "8": "ci", "9": "cu"}
+_AZ_TENS = {"1": "cu", "2": "ci", "3": "cu", "4": "cı", "5": "ci", "6": "cı", "7": "ci",
+            "8": "ci", "9": "cı"}
+
+
+def azerbaijani_ordinal(number: int) -> str:
+    """The ordinal suffix of ``number`` in Azerbaijani, by the vowel of its last word
+    (2017 "iki min on yeddi" -> "ci", 2023 "üç" -> "cü", 2010 "on" -> "cu")."""
+    digits = str(number)
+    if digits[-1] != "0":
+        return _AZ_ORDINALS[digits[-1]]
+    if len(digits) > 1 and digits[-2] != "0":
+        return _AZ_TENS[digits[-2]]
+    if len(digits) > 2 and digits[-3] != "0":
+        return "cü"  # yüz
+    return "ci"  # min
 
 
 def country_name(code: str, lang: str) -> str:

@@ -19,6 +19,8 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       ValidationError, model_validator)
 from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
+from .titles import gender_of_title
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 LANG_PATTERN = r"^[a-z]{2,3}$"
 
@@ -426,7 +428,8 @@ class Signatory(Model):
     """Political group, in its EP form (``PPE``, ``Verts/ALE``) or English form (``EPP``, ``Greens/EFA``)."""
     gender: Literal["female", "male"] | None = None
     """The grammatical gender of the Member's title, in languages that have one
-    (``Députée``/``Député``, ``Abgeordnete``/``Abgeordneter``); by default the catalogue's
+    (``Députée``/``Député``, ``Posłanka``/``Poseł``); by default the one the ``title`` says
+    (``Ms``, ``Mme``, ``Frau``, ``Pani`` say female), else the catalogue's
     ``member_of_parliament``."""
     member_title: LocalText | None = None
     """The title printed under the name, per language, as the Member chooses it; replaces
@@ -453,6 +456,11 @@ class Signatory(Model):
         if self.id is None:
             object.__setattr__(self, "id", slug(self.family))
         return self
+
+    @property
+    def grammatical_gender(self) -> str | None:
+        """``gender`` if given, else what the title says ("Ms" -> female), else None."""
+        return self.gender or gender_of_title(self.title)
 
     @property
     def display_name(self) -> str:
@@ -503,7 +511,12 @@ class Recipient(Model):
     complimentary_close: LocalText | None = None
     """The close before the signatures, where protocol wants it per addressee (``Veuillez
     agréer, Monsieur l'Ambassadeur, l'expression de ma haute considération.``); by default
-    the catalogue's ``yours_sincerely``."""
+    the catalogue's ``yours_sincerely``, or ``yours_sincerely_head_of_state``."""
+    head_of_state: StrictBool = False
+    """A head of state, to whom protocol wants a higher close by default: "С глубоким
+    уважением,", "顺致崇高的敬意", and in French one that repeats the salutation's form of
+    address ("Nous vous prions d'agréer, Monsieur le Président, l'expression de notre très
+    haute considération.")."""
     email: Email | None = None
     """The recipient's e-mail address, to which ``undersigned send`` delivers the final copy."""
     languages: list[Lang] | None = None

@@ -42,6 +42,18 @@ class Term:
     """Addressee id -> the catalogue key of the header line of a written question
     (``question.addressee.council``: "to the Council"); the words are in the catalogues,
     the form each term prints is chosen here."""
+    vp_hr_prefix: bool = False
+    """Whether a question to the VP/HR prints "VP/HR — " before its subject (the 8th term's
+    pages do; E-9-2021-002777 and later pages do not)."""
+
+    def addressee_key(self, addressee: str, day: dt.date) -> str:
+        """The catalogue key of the addressee line of a question dated ``day``: from
+        1 December 2024 the VP/HR is a woman (Kaja Kallas), whom gendered languages address
+        in the feminine ("à la vice-présidente … haute représentante")."""
+        key = self.addressees[addressee]
+        if key == _VP_HR_LONG and day >= VP_HR_WOMAN_SINCE:
+            return _VP_HR_LONG_FEMALE
+        return key
 
     def group(self, acronym: str) -> Group | None:
         """The group written ``acronym`` in either form, or None."""
@@ -93,6 +105,10 @@ _COMMON_ADDRESSEES = {
 # Union for Foreign Affairs and Security Policy".
 _VP_HR_SHORT = "question.addressee.vp-hr-short"
 _VP_HR_LONG = "question.addressee.vp-hr"
+_VP_HR_LONG_FEMALE = "question.addressee.vp-hr-female"
+VP_HR_WOMAN_SINCE = dt.date(2024, 12, 1)
+"""Kaja Kallas took office as VP/HR on 1 December 2024 (Josep Borrell before her; in the
+8th term Federica Mogherini, whom the short form already addresses)."""
 
 PPE = Group("PPE", "EPP", "Group of the European People's Party (Christian Democrats)")
 SD = Group("S&D", "S&D", "Group of the Progressive Alliance of Socialists and Democrats "
@@ -116,7 +132,7 @@ TERMS: dict[int, Term] = {
         Group("EFDD", "EFDD", "Europe of Freedom and Direct Democracy Group"),
         Group("ENF", "ENF", "Europe of Nations and Freedom Group"),
         NI,
-    ), {**_COMMON_ADDRESSEES, "vp-hr": _VP_HR_SHORT}),
+    ), {**_COMMON_ADDRESSEES, "vp-hr": _VP_HR_SHORT}, vp_hr_prefix=True),
     9: Term(9, dt.date(2019, 7, 2), dt.date(2024, 7, 15), 138, (
         PPE, SD, RENEW,
         Group("ID", "ID", "Identity and Democracy Group"),

@@ -13,7 +13,7 @@ from functools import lru_cache
 from markupsafe import Markup
 
 from ..errors import RenderError
-from .typography import RTL_LANGUAGES, quotes, typeset
+from .typography import ENGLISH_QUOTED, RTL_LANGUAGES, date_spans, quotes, typeset
 
 @lru_cache(maxsize=None)
 def _markdown_parser(lang: str, typeset_text: bool = True):
@@ -26,9 +26,35 @@ def _markdown_parser(lang: str, typeset_text: bool = True):
     parser.enable(["replacements", "smartquotes"]).disable("image")
     parser.add_render_rule("link_open", _link_open)
     parser.add_render_rule("link_close", _link_close)
+    if quotes(lang)[:2] != "“”":  # English marks typed: nested as the language nests
+        parser.core.ruler.before("smartquotes", "straight_quotes", _straight_quotes)
     if typeset_text:  # the language's no-break spaces in printed text, not in exports
         parser.core.ruler.push("typeset", lambda state: _typeset_tokens(state, lang))
     return parser
+
+
+def _straight_quotes(state) -> None:
+    """English marks “…” typed in a language with others made straight, so that the smart
+    quotes give the language's own at the level where they stand ("«…“…”…»" in Spanish)."""
+    marks = state.md.options["quotes"]
+    for block in state.tokens:
+        if block.type != "inline":
+            continue
+        block.content = _straighten(block.content, marks)  # smart quotes look here first
+        for child in block.children or ():
+            if child.type == "text":
+                child.content = _straighten(child.content, marks)
+
+
+def _straighten(text: str, marks: str) -> str:
+    """“…” made "…", unless it stands inside a quotation typed with the language's own
+    first-level marks (where “…” is the second level in Spanish, Italian, Greek)."""
+    def replace(match):
+        before = text[:match.start()]
+        if before.count(marks[0]) > before.count(marks[1]):
+            return match.group(0)
+        return f'"{match.group(1)}"'
+    return ENGLISH_QUOTED.sub(replace, text)
 
 
 def _typeset_tokens(state, lang: str) -> None:
@@ -39,7 +65,7 @@ def _typeset_tokens(state, lang: str) -> None:
         children = []
         for child in block.children:
             if child.type == "text":
-                child.content = typeset(child.content, lang)
+                child.content = typeset(child.content, lang, english_quotes=False)
                 if lang in RTL_LANGUAGES:
                     # No name spans: WeasyPrint 70 orders the inline boxes of a
                     # right-to-left line right to left even inside a run of Latin
@@ -47,7 +73,7 @@ def _typeset_tokens(state, lang: str) -> None:
                     # Pyphen has no dictionary for these languages to split names with.
                     children.append(child)
                 else:
-                    children.extend(_names_kept_whole(child, budget))
+                    children.extend(_kept_whole(child, budget, lang))
             else:
                 children.append(child)
         block.children = children
@@ -62,12 +88,36 @@ paragraph's layout time grows with the square of its inline boxes."""
 UNHYPHENATED = '<span style="hyphens: manual">'
 
 
-def _names_kept_whole(token, budget: list[int]):
-    """The text token, with each capitalised word in a span that is never hyphenated
-    ("Аблязова" is not split as "Аблязо-ва")."""
+UNBROKEN = '<span class="date" style="white-space: nowrap; hyphens: manual">'
+"""A date: one unit, never broken across lines nor hyphenated ("7 апре-ля 2017 года")."""
+
+
+def _kept_whole(token, budget: list[int], lang: str):
+    """The text token, with each date in a span that is never broken nor hyphenated, and
+    each capitalised word in a span that is never hyphenated ("Аблязова" is not split as
+    "Аблязо-ва")."""
     from markdown_it.token import Token
 
     text, start, parts = token.content, 0, []
+    for first, end in date_spans(text, lang):
+        if budget[0] <= 0:
+            break
+        budget[0] -= 1
+        parts += _names_kept_whole(text[start:first], budget)
+        parts += [Token("html_inline", "", 0, content=UNBROKEN),
+                  Token("text", "", 0, content=text[first:end]),
+                  Token("html_inline", "", 0, content="</span>")]
+        start = end
+    if not parts:
+        return _names_kept_whole(text, budget)
+    return parts + _names_kept_whole(text[start:], budget)
+
+
+def _names_kept_whole(text: str, budget: list[int]):
+    """Text tokens of ``text``, each capitalised word in a span that is never hyphenated."""
+    from markdown_it.token import Token
+
+    start, parts = 0, []
     for match in PROPER_NAME.finditer(text):
         if budget[0] <= 0 or not match.group()[0].isupper():
             continue
@@ -78,8 +128,6 @@ def _names_kept_whole(token, budget: list[int]):
                   Token("text", "", 0, content=match.group()),
                   Token("html_inline", "", 0, content="</span>")]
         start = match.end()
-    if not parts:
-        return [token]
     if start < len(text):
         parts.append(Token("text", "", 0, content=text[start:]))
     return parts

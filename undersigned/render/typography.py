@@ -21,7 +21,7 @@ QUOTES = {
     "az": "“”‘’", "da": "“”‘’", "nl": "‘’“”", "fi": "””’’", "sv": "””’’",
     "de": "„“‚‘", "cs": "„“‚‘", "sk": "„“‚‘", "sl": "„“‚‘", "hr": "„“‚‘", "et": "„“‚‘",
     "bg": "„“„“", "lt": "„“„“", "lv": "“”„“", "hu": "„”»«", "pl": "„”«»", "ro": "„”«»",
-    "ka": "„“«»", "fr": "«»‹›", "es": "«»“”", "it": "«»“”", "el": "«»“”", "hy": "«»««",
+    "ka": "„“«»", "fr": "«»‹›", "es": "«»“”", "it": "«»“”", "el": "«»“”", "hy": "«»«»",
     "ru": "«»„“", "uk": "«»„“", "kk": "«»„“", "be": "«»„“", "ar": "”“’‘",
 }
 """Quotation marks per language (opening, closing, then the inner pair), as CLDR gives
@@ -44,11 +44,31 @@ ENGLISH_QUOTED = re.compile(r"“([^“”\n]{1,2000})”")
 between its own."""
 
 
+GAP = r"[ \t\u00a0\u202f]"
+YEAR_WORDS = (r"г\.|года|году|гг\.|р\.|року|r\.|roku|m\.|metų|y\.|vuonna|gada|ж\.|жылы|թ\.|"
+              r"թվականի|\.?évi|-?(?:ci|cı|cu|cü)" + GAP + r"+il(?:i|də)?")
+"""What follows a year in a date, in the languages that write something there ("2017 г.",
+"2017 года", "2017 r.", "2017 m.", "2017-ci il")."""
+CJK_DATE = re.compile(r"\d{1,4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?"
+                      r"|\d{1,2}\s*月\s*\d{1,2}\s*[日号]")
+"""A date as Chinese and Japanese write it: "2017年10月19日", "2015年12月", "10月19日"."""
+
+
+YEAR_FIRST_WORDS = r"m\.|ж\.|թ\.|gada"
+"""What follows the year in the languages that write it first ("2017 m. spalio 19 d.")."""
+
+
 @lru_cache(maxsize=None)
 def _date_pattern(lang: str) -> re.Pattern | None:
-    """A day, a month name of ``lang`` and an optional year (with "г." in Russian)."""
+    """A date in ``lang``: a day and a month name, a month name and a year, or all three,
+    with what the language writes after the year ("г.", "года", "r."), or the year first
+    where the language writes it so ("2017. október 19.", "2017 m. spalio 19 d."). A month
+    name of five letters or more matches in any case ending ("декабре", "grudniu" as
+    "декабря", "grudnia")."""
     from babel import Locale, UnknownLocaleError
 
+    if lang in CJK_LANGUAGES:
+        return CJK_DATE
     try:
         locale = Locale.parse(lang)
     except (UnknownLocaleError, ValueError):
@@ -57,30 +77,105 @@ def _date_pattern(lang: str) -> re.Pattern | None:
     for context in ("format", "stand-alone"):
         for width in ("wide", "abbreviated"):
             names.update(locale.months.get(context, {}).get(width, {}).values())
-    names = sorted((n for n in names if n and len(n) > 1), key=len, reverse=True)
+    names = {n for n in names if n and len(n) > 1}
     if not names:
         return None
-    months = "|".join(re.escape(n) for n in names)
-    return re.compile(rf"(?<!\d)(\d{{1,2}}\.?)[ \t]+({months})(?:[ \t]+(\d{{4}})"
-                      rf"(?:[ \t]+(г\.|m\.|y\.|vuonna))?)?(?!\w)", re.IGNORECASE)
+    forms = sorted({re.escape(n[:-1]) + r"\w*" if len(n) >= 5 and n[-1].isalpha()
+                    else re.escape(n) for n in names}, key=len, reverse=True)
+    months = "|".join(forms)
+    dates = [rf"(?:\d{{1,2}}\.?{GAP}+)?(?:{months})(?:,?{GAP}+\d{{4}}"
+             rf"(?:{GAP}*(?:{YEAR_WORDS})(?!\w))?)?"]
+    if locale.date_formats["long"].pattern.startswith("y"):
+        dates.insert(0, rf"\d{{4}}\.?(?:{GAP}+(?:{YEAR_FIRST_WORDS}))?{GAP}+(?:\d{{1,2}}\.?"
+                        rf"{GAP}+)?(?:{months})(?:{GAP}+\d{{1,2}}\.?(?:{GAP}*d\.)?)?")
+    return re.compile(rf"(?<![\w.])(?:{'|'.join(dates)})(?!\w)", re.IGNORECASE)
 
 
-def typeset(text: str, lang: str) -> str:
-    """``text`` with the no-break spaces and French spacing ``lang`` wants."""
+CJK_LANGUAGES = frozenset({"zh", "ja"})
+_GAPS = re.compile(GAP + "+")
+
+
+def _is_date(text: str) -> bool:
+    """Whether a match is a date: a month name alone ("May", "марта") is not."""
+    return any(character.isdigit() for character in text)
+
+
+def _join_date(match: re.Match) -> str:
+    """A date's parts joined by no-break spaces."""
+    text = match.group(0)
+    return _GAPS.sub(NBSP, text) if _is_date(text) else text
+
+
+def date_spans(text: str, lang: str) -> list[tuple[int, int]]:
+    """Where the dates of ``text`` are (start, end), to be kept whole: never broken across
+    lines, never hyphenated."""
+    pattern = _date_pattern(lang)
+    if pattern is None:
+        return []
+    return [m.span() for m in pattern.finditer(text) if _is_date(m.group(0))]
+
+
+def typeset(text: str, lang: str, english_quotes: bool = True) -> str:
+    """``text`` with the no-break spaces and French spacing ``lang`` wants, and English marks
+    typed in another language made its own (unless ``english_quotes`` is False: Markdown
+    makes them straight before its smart quotes nest them)."""
     if not text:
         return text
     text = NUMBER_SIGNS.sub(lambda m: m.group(1) + NBSP, text)
     text = INITIAL.sub(lambda m: m.group(1) + (NBSP if m.group(1)[0].isupper()
                                                else m.group(0)[2:]), text)
     marks = quotes(lang)
-    if "“”" not in (marks[:2], marks[2:]):  # English marks typed in another language
-        text = ENGLISH_QUOTED.sub(lambda m: marks[0] + m.group(1) + marks[1], text)
+    if english_quotes and marks[:2] != "“”":  # English marks typed in another language
+        text = _first_level_quotes(text, marks)
     pattern = _date_pattern(lang)
-    if pattern is not None:
-        text = pattern.sub(lambda m: NBSP.join(g for g in m.groups() if g), text)
+    if pattern is not None and lang not in CJK_LANGUAGES:
+        text = pattern.sub(_join_date, text)
     if lang == "fr":
         text = french_spacing(text)
     return text
+
+
+def _first_level_quotes(text: str, marks: str) -> str:
+    """English marks “…” typed outside any quotation become the language's first-level
+    marks; inside one, where the language's second level is “…” (Spanish, Italian, Greek),
+    they stay."""
+    def replace(match: re.Match) -> str:
+        before = text[:match.start()]
+        if marks[2:] == "“”" and before.count(marks[0]) > before.count(marks[1]):
+            return match.group(0)
+        return marks[0] + match.group(1) + marks[1]
+    return ENGLISH_QUOTED.sub(replace, text)
+
+
+LIST_COMMAS = {"zh": "，", "ja": "、", "ar": "، ", "fa": "، ", "ur": "، "}
+"""The comma between the items of a list ("Italy, S&D"), where it is not ", "."""
+
+
+def list_comma(lang: str) -> str:
+    return LIST_COMMAS.get(lang, ", ")
+
+
+def colon(lang: str) -> str:
+    """A colon and the space after it, between a label and its text: ": ", French "\u00a0: ",
+    Chinese "：" (no space after a full-width mark)."""
+    if lang in CJK_LANGUAGES:
+        return "："
+    return NBSP + ": " if lang == "fr" else ": "
+
+
+FULL_WIDTH_END = ("：", "，", "。", "；", "）")
+
+
+def label(phrase: str, lang: str, colon: bool = False) -> str:
+    """A phrase that leads a value ("Subject:", "Ref."), with the colon it wants when
+    ``colon`` and the language's spacing, then a space, or none after a full-width mark
+    ("事由：" + value, not "事由：: " nor "事由： ")."""
+    if not phrase:
+        return ""
+    if colon and not phrase.rstrip().endswith((":", "：", "՝")):
+        phrase = phrase + ("：" if lang in CJK_LANGUAGES else ":")
+    phrase = typeset(phrase, lang)
+    return phrase if phrase.endswith(FULL_WIDTH_END) else phrase + " "
 
 
 def french_spacing(text: str) -> str:
