@@ -14,8 +14,9 @@ from enum import Enum
 from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Literal
 
+# StrictBool looks unused here, but campaign files' annotations are resolved in this module.
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
-                      GetCoreSchemaHandler, GetJsonSchemaHandler, StrictInt,
+                      GetCoreSchemaHandler, GetJsonSchemaHandler, StrictBool, StrictInt,
                       ValidationError, model_validator)
 from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
