@@ -57,7 +57,7 @@ def test_a_refused_cc_is_recorded_as_sent_to_the_others_and_not_sent_again(examp
 
 def _failing_writes(monkeypatch, fail_from: int):
     """Make the record's writes fail (a full disk) from the ``fail_from``-th on."""
-    import undersigned.mail.record as module
+    import undersigned.mail.journal as module
 
     real = module.write_atomically
     calls = []
@@ -83,7 +83,7 @@ def test_a_record_that_cannot_be_written_after_the_server_accepted_stops_any_res
             "sent again without --resend; 0 of 3 sent") in result.output
     assert len(server.messages) == 1
     assert [(e["to"], e["status"]) for e in record(root)] == [("benifei", "sending")]
-    import undersigned.mail.record as module
+    import undersigned.mail.journal as module
     from undersigned.files import write_atomically
     monkeypatch.setattr(module, "write_atomically", write_atomically)  # room again
     rerun = run("invite", APPEAL, root, "--send")

@@ -391,7 +391,7 @@ def test_long_non_ascii_subjects_arrive_with_every_space(subject):
     """Python 3.11's header folder drops the space before an encoded word when it folds
     ("защиту жертв" arrived as "защитужертв"): the workaround keeps every space."""
     from undersigned.mail.compose import address, message
-    from undersigned.model.signon import MailSettings
+    from undersigned.model.invitations import MailSettings
 
     mail = message(MailSettings(from_address="office@example.org"),
                    address("Ульви Гасанлы", "u@example.org"), subject, "x", "<p>x</p>", [])

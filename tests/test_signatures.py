@@ -14,7 +14,7 @@ from undersigned.answers.signatures import signatures
 from undersigned.campaign.load import load_campaign
 from undersigned.cli import cli
 from undersigned.kinds.signon import fingerprint, wording
-from undersigned.model.signon import Answer
+from undersigned.model.invitations import Answer
 
 APPEAL = "appeal-political-prisoners"
 TODAY = dt.date(2017, 10, 25)

@@ -18,7 +18,7 @@ from ..errors import CampaignInvalid, Problem, Problems, UndersignedError
 from ..files import read_regular, write_atomically, write_error, writer_lock
 from ..kinds.signon import fingerprint, keep_wording, wording
 from ..model.models import Signatory, SignatoryList
-from ..model.signon import Answer, Invitation
+from ..model.invitations import Answer, Invitation
 from ..model.yamlfile import MAX_FILE_BYTES, EditRefused, YamlFile, YamlText, dotted
 from . import edit
 from .members import find_members, sign_on_letter, suggest_member

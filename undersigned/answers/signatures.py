@@ -16,7 +16,7 @@ from ..campaign.load import load_document
 from ..kinds.signon import fingerprint, invitations, wording
 from ..model.i18n import country_name
 from ..model.models import Signatory
-from ..model.signon import Answer, Invitation
+from ..model.invitations import Answer, Invitation
 from ..model.terms import TERMS
 from .members import sign_on_letter
 

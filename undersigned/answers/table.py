@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import FileRefused, Problems
 from ..files import read_regular
 from ..kinds.signon import fold
-from ..model.signon import Answer
+from ..model.invitations import Answer
 
 MAX_TABLE_BYTES = 1024 * 1024
 """A spreadsheet of answers larger than this is refused before it is read."""

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 from ..files import write_atomically
-from ..model.signon import Answer
+from ..model.invitations import Answer
 from .signatures import Report
 
 ANSWERS_HEADER = ("Member", "Name", "Group", "Country", "Answer", "Invited", "Answered",

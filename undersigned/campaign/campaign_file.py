@@ -9,8 +9,8 @@ from pydantic import Field, create_model
 
 from ..kinds import KINDS
 from ..model.models import Id, Model, Recipient, Sender
-from ..model.signon import MailSettings
-from ..model.sources import TableSource
+from ..model.invitations import MailSettings
+from ..model.table_sources import TableSource
 
 
 class CampaignBase(Model):

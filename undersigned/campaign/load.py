@@ -27,7 +27,7 @@ from ..model.yamlfile import YamlFile, dotted, read_yaml
 from .campaign_file import CampaignBase, campaign_model
 from .checks import Checker
 from .loaded import CAMPAIGN_FILE, LoadedCampaign, collector_paused
-from .sources import members_from_table, read_recipient_tables, with_table_recipients
+from .table_recipients import members_from_table, read_recipient_tables, with_table_recipients
 
 
 def load_campaign(root: Path | str, strict: bool = False,

@@ -42,7 +42,7 @@ def respond(document: str, member_and_dir, answer, on, note, table, delimiter):
     """
     from ..answers.record import respond as record_one, respond_from
     from ..errors import printable
-    from ..model.signon import Answer
+    from ..model.invitations import Answer
 
     wanted = 0 if table else 1
     if not wanted <= len(member_and_dir) <= wanted + 1:

@@ -70,7 +70,7 @@ def meps_import(source, term_number, output, ids, groups, countries, committees,
       undersigned meps import meps-term-8.csv --term 8 --country SI -o signatories/si.yaml
     """
     from ..meps.lists import Selection, import_file
-    from ..meps.sources import read_source, with_memberships
+    from ..meps.open_data import read_source, with_memberships
 
     term = _term(term_number)
     members = read_source(source, term, encoding)
@@ -108,7 +108,7 @@ def meps_check(signatory_list, source, term_number, groups_source, encoding, str
     """
     from ..errors import Problems
     from ..meps.lists import check_list
-    from ..meps.sources import read_source, with_memberships
+    from ..meps.open_data import read_source, with_memberships
     from ..model.yamlfile import read_yaml
 
     problems = Problems()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic import BeforeValidator, Field, StrictBool, ValidationInfo, field_validator
 
 from ..model.models import DocumentBase, Id, Lang, LocalText, Model, Recipient
-from ..model.signon import Contact, SignOn
+from ..model.invitations import Contact, SignOn
 from ..model import i18n
 from ..model.i18n import fill
 from ..model.terms import TERMS

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ..errors import FileRefused, did_you_mean
 from ..files import plain_folder, read_regular, write_atomically
 from ..model.models import Signatory
-from ..model.signon import Answer, Invitation, SignOn
+from ..model.invitations import Answer, Invitation, SignOn
 from ..model.terms import TERMS
 
 if TYPE_CHECKING:  # the layers above pass these in: kinds name them by protocol

@@ -18,7 +18,7 @@ from ..campaign.loaded import LoadedCampaign
 from ..campaign.plan import Output, plan_outputs
 from ..errors import UndersignedError
 from ..files import plain_folder, write_atomically, write_error
-from ..model.signon import MailSettings
+from ..model.invitations import MailSettings
 from ..render.environment import render_template
 from ..render.scan import template_exists
 from . import compat

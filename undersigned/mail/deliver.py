@@ -13,7 +13,7 @@ from ..render.environment import make_environment
 from ..signing.policy import sending_problems
 from .compose import MAIL_DIR, Attachment, address, message, render_mail, write_eml
 from .invite import MailReport, left_out, letter_with_sign_on, mail_settings, send_all
-from .record import MailRecord
+from .journal import MailRecord
 
 KIND = "delivery"
 

@@ -15,7 +15,7 @@ from ..model import i18n
 from ..render.environment import make_environment
 from .compose import (MAIL_DIR, Attachment, address, draft_pdfs, message, render_mail,
                       write_eml)
-from .record import RECORD, MailRecord, Sent
+from .journal import RECORD, MailRecord, Sent
 from .smtp import MailError, PartlyRefused, Refused, SmtpSession
 
 

@@ -9,7 +9,7 @@ import socket
 import ssl
 
 from ..errors import UndersignedError
-from ..model.signon import MailSettings
+from ..model.invitations import MailSettings
 
 TIMEOUT = 30.0
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}

@@ -27,7 +27,7 @@ from ..model.models import is_email, slug
 from ..model.terms import Term
 from ..model.yamlfile import (MAX_FILE_BYTES, EditRefused, YamlFile, YamlText, decode_utf8,
                               read_yaml, render_scalar)
-from .sources import EpMember, fold, ordinal
+from .open_data import EpMember, fold, ordinal
 
 FIELD_ORDER = ("id", "title", "given", "family", "country", "group", "gender", "ep_id",
                "email")

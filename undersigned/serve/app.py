@@ -328,7 +328,7 @@ class Handlers:
 
     async def signon(self, request):
         from ..answers.signatures import signatures
-        from ..model.signon import Answer
+        from ..model.invitations import Answer
 
         document = request.path_params["document"]
         try:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import Problems, did_you_mean
 from ..model.messages import report_validation_error
 from ..model.models import LocalText, slug
-from ..model.sources import TableSource
+from ..model.table_sources import TableSource
 from ..model.yamlfile import YamlFile
 from .read import Table, header_index, open_table
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from ..errors import Problems
 from ..files import is_inside
 from ..model.models import Recipient, Signatory
-from ..model.sources import TableSource
+from ..model.table_sources import TableSource
 from ..model.yamlfile import YamlFile, dotted
 
 
