@@ -335,3 +335,18 @@ def test_progress_elsewhere_is_one_plain_line_per_output(capsys):
     progress.result(Result("a.en", None, "built", written=[Path("/x/a.en.pdf")]))
     progress.result(Result("c.en", None, "failed", error="c.en: broken"))
     assert capsys.readouterr().out.splitlines() == ["[1/2] /x/a.en.pdf", "[2/2] FAILED c.en"]
+
+
+def test_status_names_files_no_document_writes_any_more(example):
+    """27: a copy left behind (its document renamed since) is said, not silently kept."""
+    assert not build(example, documents=["question-political-prisoners"]).failed
+    campaign = example / "campaign.yaml"
+    campaign.write_text(campaign.read_text().replace("  question-political-prisoners:",
+                                                     "  question-prisoners:", 1))
+    result = CliRunner().invoke(cli, ["status", str(example)])
+    assert ("not planned: outputs/question-political-prisoners.en.pdf: no document of the "
+            "campaign writes it (renamed or removed since?); it is left as it is"
+            ) in result.stderr
+    assert (example / "outputs" / "question-political-prisoners.en.pdf").exists()
+    filtered = CliRunner().invoke(cli, ["status", str(example), "-d", "question-prisoners"])
+    assert "not planned" not in filtered.stderr

@@ -64,6 +64,25 @@ class BuildPlan:
         return [*self.items, *self.bundles]
 
 
+OUTPUT_SUFFIXES = (".pdf", ".txt", ".docx", ".html", ".md")
+"""What a file in the output folder may be that a build writes."""
+
+
+def leftovers(loaded: LoadedCampaign) -> list[str]:
+    """Files in the output folder that no copy or bundle of the campaign writes (a document
+    renamed or removed since, an earlier campaign's copy): ``status`` lists them; nothing
+    deletes them."""
+    known = {name for output in all_outputs(loaded) for name in output.files}
+    known |= {f"{bundle_stem(doc)}.pdf" for doc in loaded.campaign.documents}
+    try:
+        entries = list(os.scandir(loaded.output_dir))
+    except OSError:
+        return []
+    return sorted(e.name for e in entries
+                  if e.is_file(follow_symlinks=False) and e.name.endswith(OUTPUT_SUFFIXES)
+                  and ".kept-" not in e.name and e.name not in known)
+
+
 @dataclass
 class Result:
     """What happened to one output (or bundle) in a build."""

@@ -243,7 +243,7 @@ def status(campaign_dir: Path, documents, recipients, langs):
       undersigned status
       undersigned status --document appeal-political-prisoners
     """
-    from ..batch.build import plan_build
+    from ..batch.build import leftovers, plan_build
     from ..signing.policy import signature_problems
     from ..errors import printable
 
@@ -259,6 +259,11 @@ def status(campaign_dir: Path, documents, recipients, langs):
     if problems:
         click.echo(f"{count(sum(map(len, problems.values())), 'signature')} by Members "
                    "who did not agree to the letter", err=True)
+    if not (documents or recipients or langs):
+        for name in leftovers(plan.loaded):
+            click.echo(printable(f"not planned: {plan.loaded.campaign.output_dir}/{name}: no "
+                                 "document of the campaign writes it (renamed or removed "
+                                 "since?); it is left as it is"), err=True)
     stale_signed = counts.get("signed-stale", 0)
     if stale_signed:
         click.echo(f"{count(stale_signed, 'signed copy', 'signed copies')} signed over an "
