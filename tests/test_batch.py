@@ -161,11 +161,14 @@ def test_a_signed_pdf_is_never_overwritten(built, panzeri_p12):
     result = CliRunner().invoke(cli, ["build", str(built), "--jobs", "2"])
     assert result.exit_code == 0, result.output
     assert pdf.read_bytes() == signed
-    assert ("kept: outputs/appeal-political-prisoners.president.en.pdf is signed; it is kept "
-            "as it is (build --force moves it aside and rebuilds)") in result.stderr
+    # What the copy prints changed since it was signed: signed, and stale.
+    assert ("kept: outputs/appeal-political-prisoners.president.en.pdf is signed over an "
+            "earlier build (its inputs changed since, so it is not sent); it is kept as it is "
+            "(build --resign makes a new copy to sign and keeps this one in "
+            "outputs/superseded/)") in result.stderr
     assert "7 built, 0 up to date, 1 kept, 0 failed" in result.stdout
     status = CliRunner().invoke(cli, ["status", str(built)])
-    assert "signed      appeal-political-prisoners.president.en.pdf" in status.stdout
+    assert "signed-stale appeal-political-prisoners.president.en.pdf" in status.stdout
 
 
 def test_force_moves_a_signed_pdf_aside_instead_of_deleting_it(built, panzeri_p12):

@@ -303,15 +303,17 @@ def _save_manifest(manifest: Manifest, report: BuildReport, compact: bool = Fals
 def _kept_reason(plan: BuildPlan, planned: Planned) -> str:
     out_dir = plan.loaded.output_dir
     why = {State.SIGNED: "is signed",
-           State.SIGNED_STALE: "is signed, but over an earlier build (its inputs changed "
-                               "since): it is not sent; build --resign makes a new copy to sign"
+           State.SIGNED_STALE: "is signed over an earlier build (its inputs changed since, "
+                               "so it is not sent)"
            }.get(planned.state, "was changed after it was built")
+    how = ("build --resign makes a new copy to sign and keeps this one in "
+           f"{out_dir.name}/{SUPERSEDED}/" if planned.state == State.SIGNED_STALE else
+           "build --force moves it aside and rebuilds")
     name = planned.output.pdf
     if planned.state == State.MODIFIED and _pdf_vouched(plan, planned):
         name = ", ".join(plan.manifest.edited_exports(planned.stem, planned.files,
                                                       planned.input_hash))
-    return (f"{out_dir.name}/{name} {why}; it is kept as it is "
-            "(build --force moves it aside and rebuilds)")
+    return f"{out_dir.name}/{name} {why}; it is kept as it is ({how})"
 
 
 def _result_of(task: Task, outcome: Outcome, manifest: Manifest, out_dir: Path) -> Result:
