@@ -432,13 +432,29 @@ def test_every_bad_row_is_reported_and_nothing_is_recorded(example, monkeypatch)
     assert not (example / "records").exists()
 
 
-def test_a_spreadsheet_that_is_not_utf8_is_refused(example, monkeypatch):
+def test_a_windows_1252_spreadsheet_is_read_as_every_table_is(example, monkeypatch):
+    """Excel's default CSV export (Windows-1252, semicolons) is read by the one table reader,
+    as a recipients table is; its accents arrive intact."""
     monkeypatch.chdir(example)
-    write_csv(example, "member;answer;date;note\nsoltes;yes;2017-10-19;répondu\n", "cp1252")
+    write_csv(example, "member;answer;date;note\nsoltes;no;2017-10-20;répondu\n", "cp1252")
     result = run("respond", APPEAL, str(example), "--from", "answers.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("soltes: declined on 2017-10-20")
+    assert "note: répondu" in (example / "campaign.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("written", ["ab", '"', "\\n", ""])
+def test_a_delimiter_that_cannot_be_one_is_one_line(example, monkeypatch, written):
+    monkeypatch.chdir(example)
+    write_csv(example, "member,answer,date\nsoltes,yes,2017-10-20\n")
+    before = (example / "campaign.yaml").read_bytes()
+    result = run("respond", APPEAL, str(example), "--from", "answers.csv",
+                 "--delimiter", written)
     assert result.exit_code == 1
-    assert result.stderr == ("error: answers.csv: is not UTF-8 text (byte 0xe9 at line 2, "
-                             "column 24); export it as \"CSV UTF-8\"\n")
+    shown = written.encode("unicode_escape").decode()
+    assert result.stderr == (f"error: answers.csv: '{shown}' cannot separate the columns of "
+                             "a CSV; give one character of , ; | or tab\n")
+    assert (example / "campaign.yaml").read_bytes() == before
 
 
 def test_a_missing_column_is_named_with_those_found(example, monkeypatch):
@@ -470,12 +486,14 @@ def test_a_spreadsheet_with_a_header_only_is_refused(example):
                              "1 error, 0 warnings; nothing was written\n")
 
 
-def test_a_spreadsheet_too_large_is_refused_before_it_is_read(example):
+def test_a_spreadsheet_too_large_is_refused_in_one_line(example):
+    """Far more rows than a sign-on has: refused at the row past the limit, in one line,
+    not with a message per repeated row before it."""
     table = write_csv(example, "member,answer,date\n" + "kelam,yes,2017-10-19\n" * 60_000)
     result = run("respond", APPEAL, str(example), "--from", str(table))
     assert result.exit_code == 1
-    assert result.stderr == (f"error: {table}: is 1,260,019 bytes; at most 1,048,576 are "
-                             "read\n")
+    assert result.stderr == (f"error: {table}:2002: more than 2,000 rows; a sign-on has one "
+                             "row per Member\n")
 
 
 def test_a_flow_list_of_members_and_a_byte_order_mark(example):

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler,
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler,
                       GetJsonSchemaHandler, StrictBool, StrictInt, model_validator)
 from pydantic_core import core_schema
+
+from .text import name_problem
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 LANG_PATTERN = r"^[a-z]{2,3}$"
@@ -39,6 +41,15 @@ def _iso_date_only(value: Any) -> Any:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
 """A full date written as in ISO 8601, ``2017-10-19``."""
+
+
+def _whole_name(value: Any) -> Any:
+    texts = value.values() if isinstance(value, LocalText) else [value]
+    for text in texts:
+        problem = name_problem(text) if isinstance(text, str) else None
+        if problem:
+            raise ValueError(problem)
+    return value
 
 
 class Model(BaseModel):
@@ -245,14 +256,14 @@ class Status(str, Enum):
 class Person(Model):
     """A person concerned by a case."""
 
-    name: str = Field(min_length=1)
+    name: Annotated[str, AfterValidator(_whole_name)] = Field(min_length=1)
     """Canonical spelling in Latin script, "Given Family" (``Maks Bokayev``); every document uses it."""
-    variants: list[str] = []
+    variants: list[Annotated[str, AfterValidator(_whole_name)]] = []
     """Other spellings and transliterations met in sources (``Max Bokayev``, ``Bokaev``)."""
-    native: str | None = None
+    native: Annotated[str, AfterValidator(_whole_name)] | None = None
     """The name in its native script (``Макс Бокаев``); used in copies in the languages of
     that script, when it is not the Latin one (Cyrillic: Russian, Kazakh ...)."""
-    spellings: dict[str, str] = {}
+    spellings: dict[str, Annotated[str, AfterValidator(_whole_name)]] = {}
     """The name as a language, or a script, spells it: ``{az: Ulvi Həsənli, Cyrl: Ульви
     Гасанлы}``; a copy prints the spelling of its language, else of its language's script
     (ISO 15924: ``Cyrl``, ``Arab``, ``Geor`` ...), else ``native``, else ``name``."""
@@ -333,9 +344,9 @@ class Signatory(Model):
     """Stable id, used for signature fields and question authors; by default the family name in lower case (``sanchez-caldentey``)."""
     title: str | None = None
     """``Mr``, ``Ms``, ``Dr`` ..."""
-    given: str = Field(min_length=1)
+    given: Annotated[str, AfterValidator(_whole_name)] = Field(min_length=1)
     """Given name(s), as the Member writes them (``Pier Antonio``)."""
-    family: str = Field(min_length=1)
+    family: Annotated[str, AfterValidator(_whole_name)] = Field(min_length=1)
     """Family name(s) with diacritics (``Sánchez Caldentey``); displayed in capitals."""
     country: str
     """Member State, as an ISO 3166 code (``IT``, ``GB``; Greece is ``GR``, not ``EL``)."""
@@ -407,7 +418,7 @@ class Recipient(Model):
     own above the office in Russian (the catalogue's ``recipient_block``)."""
     honorific: LocalText | None = None
     """Form of address just before the name (``Mr``, ``господину``)."""
-    name: LocalText
+    name: Annotated[LocalText, AfterValidator(_whole_name)]
     """The recipient's name (``Nursultan Nazarbayev``)."""
     position: LocalText | None = None
     """The recipient's office (``President of the Republic of Kazakhstan``)."""
