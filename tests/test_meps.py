@@ -197,8 +197,9 @@ BROKEN = {
                "meps.xml:2: mep_identifier: 'x7' is not an EP id (a number)"),
     "declared-encoding-wrong": (
         "mep_identifier,mep_given_name,mep_family_name\n7,Igor,Šoltes\n".encode("cp1252"),
-        ("--encoding", "utf-8"), "meps.xml:2: byte 0x8a is not utf-8; declare the file's "
-        "encoding (--encoding cp1252, for example)"),
+        ("--encoding", "utf-8"), "meps.xml:2:8: the file is declared as utf-8, but byte 0x8a "
+        "is not utf-8 text; declare its real encoding (cp1252, for example) or export it as "
+        "CSV UTF-8"),
 }
 
 

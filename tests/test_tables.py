@@ -106,7 +106,7 @@ def test_encoding_other_than_declared(tmp_path):
                                                        "    encoding: utf-8\n"))
     assert _errors(folder) == [
         "recipients.csv:2:12: the file is declared as utf-8, but byte 0x8a is not "
-        "utf-8 text; declare its real encoding (e.g. encoding: cp1252) or export it as CSV UTF-8"]
+        "utf-8 text; declare its real encoding (cp1252, for example) or export it as CSV UTF-8"]
 
 
 def test_cp1252_bom_and_semicolons_are_detected(tmp_path):

@@ -96,7 +96,7 @@ def import_list(members: list[EpMember], term: Term, existing: str | None,
     for member in members:
         entry = by_id.get(member.ep_id)
         if entry is None:
-            entry = {"id": slug(member.family), "title": member.title}
+            entry = {"id": member.list_id, "title": member.title}
             entries.append(entry)
         for name in IMPORTED_FIELDS:
             value = getattr(member, name)

@@ -207,7 +207,7 @@ def _decode_problem(problems: Problems, label: str, opener, chosen: str,
     other = "cp1252" if chosen.replace("-", "").lower().startswith("utf8") else "utf-8"
     said = f"declared as {declared}" if declared else f"read as {chosen}"
     problems.add(label, line, column, message=f"the file is {said}, but byte 0x{byte} is not "
-                 f"{chosen} text; declare its real encoding (e.g. encoding: {other}) or "
+                 f"{chosen} text; declare its real encoding ({other}, for example) or "
                  "export it as CSV UTF-8")
 
 
