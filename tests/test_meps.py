@@ -299,4 +299,5 @@ def test_a_broken_list_to_update_or_check_is_said_without_a_traceback(tmp_path):
     not_a_list.write_text("- 1\n- 2\n")
     checked = run("meps", "check", not_a_list, TERM_8)
     assert checked.exit_code == 2
-    assert checked.output.endswith("Error: the list has no term: give --term\n")
+    assert checked.output.endswith("error: the list has no term: give --term "
+                                   "(see: undersigned meps check --help)\n")
