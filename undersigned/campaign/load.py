@@ -257,10 +257,11 @@ def _check_list(root: Path, signatories: SignatoryList, source: YamlFile,
         line, column = source.position(loc)
         problems.add(source.label, line, column, dotted(loc), message, severity)
 
-    term = TERMS.get(signatories.term)
+    term = signatories.parliamentary_term()
     if term is None:
         add(("term",), f"there is no term {signatories.term} in the registry; known terms: "
-            + ", ".join(str(t) for t in TERMS))
+            + ", ".join(str(t) for t in TERMS) + "; for another term, declare its political "
+            "groups under groups: (each with ep: and name:)")
     countries = i18n.country_codes()
     seen: dict[str, int] = {}
     for i, member in enumerate(signatories.signatories):

@@ -12,7 +12,6 @@ from ..model.models import DocumentBase, Id, Lang, LocalText, Model
 from ..model.signon import Contact, SignOn
 from ..model import i18n
 from ..model.i18n import fill
-from ..model.terms import TERMS
 from ..render.filters import markdown, markdown_inline
 from ..render.typography import typeset
 from .base import Copy, DocumentKind, Input, TextField, local_fields
@@ -176,7 +175,7 @@ class LetterKind(DocumentKind):
                                     "languages, or remove it here")
         check_sign_on(checker, doc_id, document, loc)
         signatories = checker.loaded.lists.get(document.signatories)
-        term = TERMS.get(signatories.term) if signatories is not None else None
+        term = signatories.parliamentary_term() if signatories is not None else None
         if term is not None and not term.covers(document.date):
             checker.add(checker.campaign_file, loc + ("date",), f"{document.date} is not in "
                         f"term {term.number} ({term.start} to {term.end or 'today'}), the term "

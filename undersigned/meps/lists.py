@@ -17,10 +17,10 @@ from pathlib import Path
 import yaml
 
 from ..errors import Problems, UndersignedError
-from ..model.models import slug
 from ..model.terms import Term
 from ..model.yamlfile import YamlFile
 from .sources import EpMember, fold, ordinal
+from .summary import Note
 
 IMPORTED_FIELDS = ("given", "family", "country", "gender", "ep_id", "email")
 """What an import takes from the Parliament's list; every other field is the user's."""
@@ -73,7 +73,7 @@ class Selection:
 
 
 def import_list(members: list[EpMember], term: Term, existing: str | None,
-                source_label: str = "") -> tuple[str, list[str]]:
+                source_label: str = "") -> tuple[str, list[Note]]:
     """The YAML text of the signatory list, and notes for the user (Members without a
     group, for example). ``existing`` is the current text of the list, if any."""
     try:
@@ -104,8 +104,8 @@ def import_list(members: list[EpMember], term: Term, existing: str | None,
                 entry[name] = value
         if member.group:
             entry["group"] = member.group
-    notes = [f"{e.get('given')} {e.get('family')}: no political group in the source; add "
-             "group: (or give --groups with the Parliament's XML list)"
+    notes = [Note("no political group in the source; add group: (or give --groups with "
+                  "the Parliament's XML list)", f"{e.get('given')} {e.get('family')}")
              for e in entries if not e.get("group")]
     data = {"term": term.number}
     data["title"] = old.get("title") or (f"Members of the {ordinal(term.number)} term"
@@ -182,14 +182,7 @@ def check_list(source: YamlFile, members: list[EpMember], term: Term, source_lab
                 warn(key, f"the Parliament spells it '{getattr(member, key)}' "
                      f"({member.display_name}, {member.where}); write that")
         if member.country and entry.get("country") != member.country:
-            if member.citizenship:
-                warn("country", f"the Parliament's open data gives {member.country} as the "
-                     f"citizenship of {member.display_name} ({member.where}), not "
-                     f"{entry.get('country')}; if it is the Member State of election, write "
-                     f"{member.country} (the XML list, given as --groups, has Member States)")
-            else:
-                warn("country", f"the Parliament lists {member.display_name} for "
-                     f"{member.country}, not {entry.get('country')}; write {member.country}")
+            warn("country", country_difference(member, entry.get("country")))
         if member.group and entry.get("group") is not None:
             group = term.find_group(str(entry["group"]))
             if group is None or group.ep != member.group:
@@ -198,6 +191,21 @@ def check_list(source: YamlFile, members: list[EpMember], term: Term, source_lab
         if member.gender and entry.get("gender") not in (None, member.gender):
             warn("gender", f"the Parliament lists {member.display_name} as {member.gender}")
     return compared
+
+
+def country_difference(member: EpMember, written: object) -> str:
+    """What differs between a list's ``country`` and the Parliament's, each source named
+    for what it gives: the open data gives a citizenship, which is no advice on the Member
+    State of election (Kelam's is Spain there); the XML list gives the Member State."""
+    if member.citizenship:
+        return (f"the Parliament's open data gives {member.country} as the citizenship of "
+                f"{member.display_name} ({member.where}); the list says {written}. country: "
+                "is the Member State of election, which the open data does not give: "
+                "compare with the Parliament's XML list (--groups), which does")
+    also = (f" (its open data gives {member.citizen_of} as the citizenship, {member.where})"
+            if member.citizen_of else "")
+    return (f"the Parliament lists {member.display_name} for {member.country}, not "
+            f"{written}{also}; write {member.country}")
 
 
 def read_list_text(path: Path) -> str | None:

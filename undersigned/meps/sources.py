@@ -55,9 +55,9 @@ class EpMember:
     damaged: tuple[str, ...] = ()
     """The name fields (``given``, ``family``) in which the source lost letters: each one
     is U+FFFD in the name, which ``check`` refuses until someone writes it."""
-    member_state: str | None = None
-    """The Member State of election, where a second source (the XML list) gives one that
-    differs from the citizenship in ``country``."""
+    citizen_of: str | None = None
+    """The citizenship the open-data CSV gives, where the XML list gives another Member
+    State (then ``country``): each source says something else."""
 
     @property
     def list_id(self) -> str:
@@ -114,12 +114,12 @@ def with_memberships(members: list[EpMember], listed: list[EpMember]) -> list[Ep
         if other is not None:
             names = {key: _repaired(getattr(member, key), getattr(other, key))
                      for key in member.damaged}
-            state = other.country if member.citizenship and other.country != member.country \
-                else None
+            citizen_of = member.country if member.citizenship and other.country \
+                and other.country != member.country else None
             member = replace(member, group=other.group or member.group,
                              country=other.country or member.country,
                              citizenship=member.citizenship and not other.country,
-                             member_state=state, **names,
+                             citizen_of=citizen_of, **names,
                              damaged=tuple(k for k, v in names.items() if LOST in v))
         merged.append(member)
     return merged

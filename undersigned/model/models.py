@@ -17,6 +17,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       GetJsonSchemaHandler, StrictBool, StrictInt, model_validator)
 from pydantic_core import core_schema
 
+from .terms import Group, Term, with_groups
 from .text import name_problem
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -28,7 +29,8 @@ Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Lang = Annotated[str, Field(pattern=LANG_PATTERN)]
 """A language code (ISO 639-1 where one exists): ``en``, ``ru``, ``kk``."""
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
-Email = Annotated[str, Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$", max_length=254)]
+EMAIL_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
 """An e-mail address (``pier.panzeri@europarl.europa.eu``)."""
 
 
@@ -393,17 +395,39 @@ class Signatory(Model):
         return f"{self.given} {self.family}"
 
 
+class DeclaredGroup(Model):
+    """A political group the registry of terms does not know: of a term after it, or
+    formed mid-term."""
+
+    ep: str = Field(min_length=1)
+    """The acronym in EP documents (``PfE``)."""
+    english: str | None = None
+    """The English acronym, where it differs (``EPP`` for ``PPE``)."""
+    name: str = Field(min_length=1)
+    """The group's full English name (``Patriots for Europe Group``)."""
+
+
 class SignatoryList(Model):
     """The Members who sign a campaign's documents. One YAML file in ``signatories/``."""
 
     term: StrictInt
-    """The parliamentary term (8: 2014-2019, 9: 2019-2024, 10: 2024-2029)."""
+    """The parliamentary term (5: 1999-2004 ... 8: 2014-2019, 9: 2019-2024, 10: 2024-2029)."""
     title: str | None = None
     """What the list is, for people reading the file."""
+    groups: list[DeclaredGroup] = []
+    """Political groups of the term that the toolkit's registry does not know (a term not
+    yet in it, a group formed mid-term), added to (or, with the same ``ep``, replacing)
+    the registry's for this list."""
     signatories: list[Signatory] = Field(min_length=1)
     """The Members, in the order they sign."""
     notes: str | None = None
     """Editorial notes. Never printed."""
+
+    def parliamentary_term(self) -> Term | None:
+        """The list's term with its declared groups; None for a term neither the registry
+        nor the list describes."""
+        return with_groups(self.term, [Group(g.ep, g.english or g.ep, g.name)
+                                       for g in self.groups])
 
 
 # --- recipients, sender and documents ---------------------------------------------------------

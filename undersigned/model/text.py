@@ -5,8 +5,9 @@ value, a table cell, a name from the Parliament's lists.
   separators and the bidirectional overrides that can disguise a name are refused;
 - U+FFFD, the sign a decoder leaves where it could not read a letter, is refused;
 - a ``?`` standing for a lost letter is refused: anywhere in a name (no name holds one),
-  and, in text read in a single-byte encoding (Excel's default CSV export), wherever it is
-  not a question mark ending a sentence: ``Kate?ina``, ``?ukasz``, ``??? ?????``;
+  and, in a table cell (Excel's default CSV export writes one for every letter it cannot
+  hold), wherever it is not a question mark ending a question or in a web address:
+  ``Kate?ina``, ``?ukasz``, ``??? ?????``;
 - text is kept in one spelling (NFC), so that "José" typed and "José" pasted compare.
 
 One detector for YAML values, table cells and imported names, so that they cannot drift.
@@ -25,8 +26,7 @@ paragraph separators, the bidirectional overrides that can disguise a name, and 
 LOST = "\ufffd"
 """The replacement character: where a letter was lost in a conversion."""
 
-_LETTER = r"[^\W\d_]"
-_QUESTION_ENDING = re.compile(rf"(?<=[\w.)\]\"'»”’])\?+(?=[\s\"'»”’)\]!.,;:]|$)")
+_QUESTION_ENDING = re.compile(r"(?<=[\w.)\]\"'»”’])\?+(?=[\s\"'»”’)\]!.,;:]|$)")
 """Question marks that end a question (``Why?``, ``really??``, ``"why?"``), not a word's
 lost letter."""
 
@@ -64,24 +64,32 @@ def name_problem(text: str) -> str | None:
     return None
 
 
+_NOT_PROSE = re.compile(r"\S+://\S*|\S+@\S+")
+"""Web and e-mail addresses, where a ``?`` starts a query, not a lost letter."""
+
+
 def lost_letters(text: str) -> list[int]:
     """The 0-based offsets of the ``?`` in ``text`` that stand for lost letters: every
-    ``?`` but those ending a question after a word (``Why?``)."""
-    kept = {i for m in _QUESTION_ENDING.finditer(text) for i in range(m.start(), m.end())}
+    ``?`` but those ending a question after a word (``Why?``) and those in a web address."""
+    kept = {i for pattern in (_QUESTION_ENDING, _NOT_PROSE) for m in pattern.finditer(text)
+            for i in range(m.start(), m.end())}
     return [i for i, c in enumerate(text) if c == "?" and i not in kept]
 
 
 def lost_letter_message(text: str, encoding: str) -> str | None:
-    """The error for text read in the single-byte ``encoding`` with a ``?`` standing for a
-    lost letter, or None."""
+    """The error for a table cell with a ``?`` standing for a lost letter, or None: what
+    Excel's default CSV export writes for every letter Windows-1252 cannot hold (the file
+    is then plain ASCII, and nothing else shows the loss)."""
     offsets = lost_letters(text)
     if not offsets:
         return None
     shown = text if len(text) <= 40 else text[:37] + "..."
-    return (f"'{shown}' has '?' where a letter was lost (character {offsets[0] + 1}): the "
-            f"file is read as {encoding}, which cannot hold letters of other scripts, and "
-            "the program that saved it wrote '?' for them; export it as \"CSV UTF-8\" (or "
-            "as .xlsx) from the original")
+    why = (f"the file is read as {encoding}, which cannot hold letters of other scripts, "
+           "and the program that saved it wrote '?' for them" if single_byte(encoding) else
+           "the program that saved the file wrote '?' for letters its encoding could not "
+           "hold (Excel's default CSV export does)")
+    return (f"'{shown}' has '?' where a letter was lost (character {offsets[0] + 1}): {why}; "
+            "export it as \"CSV UTF-8\" (or as .xlsx) from the original")
 
 
 def has_lost_letters(text: str) -> bool:

@@ -13,13 +13,14 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FileRefused, Problems
-from ..model.text import lost_letter_message, normal, single_byte, text_problem
+from ..model.text import lost_letter_message, normal, text_problem
 
 MAX_ROWS = 200_000
 """More rows than this in one table are refused: far above any mailing of letters."""
@@ -49,9 +50,12 @@ class Table:
     empty_rows: list[int] = field(default_factory=list)
     encoding: str = "utf-8"
     """What the file was read as (an XLSX workbook is Unicode)."""
-    lossy: bool = False
-    """Read in a single-byte encoding, and a ``?`` standing for a lost letter is an error
-    at its cell."""
+    lost_letters: bool = True
+    """Whether a ``?`` standing for a lost letter is an error at its cell (the
+    Parliament's lists mark such names instead)."""
+    flagged: set[tuple[int, int]] = field(default_factory=set)
+    """(row, column) of the cells found wrong here, so that a reader of the rows does not
+    say the same cell twice."""
 
 
 def open_table(path: Path, label: str, problems: Problems, encoding: str | None = None,
@@ -161,7 +165,7 @@ def _open_csv(opener, label: str, problems: Problems, encoding: str | None,
         return None
     reader = csv.reader(stream, delimiter=sep or found)
     table = Table(label, [normal(h.strip()) for h in header], iter(()), encoding=chosen,
-                  lossy=lost == "error" and single_byte(chosen))
+                  lost_letters=lost == "error")
     table.rows = _csv_rows(opener, stream, reader, table, problems, encoding)
     return table
 
@@ -264,12 +268,13 @@ def checked_cells(cells: list[str], table: Table, row: int, problems: Problems) 
                          f"characters long; cells are limited to {MAX_CELL_CHARS:,}")
             cells[column - 1] = ""
             continue
-        if cell.isascii() and cell.isprintable() and not (table.lossy and "?" in cell):
+        if cell.isascii() and cell.isprintable() and "?" not in cell:
             continue  # the common case, quickly
         wrong = text_problem(cell) or (lost_letter_message(cell, table.encoding)
-                                       if table.lossy else None)
+                                       if table.lost_letters else None)
         if wrong:
             problems.add(table.label, row, column, _column_name(table, column), wrong)
+            table.flagged.add((row, column))
         cells[column - 1] = normal(cell)
     return cells
 
@@ -406,7 +411,14 @@ def _text(value) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, str) and "_x" in value:
+        # OOXML writes a character XML cannot hold as _xHHHH_ (ESC is _x001B_), which
+        # openpyxl leaves as it is: read it as Excel shows it, for the checks to see it.
+        return _XML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
     return str(value)
+
+
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def header_index(header: list[str]) -> dict[str, int]:

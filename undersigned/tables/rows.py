@@ -63,8 +63,11 @@ def read_models(root: Path, source: TableSource, model: type[BaseModel], problem
         try:
             value = model.model_validate(data)
         except ValidationError as exc:
+            said = Problems()
             report_validation_error(_located(table.label, data, positions, row_number), model,
-                                    exc, problems)
+                                    exc, said)
+            problems.items.extend(p for p in said.items  # a cell said wrong is said once
+                                  if (p.line, p.column) not in table.flagged)
             continue
         if row_id is None:
             row_id = getattr(value, "id", None)
