@@ -306,3 +306,115 @@ def test_one_windows_1252_csv_is_read_alike_as_recipients_and_as_answers(tmp_pat
                                             .encode("cp1252"))
     loaded = load_campaign(folder)
     assert loaded.campaign.recipients["ngo-1"].name.get("en") == "Igor Šoltes"
+
+
+@pytest.mark.parametrize("how", ["yaml", "table"])
+def test_a_control_character_in_a_name_never_reaches_the_workbook(example, tmp_path, how):
+    """28-C: ``signatures --xlsx`` with an ESC sequence in a Member's name (in YAML, or in
+    a cell of a signatory table) stops at the name's place, in one voice, with the ESC
+    escaped: no IllegalCharacterError, no raw control character on the terminal."""
+    listed = example / "signatories" / "meps-2017.yaml"
+    text = listed.read_text(encoding="utf-8")
+    if how == "yaml":
+        listed.write_text(text.replace("given: Brando", 'given: "\\e]0;pwned\\a Brando"'),
+                          encoding="utf-8")
+        where = "signatories/meps-2017.yaml:"
+    else:
+        data = yaml.safe_load(text)
+        rows = [["ID", "Given", "Family", "Country", "Group", "EP id"]] + [
+            [m["id"], m["given"], m["family"], m["country"], m["group"], str(m["ep_id"])]
+            for m in data["signatories"]]
+        rows[2][1] = "\x1b]0;pwned\x07 Brando"
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        (example / "signatories" / "members.csv").write_text(out.getvalue(), encoding="utf-8")
+        listed.write_text("term: 8\ntable:\n  file: signatories/members.csv\n  columns:\n"
+                          "    id: ID\n    given: Given\n    family: Family\n"
+                          "    country: Country\n    group: Group\n    ep_id: EP id\n",
+                          encoding="utf-8")
+        where = "signatories/members.csv:3:2: column 'Given': "
+    target = tmp_path / "answers.xlsx"
+    result = run("signatures", "appeal-political-prisoners", example, "--xlsx", target)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "IllegalCharacter" not in result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert where in result.output and "U+001B" in result.output
+    assert not target.exists()
+
+
+def test_the_workbook_escapes_what_xlsx_cannot_hold():
+    from undersigned.answers.workbook import _cell
+
+    assert _cell("\x1b]0;x\x07 Brando") == "\\x1b]0;x\\x07 Brando"
+    assert _cell("=1+1") == "'=1+1"
+
+
+# --- spreadsheet mapping (27) -------------------------------------------------------------
+
+
+MAPPED = """recipient_tables:
+  ngos:
+    file: recipients.csv
+    columns:
+      name: [First, Last]
+      position: Position
+      salutation: {EN: Salutation, RU: Salutation RU}
+      languages: Languages
+      email: E-mail
+
+"""
+
+
+def _mapped_campaign(tmp_path: Path, rows: list[list[str]], declaration: str = MAPPED) -> Path:
+    folder = make_table_campaign(tmp_path / "c", 1)
+    text = (folder / "campaign.yaml").read_text(encoding="utf-8")
+    start = text.index("recipient_tables:")
+    end = text.index("documents:\n")
+    (folder / "campaign.yaml").write_text(text[:start] + declaration + text[end:],
+                                          encoding="utf-8")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(
+        [["First", "Last", "Position", "Salutation", "Salutation RU", "Languages", "E-mail"]]
+        + rows)
+    (folder / "recipients.csv").write_text(out.getvalue(), encoding="utf-8")
+    return folder
+
+
+ANNA = ["Anna", "Nowak", "Director", "Dear Ms Nowak,", "Уважаемая госпожа Новак!", "EN, RU",
+        "anna@ngo.example.org"]
+
+
+def test_a_name_from_two_columns_and_languages_as_people_write_them(tmp_path):
+    folder = _mapped_campaign(tmp_path, [ANNA])
+    loaded = load_campaign(folder)
+    anna = loaded.campaign.recipients["anna-nowak"]
+    assert anna.name.get("en") == "Anna Nowak"
+    assert anna.languages == ["en", "ru"]
+    assert anna.salutation.get("ru") == "Уважаемая госпожа Новак!"
+    # the position is written once but printed in en and ru: warned at its cell
+    warnings = [str(w) for w in loaded.warnings if "written once" in str(w)]
+    assert warnings and all(w.startswith("recipients.csv:2:3: warning: recipients.anna-nowak"
+                                         ".position: written once") for w in warnings), warnings
+
+
+def test_a_name_per_language_makes_the_id_from_the_english_one(tmp_path):
+    declaration = MAPPED.replace("name: [First, Last]", "name: {en: First, RU: Last}")
+    folder = _mapped_campaign(tmp_path, [["Anna Nowak", "Анна Новак"] + ANNA[2:]], declaration)
+    loaded = load_campaign(folder)
+    assert loaded.campaign.recipients["anna-nowak"].name.get("ru") == "Анна Новак"
+
+
+def test_a_repeated_row_is_named_as_such_and_no_message_shows_none_or_a_pattern(tmp_path):
+    folder = _mapped_campaign(tmp_path, [
+        ANNA, ANNA,
+        ["Ben", "Olsen", "", "Dear Mr Olsen,", "", "en",
+         "icsantos@x.example.org; mailto:isabel.santos@x.example.org"],
+        ["", "", "", "Dear colleague,", "", "en", ""]])
+    errors = [e for e in errors_of(folder) if e.startswith("recipients.csv")]
+    assert errors == [
+        "recipients.csv:3: the row repeats row 2; remove one of them",
+        "recipients.csv:4:7: email: expected one e-mail address like name@example.org, got "
+        "'icsantos@x.example.org; mailto:isabel.santos@x.example.org'; give one address per "
+        "cell",
+        "recipients.csv:5:1: name: missing; this field is required"]
+    assert not any("None" in e or "^[" in e for e in errors)

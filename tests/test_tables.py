@@ -173,7 +173,7 @@ def test_cli_reports_table_errors_without_a_traceback(tmp_path):
     _write_csv(folder, ",".join(HEADER) + "\n" + ROW + ROW)
     result = _check(folder)
     assert result.exit_code == 1
-    assert "recipients.csv:3:1: id: the id 'ngo-1' is taken by row 2 too" in result.output
+    assert "recipients.csv:3: the row repeats row 2; remove one of them\n" in result.output
     assert "Traceback" not in result.output
 
 

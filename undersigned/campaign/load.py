@@ -151,7 +151,8 @@ def _load_model(root: Path, rel: Path, model: type[BaseModel], files, problems,
     if source.data is None:
         problems.add(label, message="the file is empty")
         return None
-    tables = read_recipient_tables(root, source, problems) if label == CAMPAIGN_FILE else {}
+    tables = read_recipient_tables(root, source, problems, files) \
+        if label == CAMPAIGN_FILE else {}
     context = {"recipient_tables": {table_id: list(rows) for table_id, rows in tables.items()}}
     data = source.data
     if model is SignatoryList and isinstance(data, dict) and "table" in data:

@@ -50,6 +50,16 @@ class LoadedCampaign:
     fields (their id -> those fields); empty once the campaign is valid."""
     warnings: list[Problem] = field(default_factory=list)
 
+    def source_of(self, loc: tuple) -> YamlFile:
+        """The file a value of the campaign at ``loc`` stands in: a row of a recipient table
+        (``recipients.csv``, at its row and column), else the campaign file."""
+        from ..tables.rows import TableFile
+
+        for source in self.files.values():
+            if isinstance(source, TableFile) and source.holds(loc):
+                return source
+        return self.files[CAMPAIGN_FILE]
+
     @property
     def templates_dir(self) -> Path:
         return self.root / "templates"

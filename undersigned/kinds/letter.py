@@ -191,7 +191,8 @@ class LetterKind(DocumentKind):
             yield from local_fields(cf, loc + ("recipients", i), copy, needed)
             recipient = campaign.recipients.get(copy.recipient)
             if recipient is not None:
-                yield from local_fields(cf, ("recipients", copy.recipient), recipient, needed)
+                yield from local_fields(loaded.source_of(("recipients", copy.recipient)),
+                                        ("recipients", copy.recipient), recipient, needed)
         case_field = document.case_text
         for case_id in document.cases:
             case = loaded.cases.get(case_id)
