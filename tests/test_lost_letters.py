@@ -418,3 +418,22 @@ def test_a_repeated_row_is_named_as_such_and_no_message_shows_none_or_a_pattern(
         "cell",
         "recipients.csv:5:1: name: missing; this field is required"]
     assert not any("None" in e or "^[" in e for e in errors)
+
+
+def test_meps_check_never_advises_a_damaged_spelling(tmp_path):
+    """The open data's 'Kate?ina' is no spelling to write: a list that says Kateřina checks
+    clean against it, and another spelling is told apart without the damaged one as advice."""
+    listed = tmp_path / "l.yaml"
+    listed.write_text("term: 9\nsignatories:\n"
+                      "  - {given: Kateřina, family: Konečná, country: CZ, group: GUE/NGL, "
+                      "ep_id: 23699}\n"
+                      "  - {given: Boguslav, family: Liberadzki, country: PL, group: S&D, "
+                      "ep_id: 23768}\n", encoding="utf-8")
+    result = run("meps", "check", listed, TERM_9)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == (f"{listed}:4:6: warning: signatories[1].given: differs from "
+                        f"meps-term-9.csv:37, whose 'Bogus{LOST}aw' lost letters in the "
+                        "Parliament's export: compare with its XML list (--groups), which "
+                        "spells them")
+    assert lines[1:] == [f"2 Members compared with {TERM_9}: 1 difference"]

@@ -19,7 +19,7 @@ import yaml
 from ..errors import Problems, UndersignedError
 from ..model.terms import Term
 from ..model.yamlfile import YamlFile
-from .sources import EpMember, fold, ordinal
+from .sources import EpMember, fits, fold, ordinal
 from .summary import Note
 
 IMPORTED_FIELDS = ("given", "family", "country", "gender", "ep_id", "email")
@@ -178,7 +178,11 @@ def check_list(source: YamlFile, members: list[EpMember], term: Term, source_lab
             continue
         compared += 1
         for key in ("given", "family"):
-            if entry.get(key) != getattr(member, key):
+            if key in member.damaged and not fits(getattr(member, key), str(entry.get(key))):
+                warn(key, f"differs from {member.where}, whose '{getattr(member, key)}' lost "
+                     "letters in the Parliament's export: compare with its XML list "
+                     "(--groups), which spells them")
+            elif key not in member.damaged and entry.get(key) != getattr(member, key):
                 warn(key, f"the Parliament spells it '{getattr(member, key)}' "
                      f"({member.display_name}, {member.where}); write that")
         if member.country and entry.get("country") != member.country:

@@ -131,10 +131,16 @@ def _repaired(damaged: str, whole: str) -> str:
     spelling of the second source; the damaged text if that has lost letters too."""
     if not whole or LOST in whole:
         return damaged
-    if len(whole) == len(damaged) and all(
-            a == LOST or fold(a) == fold(b) for a, b in zip(damaged, whole)):
+    if fits(damaged, whole):
         return "".join(b if a == LOST else a for a, b in zip(damaged, whole))
     return whole
+
+
+def fits(damaged: str, whole: str) -> bool:
+    """Whether ``whole`` may be ``damaged`` with its lost letters (U+FFFD) written: the same
+    letters elsewhere, case and diacritics aside."""
+    return len(whole) == len(damaged) and all(
+        a == LOST or fold(a) == fold(b) for a, b in zip(damaged, whole))
 
 
 def _read_file(location: str) -> bytes:

@@ -71,6 +71,8 @@ _NOT_PROSE = re.compile(r"\S+://\S*|\S+@\S+")
 def lost_letters(text: str) -> list[int]:
     """The 0-based offsets of the ``?`` in ``text`` that stand for lost letters: every
     ``?`` but those ending a question after a word (``Why?``) and those in a web address."""
+    if "?" not in text:
+        return []
     kept = {i for pattern in (_QUESTION_ENDING, _NOT_PROSE) for m in pattern.finditer(text)
             for i in range(m.start(), m.end())}
     return [i for i, c in enumerate(text) if c == "?" and i not in kept]
