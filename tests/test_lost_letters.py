@@ -437,3 +437,24 @@ def test_meps_check_never_advises_a_damaged_spelling(tmp_path):
                         "Parliament's export: compare with its XML list (--groups), which "
                         "spells them")
     assert lines[1:] == [f"2 Members compared with {TERM_9}: 1 difference"]
+
+
+def test_meps_import_for_a_term_the_list_declares(tmp_path):
+    """A term after the registry's, its groups declared in the list to update: the XML
+    list's groups are found among them, and the list keeps its declaration."""
+    listed = tmp_path / "t11.yaml"
+    listed.write_text("term: 11\ngroups:\n  - {ep: FUT, name: Future Group}\n"
+                      "signatories:\n  - {given: Ann, family: Example, country: BE, "
+                      "group: FUT}\n", encoding="utf-8")
+    source = tmp_path / "meps.xml"
+    source.write_text("<meps><mep><fullName>Kateřina KONEČNÁ</fullName><country>Czechia"
+                      "</country><politicalGroup>Future Group</politicalGroup><id>23699</id>"
+                      "</mep></meps>", encoding="utf-8")
+    result = run("meps", "import", source, "--term", 11, "-o", listed)
+    assert result.exit_code == 0, result.output
+    made = yaml.safe_load(listed.read_text(encoding="utf-8"))
+    assert made["groups"] == [{"ep": "FUT", "name": "Future Group"}]
+    assert made["signatories"][-1]["group"] == "FUT"
+    unknown = run("meps", "import", source, "--term", 11, "-o", tmp_path / "new.yaml")
+    assert unknown.exit_code == 2
+    assert "for another, declare its groups in the signatory list" in unknown.output

@@ -24,13 +24,17 @@ def meps():
     """
 
 
-def _term(number: int):
-    from ..model.terms import TERMS
+def _term(number: int, listed: Path | None = None):
+    """The term ``number``, with the groups a signatory list declares (``groups:``)."""
+    from ..meps.lists import declared_groups
+    from ..model.terms import TERMS, with_groups
 
-    if number not in TERMS:
-        raise click.BadParameter(f"the toolkit knows the terms {', '.join(map(str, TERMS))}",
-                                 param_hint="--term")
-    return TERMS[number]
+    term = with_groups(number, declared_groups(listed) if listed is not None else [])
+    if term is None:
+        raise click.BadParameter(f"the toolkit knows the terms {', '.join(map(str, TERMS))}; "
+                                 "for another, declare its groups in the signatory list "
+                                 "(groups: [{ep: ..., name: ...}])", param_hint="--term")
+    return term
 
 
 groups_option = click.option(
@@ -75,7 +79,8 @@ def meps_import(source, term_number, output, ids, groups, countries, committees,
     from ..meps.sources import read_source, with_memberships
     from ..meps.summary import damaged_names, folded, last_line
 
-    term = _term(term_number)
+    output = output or Path("signatories") / f"meps-term-{term_number}.yaml"
+    term = _term(term_number, output)
     members = read_source(source, term, encoding)
     selection = Selection(list(ids), list(groups), list(countries), list(committees))
     if groups_source:
@@ -83,7 +88,6 @@ def meps_import(source, term_number, output, ids, groups, countries, committees,
     chosen = selection.choose(members, term)
     if not chosen:
         raise click.ClickException("no Member of the source matches the selection")
-    output = output or Path("signatories") / f"meps-term-{term.number}.yaml"
     existing = read_list_text(output)
     text, notes = import_list(chosen, term, existing, source.rsplit("/", 1)[-1])
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -130,7 +134,7 @@ def meps_check(signatory_list, source, term_number, groups_source, encoding, str
     number = term_number or data.get("term")
     if not isinstance(number, int):
         raise click.UsageError("the list has no term: give --term")
-    term = _term(number)
+    term = _term(number, signatory_list)
     members = read_source(source, term, encoding)
     if groups_source:
         members = with_memberships(members, read_source(groups_source, term, encoding))

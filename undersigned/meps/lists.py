@@ -212,6 +212,22 @@ def country_difference(member: EpMember, written: object) -> str:
             f"{written}{also}; write {member.country}")
 
 
+def declared_groups(path: Path) -> list:
+    """The groups a signatory list declares for its term (``groups:``, for a term or a
+    group the registry does not know); none when the list does not exist or says none
+    (what is wrong in it is said where the list is read)."""
+    from ..model.terms import Group
+    from ..model.yamlfile import read_yaml
+
+    if not path.is_file():
+        return []
+    loaded = read_yaml(path, str(path), Problems())
+    data = loaded.data if loaded is not None and isinstance(loaded.data, dict) else {}
+    groups = data.get("groups") if isinstance(data.get("groups"), list) else []
+    return [Group(str(g["ep"]), str(g.get("english") or g["ep"]), str(g["name"]))
+            for g in groups if isinstance(g, dict) and g.get("ep") and g.get("name")]
+
+
 def read_list_text(path: Path) -> str | None:
     from ..files import read_regular
     from ..model.yamlfile import MAX_FILE_BYTES
