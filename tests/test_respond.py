@@ -414,18 +414,18 @@ def test_every_bad_row_is_reported_and_nothing_is_recorded(example, monkeypatch)
     assert result.exit_code == 1
     gomes = line_of(before.decode(), "member: gomes")
     assert result.stderr == (
-        "answers.csv:2: member: 'panzery' is not in the signatory list 'meps-2017'; did you "
+        "answers.csv:2:1: member: 'panzery' is not in the signatory list 'meps-2017'; did you "
         "mean 'panzeri' (Pier Antonio Panzeri)?\n"
-        "answers.csv:3: answer: 'maybe' is not an answer; write agreed, declined or withdrawn "
+        "answers.csv:3:2: answer: 'maybe' is not an answer; write agreed, declined or withdrawn "
         "(yes and no are read as agreed and declined)\n"
-        "answers.csv:3: date: '2017-10-32' is not a date; write it as 2017-10-19 (or "
+        "answers.csv:3:3: date: '2017-10-32' is not a date; write it as 2017-10-19 (or "
         "19/10/2017, day first)\n"
-        "answers.csv:4: answer: empty; give agreed, declined or withdrawn\n"
-        "answers.csv:4: date: empty; give the date of the answer, 2017-10-19\n"
-        "answers.csv:5: member: Pier Antonio Panzeri ('panzeri') already answers on line 3; "
+        "answers.csv:4:2: answer: empty; give agreed, declined or withdrawn\n"
+        "answers.csv:4:3: date: empty; give the date of the answer, 2017-10-19\n"
+        "answers.csv:5:1: member: Pier Antonio Panzeri ('panzeri') already answers on row 3; "
         "keep one row per Member\n"
-        "answers.csv:6: member: empty; give the Member's id, EP id or name\n"
-        f"answers.csv:7: date: Ana Gomes was invited on 2017-10-19 (campaign.yaml line {gomes}); "
+        "answers.csv:6:1: member: empty; give the Member's id, EP id or name\n"
+        f"answers.csv:7:3: date: Ana Gomes was invited on 2017-10-19 (campaign.yaml line {gomes}); "
         "an answer dated 2017-10-01 cannot come before it\n"
         "8 errors, 0 warnings; nothing was written\n")
     assert (example / "campaign.yaml").read_bytes() == before
@@ -512,3 +512,14 @@ def test_a_flow_list_of_members_and_a_byte_order_mark(example):
         "{member: benifei, invited: 2017-10-19}]",
         "{member: benifei, invited: 2017-10-19, answer: declined, answered: 2017-10-20}, "
         "{member: kelam, invited: 2017-10-20}]") + text[end:]
+
+
+def test_an_xlsx_sheet_of_answers_is_read_as_a_table_is(example):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Member", "Answer", "Date"])
+    book.active.append(["soltes", "no", "2017-10-20"])
+    book.save(example / "answers.xlsx")
+    outcome = respond_from(example, APPEAL, example / "answers.xlsx", today=TODAY)
+    assert [(r.member.id, r.answer) for r in outcome.recorded] == [("soltes", Answer.DECLINED)]

@@ -1,5 +1,6 @@
-"""Reading a spreadsheet of answers (the CSV export of a sign-on form), every bad row
-reported at once.
+"""Reading a spreadsheet of answers (the CSV or XLSX export of a sign-on form), every bad
+row reported at once. The file is read as every table is (:mod:`undersigned.tables.read`:
+its encoding, delimiter, limits and checks of each cell).
 
 Columns, found by their header whatever their case and spaces: ``member`` (id, EP id or
 "Given Family"), ``answer``, ``date`` and, optionally, ``note``; other columns (a form's
@@ -49,6 +50,8 @@ class Row:
     answer: Answer | None
     on: dt.date | None
     note: str | None
+    columns: dict[str, int] | None = None
+    """Column name (``member``, ``answer`` …) -> its 1-based column, to locate a problem."""
 
 
 def read_answers(path: Path, label: str, delimiter: str | None,
@@ -101,7 +104,7 @@ def _row(cells: list[str], columns: dict[str, int], line: int, label: str,
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
     def bad(column: str, message: str) -> None:
-        problems.add(label, line, 0, column, message)
+        problems.add(label, line, columns[column] + 1, column, message)
 
     member, written_answer, written_date = cell("member"), cell("answer"), cell("date")
     for name, value, example in (("member", member, "the Member's id, EP id or name"),
@@ -119,7 +122,8 @@ def _row(cells: list[str], columns: dict[str, int], line: int, label: str,
             "day first)")
     if not member:
         return None
-    return Row(line, member, answer, on, cell("note") or None)
+    return Row(line, member, answer, on, cell("note") or None,
+               {name: index + 1 for name, index in columns.items()})
 
 
 def parse_date(text: str) -> dt.date | None:
