@@ -197,7 +197,7 @@ BROKEN = {
     "duplicate-id": (b"mep_identifier,mep_given_name,mep_family_name\n7,Ann,ONE\n7,Bob,Two\n",
                      (), "meps.xml:3: id: the EP id 7 is listed twice (first at meps.xml:2)"),
     "bad-id": (b"mep_identifier,mep_given_name,mep_family_name\nx7,Ann,One\n", (),
-               "meps.xml:2: mep_identifier: 'x7' is not an EP id (a number)"),
+               "meps.xml:2:1: mep_identifier: 'x7' is not an EP id (a number)"),
     "declared-encoding-wrong": (
         "mep_identifier,mep_given_name,mep_family_name\n7,Igor,Šoltes\n".encode("cp1252"),
         ("--encoding", "utf-8"), "meps.xml:2:8: the file is declared as utf-8, but byte 0x8a "

@@ -193,25 +193,27 @@ def _read_csv(data: bytes, label: str, encoding: str | None,
                          "list of Members?")
             break
         row = {name: cells[i].strip() if i < len(cells) else "" for name, i in index.items()}
-        member = _csv_member(row, label, number, problems)
+        member = _csv_member(row, label, number, problems, index)
         if member is not None:
             members.append(member)
     return members
 
 
-def _csv_member(row: dict[str, str], label: str, number: int,
-                problems: Problems) -> EpMember | None:
-    ep_id = _ep_id(row.get("mep_identifier"), label, number, "mep_identifier", problems)
+def _csv_member(row: dict[str, str], label: str, number: int, problems: Problems,
+                index: dict[str, int]) -> EpMember | None:
+    def at(column: str) -> tuple[str, int, int, str]:
+        return label, number, index[column] + 1, column
+
+    ep_id = _ep_id(row.get("mep_identifier"), problems, *at("mep_identifier"))
     given, family = row.get("mep_given_name", ""), row.get("mep_family_name", "")
     if not given or not family:
-        problems.add(label, number, 0, "mep_given_name" if not given else "mep_family_name",
-                     "empty")
+        problems.add(*at("mep_given_name" if not given else "mep_family_name"), "empty")
     if ep_id is None or not given or not family:
         return None
     country_name = row.get("mep_citizenship", "")
     country = country_code(country_name) if country_name else None
     if country_name and country is None:
-        problems.add(label, number, 0, "mep_citizenship", f"'{country_name}' is not a "
+        problems.add(*at("mep_citizenship"), f"'{country_name}' is not a "
                      "country name Babel knows in English", severity="warning")
     email = row.get("mep_email", "").removeprefix("mailto:") or None
     gender = row.get("mep_gender", "").lower() or None
@@ -231,12 +233,12 @@ def _marked(given: str, family: str) -> tuple[tuple[str, str], tuple[str, ...]]:
     return (given.replace("?", LOST), family.replace("?", LOST)), damaged
 
 
-def _ep_id(value: str | None, label: str, line: int, column: str,
-           problems: Problems) -> int | None:
+def _ep_id(value: str | None, problems: Problems, label: str, line: int, column: int,
+           field: str) -> int | None:
     value = (value or "").strip()
     if value.isascii() and value.isdigit():
         return int(value)
-    problems.add(label, line, 0, column, f"'{value}' is not an EP id (a number)"
+    problems.add(label, line, column, field, f"'{value}' is not an EP id (a number)"
                  if value else "empty")
     return None
 
@@ -271,7 +273,7 @@ def _read_xml(data: bytes, label: str, term: Term, problems: Problems) -> list[E
                          "Members; is this a list of Members?")
             break
         value = {child.tag: (child.text or "").strip() for child in mep}
-        ep_id = _ep_id(value.get("id"), label, 0, f"mep[{number}].id", problems)
+        ep_id = _ep_id(value.get("id"), problems, label, 0, 0, f"mep[{number}].id")
         given, family = split_full_name(value.get("fullName", ""))
         wrong = text_problem((given + family).replace(LOST, ""))
         if wrong:
