@@ -458,3 +458,15 @@ def test_meps_import_for_a_term_the_list_declares(tmp_path):
     unknown = run("meps", "import", source, "--term", 11, "-o", tmp_path / "new.yaml")
     assert unknown.exit_code == 2
     assert "for another, declare its groups in the signatory list" in unknown.output
+
+
+def test_a_region_written_once_is_warned_of_as_any_text(example):
+    """27: "Baku" printed as typed in the Russian copy; a town is spelt per language."""
+    case = example / "cases" / "bokayev.yaml"
+    text = case.read_text(encoding="utf-8")
+    case.write_text(text.replace("region:\n  en: Atyrau\n  ru: Атырау\n", "region: Atyrau\n"),
+                    encoding="utf-8")
+    loaded = load_campaign(example)
+    assert any(str(w).startswith("cases/bokayev.yaml:9:1: warning: region: written once, "
+                                 "but printed in the en/ru copies") for w in loaded.warnings), \
+        [str(w) for w in loaded.warnings]

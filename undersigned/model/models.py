@@ -67,10 +67,12 @@ class Model(BaseModel):
 ANY_LANGUAGE = "*"
 """The key of a text that is the same in every language: ``place: {"*": Brussels}``."""
 
-LANGUAGE_NEUTRAL_FIELDS = frozenset({"name", "native", "place", "region", "detention",
+LANGUAGE_NEUTRAL_FIELDS = frozenset({"name", "native", "place", "detention",
                                      "address", "organisation", "reference"})
 """Fields whose text is a name, a place or a reference: written once, it is the same in
-every language without a warning."""
+every language without a warning. Not a case's ``region``: a town is spelt in each
+language's script ("Baku", "Баку", "Bakı"), so that, written once and printed in several
+languages, it is warned of as any text is."""
 
 
 class LocalText:
