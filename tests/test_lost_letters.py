@@ -63,8 +63,8 @@ def test_an_import_writes_no_damaged_name_and_says_who_needs_repair(tmp_path, ex
     text = target.read_text(encoding="utf-8")
     assert "id: kone-na" not in text
     warning = next(line for line in lines if "names lost letters" in line)
-    assert warning.startswith(f"warning: {len(hit)} Members' names lost letters in "
-                              f"{source.name}")
+    assert warning.startswith(f"{target}: warning: {len(hit)} Members' names lost letters "
+                              f"in {source.name}")
     assert lines[-1].endswith(f"; {len(hit)} names to repair ('undersigned check' fails "
                               "until they are)")
     # every damaged Member is listed with --verbose, and check fails at each field
@@ -87,7 +87,7 @@ def test_konecna_is_written_from_the_xml_list_and_checks_clean(example):
                                 ("Monika", "Beňová")]
     made = yaml.safe_load(target.read_text(encoding="utf-8"))["signatories"]
     assert [m["id"] for m in made] == ["konecna", "liberadzki", "benova"]
-    assert [m["group"] for m in made] == ["The Left", "S&D", "S&D"]
+    assert [m["group"] for m in made] == ["GUE/NGL", "S&D", "S&D"]  # The Left is GUE/NGL
     assert errors_of(example) == []
 
 
@@ -99,7 +99,7 @@ def test_a_damaged_member_gets_an_id_from_the_ep_id(tmp_path):
     assert (made[0]["id"], made[0]["given"], made[0]["family"]) == (
         "ep-23699", f"Kate{LOST}ina", f"Kone{LOST}ná")
     assert result.stderr.splitlines(keepends=True)[-1] == (
-        "warning: 1 Member's name lost letters in meps-term-9.csv (the file is Windows-1252, "
+        f"{target}: warning: 1 Member's name lost letters in meps-term-9.csv (the file is Windows-1252, "
         f"which cannot hold them): written with {LOST} where a letter is missing, which check "
         f"refuses until it is written: Kate{LOST}ina KONE{LOST}NÁ (meps-term-9.csv:35, "
         "katerina.konecna@europarl.europa.eu); import again with the Parliament's XML list "
@@ -110,7 +110,7 @@ def test_the_same_warning_for_many_members_is_one_line(tmp_path):
     result = run("meps", "import", TERM_8, "--term", 8, "-o", tmp_path / "t8.yaml")
     group_lines = [line for line in result.stderr.splitlines() if "no political group" in line]
     assert group_lines == [
-        "warning: 860 Members: no political group in the source; add group: (or give "
+        f"{tmp_path / 't8.yaml'}: warning: 860 Members: no political group in the source; add group: (or give "
         "--groups with the Parliament's XML list) (Charles Goerens, Jean-Marie Le Pen, "
         "Reimer Böge and 857 more; --verbose lists them all)"]
     verbose = run("meps", "import", TERM_8, "--term", 8, "-o", tmp_path / "v.yaml", "-v")

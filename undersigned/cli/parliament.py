@@ -67,15 +67,16 @@ def meps_import(source, term_number, output, ids, groups, countries, committees,
 
     Names keep the Parliament's spelling with its diacritics (from the XML list where the
     CSV lost letters; a name still missing one is marked, and the exit status is 1, until
-    someone writes it); the country becomes an ISO code; gender, e-mail and EP id are kept. Updating a list keeps what was added to it
-    (roles, titles, notes, ids) and its opening comments.
+    someone writes it); the country becomes an ISO code; gender, e-mail and EP id are kept. Updating a list edits it in place: what was
+    added to it (roles, titles, notes, ids, comments) stays byte for byte, and a field
+    changed by hand since the last import is kept and reported (NAME.import.json beside
+    the list records what each import wrote).
 
     \b
     Example:
       undersigned meps import meps-term-8.csv --term 8 --country SI -o signatories/si.yaml
     """
-    from ..files import write_atomically
-    from ..meps.lists import Selection, import_list, read_list_text
+    from ..meps.lists import Selection, import_file
     from ..meps.sources import read_source, with_memberships
     from ..meps.summary import damaged_names, folded, last_line
 
@@ -88,15 +89,13 @@ def meps_import(source, term_number, output, ids, groups, countries, committees,
     chosen = selection.choose(members, term)
     if not chosen:
         raise click.ClickException("no Member of the source matches the selection")
-    existing = read_list_text(output)
-    text, notes = import_list(chosen, term, existing, source.rsplit("/", 1)[-1])
-    output.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(output, text.encode("utf-8"))
     label = source.rsplit("/", 1)[-1]
-    for line in folded(notes, verbose) + damaged_names(chosen, label, verbose):
-        click.echo(f"warning: {line}", err=True)
-    click.echo(last_line(f"{'updated' if existing is not None else 'wrote'} {output}",
-                         chosen, source))
+    result = import_file(output, chosen, term, label)
+    for line in (folded(result.notes, verbose)
+                 + damaged_names(chosen, label, str(output), verbose)):
+        click.echo(line, err=True)
+    click.echo(last_line(f"{'wrote' if result.created else 'updated'} {output}", chosen,
+                         source))
     if any(member.damaged for member in chosen):
         raise SystemExit(1)
 

@@ -60,6 +60,11 @@ class EpMember:
     State (then ``country``): each source says something else."""
 
     @property
+    def source(self) -> str:
+        """The source's name, without the row: ``meps-term-8.csv``."""
+        return self.where.rsplit(":", 1)[0]
+
+    @property
     def list_id(self) -> str:
         """The id a new entry of a signatory list gets: from the family name, or from the
         EP id while the name is damaged (never ``kone-na`` from ``Kone?ná``)."""

@@ -17,31 +17,47 @@ EXAMPLES = 3
 
 @dataclass(frozen=True)
 class Note:
-    """Something the user should know about one Member (or about the import): the same
-    ``what`` for many Members is folded into one line."""
+    """A warning about one Member, said as a located problem is (``t9.yaml: warning:
+    signatories[3]: Ann Example: no political group …``); the notes of the same ``what``
+    about one file are folded into one line."""
 
     what: str
-    who: str = ""
+    """What is said of every Member it concerns (the line that folds them says it)."""
+    who: str
+    where: str = ""
+    """Where, as a problem is located: ``t9.yaml``, ``meps-term-9.csv:29``."""
+    field: str = ""
+    said: str = ""
+    """What is said of this Member when said alone, if more than ``what``."""
+    file: str = ""
+    """The file the notes are folded by, where ``where`` is a row of it."""
 
     def __str__(self) -> str:
-        return f"{self.who}: {self.what}" if self.who else self.what
+        at = f"{self.where}: " if self.where else ""
+        field = f"{self.field}: " if self.field else ""
+        return f"{at}warning: {field}{self.who}: {self.said or self.what}"
 
 
-def folded(notes: list[Note], verbose: bool = False) -> list[str]:
-    """One line per kind of note, in the order first met: ``NAME: what`` for one Member,
-    ``N Members: what (NAME, NAME, NAME and N more; --verbose lists them all)`` for many;
-    with ``verbose``, a line per note."""
+def folded(notes: list, verbose: bool = False) -> list[str]:
+    """One line per kind of note, in the order first met: the note itself for one Member,
+    ``FILE: warning: N Members: what (NAME, NAME, NAME and N more; --verbose lists them
+    all)`` for many; with ``verbose``, a line per note. Other problems pass as they are."""
     if verbose:
         return [str(note) for note in notes]
-    by_what: dict[str, list[str]] = {}
+    kinds: dict[tuple, list[Note]] = {}
     for note in notes:
-        by_what.setdefault(note.what, []).append(note.who)
+        key = (note.file or note.where, note.what) if isinstance(note, Note) \
+            else (id(note),)
+        kinds.setdefault(key, []).append(note)
     lines = []
-    for what, who in by_what.items():
-        if len(who) == 1:
-            lines.append(str(Note(what, who[0])))
+    for same in kinds.values():
+        first = same[0]
+        if len(same) == 1:
+            lines.append(str(first))
         else:
-            lines.append(f"{len(who)} Members: {what} ({_examples(who)})")
+            at = f"{first.file or first.where}: " if first.file or first.where else ""
+            lines.append(f"{at}warning: {len(same)} Members: {first.what} "
+                         f"({_examples([note.who for note in same])})")
     return lines
 
 
@@ -51,7 +67,7 @@ def _examples(names: list[str]) -> str:
     return shown + (f" and {more} more; --verbose lists them all" if more > 0 else "")
 
 
-def damaged_names(members: list[EpMember], source_label: str,
+def damaged_names(members: list[EpMember], source_label: str, written: str = "",
                   verbose: bool = False) -> list[str]:
     """The one summary of the Members whose names the source lost letters of (empty when
     none did): how many, the first few (the e-mail address as a hint for a human, never
@@ -64,7 +80,8 @@ def damaged_names(members: list[EpMember], source_label: str,
                       + ")" for m in shown)
     more = len(damaged) - len(shown)
     whose = "1 Member's name" if len(damaged) == 1 else f"{len(damaged):,} Members' names"
-    return [f"{whose} lost letters in {source_label} (the "
+    at = f"{written}: " if written else ""
+    return [f"{at}warning: {whose} lost letters in {source_label} (the "
             "file is Windows-1252, which cannot hold them): written with \ufffd where a "
             f"letter is missing, which check refuses until it is written: {names}"
             + (f" and {more} more (--verbose lists them all)" if more else "")

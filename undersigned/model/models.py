@@ -34,6 +34,11 @@ Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
 """An e-mail address (``pier.panzeri@europarl.europa.eu``)."""
 
 
+def is_email(text: str) -> bool:
+    """Whether ``text`` is one e-mail address, as ``email:`` fields accept them."""
+    return len(text) <= 254 and re.fullmatch(EMAIL_PATTERN, text) is not None
+
+
 def _iso_date_only(value: Any) -> Any:
     # Pydantic would take a number as seconds since 1970: "date: 0" is not 1 January 1970.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
