@@ -14,13 +14,14 @@ import datetime as dt
 import io
 import os
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FileRefused, Problems
-from ..model.text import lost_letter_message, normal, text_problem
+from ..model.text import UNPRINTABLE, lost_letter_message, normal, text_problem
 
 MAX_ROWS = 200_000
 """More rows than this in one table are refused: far above any mailing of letters."""
@@ -262,6 +263,11 @@ def checked_cells(cells: list[str], table: Table, row: int, problems: Problems) 
     """The cells of a row, each given the checks a YAML value gets (its length, control
     characters, bidirectional overrides, lost letters) at its row and column, in NFC; a
     cell too long is read as empty."""
+    joined = "".join(cells)
+    if ("?" not in joined and UNPRINTABLE.search(joined) is None
+            and unicodedata.is_normalized("NFC", joined)
+            and max(map(len, cells), default=0) <= MAX_CELL_CHARS):
+        return cells  # the common row, checked whole at once
     for column, cell in enumerate(cells, 1):
         if len(cell) > MAX_CELL_CHARS:
             problems.add(table.label, row, column, message=f"the cell is {len(cell):,} "

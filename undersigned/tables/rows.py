@@ -132,12 +132,12 @@ class _Reading:
                          f"'{slug(str(row_id))}'")
             return
         self.rows[row_id] = row_number
-        self.cells[row_id] = hash(tuple(c.strip() for c in cells))
+        self.cells[row_id] = hash(tuple(cells))
         self.found[row_id] = value
 
     def _taken(self, row_id: str, row_number: int, cells: list[str], positions: dict) -> None:
         first = self.rows[row_id]
-        if self.cells.get(row_id) == hash(tuple(c.strip() for c in cells)):
+        if self.cells.get(row_id) == hash(tuple(cells)):
             self.problems.add(self.table.label, row_number, 0, "", f"the row repeats row "
                               f"{first}; remove one of them")
             return
@@ -245,7 +245,13 @@ def _row_data(cells: list[str], columns: dict, fields: dict[str, str], source: T
         elif isinstance(mapped, int):
             text = cell(mapped)
             positions[(field,)] = (row, mapped)
-            if text:
+            if not text:
+                continue
+            if kind == "local":  # the common cases inline: a table has many rows
+                data[field] = LocalText({"*": text}, once=True)
+            elif kind == "text" and field not in LANGUAGE_FIELDS:
+                data[field] = text
+            else:
                 data[field] = _value(text, kind, field, source)
         elif isinstance(mapped, list):
             items = []
