@@ -690,3 +690,26 @@ def test_a_members_list_shared_by_two_letters_is_refused_for_either(example):
                       "2017-10-20")
     assert message.startswith(f"campaign.yaml:{line_of(before, '&all')}:16: ")
     assert f"(&all) and repeated through *all on line {alias}" in message
+
+
+def test_a_name_that_could_be_two_members_is_refused_and_an_exact_spelling_decides(example):
+    """28-A: 'PIER ANTONIO PANZÉRI' is panzeri-b (Panzéri) exactly, not panzeri; a spelling
+    that is neither's exactly could be either, and is refused."""
+    listed = example / "signatories" / "meps-2017.yaml"
+    listed.write_text(listed.read_text() + "  - id: panzeri-b\n    given: Pier Antonio\n"
+                      "    family: Panzéri\n    country: IT\n    group: S&D\n")
+    accented = run("respond", APPEAL, "PIER ANTONIO PANZÉRI", str(example), "--declined",
+                   "--on", "2017-10-19")
+    assert accented.exit_code == 0, accented.output
+    assert accented.stdout.startswith("panzeri-b: declined on 2017-10-19")
+    plain = run("respond", APPEAL, "pier antonio panzeri", str(example), "--agreed",
+                "--on", "2017-10-19")
+    assert plain.exit_code == 0, plain.output
+    assert plain.stdout.startswith("panzeri: agreed on 2017-10-19")
+    before = (example / "campaign.yaml").read_bytes()
+    either = run("respond", APPEAL, "Pier Antonio Pánzeri", str(example), "--withdrawn",
+                 "--on", "2017-10-19")
+    assert either.exit_code == 1
+    assert ("member: 'Pier Antonio Pánzeri' could be 'panzeri' (Pier Antonio Panzeri) or "
+            "'panzeri-b' (Pier Antonio Panzéri); write the Member's id") in either.output
+    assert (example / "campaign.yaml").read_bytes() == before

@@ -5,6 +5,7 @@ restructuring fixed (a stale text export and a stale bundle that builds called c
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -201,3 +202,64 @@ def test_the_layer_contracts_hold():
     result = subprocess.run([lint, "--no-cache"], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def _lint_copy(tmp_path: Path) -> Path:
+    """A copy of the package and its contracts, to break on purpose."""
+    shutil.copytree(REPO / "undersigned", tmp_path / "undersigned",
+                    ignore=shutil.ignore_patterns("__pycache__", "fonts", "catalogues"))
+    shutil.copyfile(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+@pytest.mark.parametrize("module, code, broken", [
+    ("model/peek.py", "from ..cli import app\n", "Stages only look down"),
+    ("mail/peek.py", "from . import deliver\n", "Mail: sending letters"),
+    ("kinds/peek.py", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+     "    from ..campaign.load import LoadedCampaign\n", "Stages only look down"),
+    ("tables/extra.py", "X = 1\n", "Tables: rows above reading"),
+])
+def test_a_module_that_breaks_a_layer_or_is_not_placed_fails_the_contracts(tmp_path, module,
+                                                                              code, broken):
+    """A new module must respect the layers (type-only imports count) and, in a container
+    marked exhaustive, be placed in one."""
+    root = _lint_copy(tmp_path)
+    (root / "undersigned" / module).write_text(code)
+    lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    result = subprocess.run([lint, "--no-cache"], cwd=root, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    assert result.returncode == 1, result.stdout
+    assert f"{broken}" in result.stdout and "BROKEN" in result.stdout
+
+
+def test_third_party_internals_are_bounded_and_guarded():
+    """Every library whose internals are used has an upper bound, and the WeasyPrint
+    releases undersigned supports are said in one place that pyproject.toml agrees with."""
+    import tomllib
+
+    from undersigned.errors import UnsupportedVersion
+    from undersigned.pdf.compat import WEASYPRINT_VERSIONS
+    from undersigned.render.compat import check_jinja
+
+    requirements = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    bounded = {r.split(">")[0].split("<")[0]: r for r in requirements}
+    for library in ("jinja2", "openpyxl", "pyhanko", "pydantic", "weasyprint"):
+        assert "<" in bounded[library], bounded[library]
+    assert WEASYPRINT_VERSIONS == ("70.",) and bounded["weasyprint"] == "weasyprint>=70,<71"
+    with pytest.raises(UnsupportedVersion, match=r"^Jinja 3\.2\.0: the sandbox's bounds"):
+        check_jinja("3.2.0")
+    check_jinja("3.1.6")
+
+
+def test_no_function_is_longer_than_80_lines():
+    import ast
+
+    long = []
+    for path in sorted((REPO / "undersigned").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > 80:
+                    long.append(f"{path.relative_to(REPO)}:{node.lineno}: {node.name} "
+                                f"({length} lines)")
+    assert long == []

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .pdf.compat import supported_weasyprint
 from .resources import CJK_FONT, FONTS_DIR
 
 APT_FIX = "sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
@@ -38,7 +39,7 @@ def diagnose() -> list[Finding]:
         findings.append(Finding("WeasyPrint", False, f"cannot load its libraries: {exc}", APT_FIX))
         return findings
     version = weasyprint.__version__
-    findings.append(Finding("WeasyPrint", version.split(".")[0] == "70", version,
+    findings.append(Finding("WeasyPrint", supported_weasyprint(version), version,
                             "pip install 'weasyprint>=70,<71'"))
     pango = ffi.pango.pango_version()
     pango_text = f"{pango // 10000}.{pango // 100 % 100}.{pango % 100}"

@@ -86,6 +86,11 @@ class FileRefused(UndersignedError):
     """Raised when a file may not be read: not a regular file, a link, or too large."""
 
 
+class UnsupportedVersion(UndersignedError):
+    """Raised when a workaround for a library's internals meets a version of it that the
+    workaround was not written for."""
+
+
 class WriteFailed(UndersignedError):
     """Raised when a file cannot be written (a missing folder, a read-only or full disk,
     no permission); the message names the file and the cause."""

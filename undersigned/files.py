@@ -6,6 +6,7 @@ itself, or needs the folder to itself asks this module.
 
 - ``write_atomically``: the old file or the whole new one, never a mix, with its mode kept;
 - ``read_regular``: a regular file only (no device, pipe or link), and at most so many bytes;
+- ``output_target``: a file the user names to write is a regular file or a new name;
 - ``writer_lock``: one writer at a time per folder, an advisory lock that dies with its
   process.
 """
@@ -74,14 +75,21 @@ def write_atomically(path: Path, data: bytes, mode: int | None = None,
         raise
 
 
-def move_aside(path: Path) -> Path:
-    """Rename a file that must not be overwritten (signed, edited) to a dated name beside it."""
-    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
-    target = path.with_name(f"{path.stem}.kept-{stamp}{path.suffix}")
+def move_aside(path: Path, folder: Path | None = None) -> Path:
+    """Rename a file that must not be overwritten (signed, edited) to a dated name beside it,
+    or in ``folder`` (a real folder, made if needed) under its own name."""
+    if folder is not None:
+        folder.mkdir(exist_ok=True)
+        if folder.is_symlink() or not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "is not a real folder", str(folder))
+        target = folder / path.name
+    else:
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+        target = path.with_name(f"{path.stem}.kept-{stamp}{path.suffix}")
     counter = 1
     while target.exists():
         counter += 1
-        target = path.with_name(f"{path.stem}.kept-{stamp}-{counter}{path.suffix}")
+        target = target.with_name(f"{path.stem}.{counter}{path.suffix}")
     os.replace(path, target)
     return target
 
@@ -125,6 +133,43 @@ def plain_folder(root: Path, relative: Path, create: bool = True) -> Path:
         if not stat.S_ISDIR(info.st_mode):
             raise FileRefused(f"{current}: is not a folder")
     return current
+
+
+def output_target(path: Path | str, what: str = "") -> Path:
+    """A file named by the user to write: an existing regular file (replaced) or a new
+    name in a folder. FileRefused for anything else (a device node, a FIFO, a
+    socket, a symbolic link, a folder), before any work is done: replacing a device by
+    a regular file, as root ``/dev/null`` itself, is not a write the user meant."""
+    path = Path(path)
+    name = what or str(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise FileRefused(f"{name}: cannot be written: {exc.strerror or exc}") from exc
+    if info is not None:
+        if stat.S_ISLNK(info.st_mode):
+            raise FileRefused(f"{name}: is a symbolic link; name the file itself")
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRefused(f"{name}: is {_kind_of(info.st_mode)}, not a regular file; "
+                              "name a file to write")
+        return path
+    parent = path.parent
+    while not os.path.lexists(parent) and parent != parent.parent:
+        parent = parent.parent  # a folder still to be made: its first existing one counts
+    if not parent.is_dir():
+        raise FileRefused(f"{name}: {parent} is not a folder")
+    return path
+
+
+def _kind_of(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a file"
 
 
 def write_error(exc: OSError, path: Path | str | None = None) -> WriteFailed:

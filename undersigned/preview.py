@@ -11,7 +11,7 @@ from .campaign.html import render_html
 from .campaign.load import load_campaign
 from .campaign.plan import plan_outputs
 from .errors import UndersignedError
-from .files import write_atomically, write_error, writer_lock
+from .files import output_target, write_atomically, write_error, writer_lock
 
 
 def write_preview(root: Path | str, document: str, recipient: str | None = None,
@@ -23,6 +23,8 @@ def write_preview(root: Path | str, document: str, recipient: str | None = None,
     reads them, resolve through a ``<base>`` that leads from where the HTML is written back
     to the campaign folder.
     """
+    if target is not None:
+        output_target(target)  # a device, a FIFO, a link, a folder: refused before the work
     loaded = load_campaign(root)
     outputs = plan_outputs(loaded, [document], [recipient] if recipient else [],
                            [lang] if lang else [])

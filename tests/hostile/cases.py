@@ -827,6 +827,12 @@ TEXT = [
                                 "a blank line instead",))),
     Case("text-combining-marks", "text", "a letter carrying 300 combining marks",
          edits=(name_of_person("\"Maks Z" + "\\u0301\\u0327\\u0308" * 100 + "algo\""),),
+         # Refused since issue 28 (more than 8 marks on a letter; NFC made Ź one letter).
+         expect=Fails(lines=("cases/bokayev.yaml:2:5: people[0].name: the letter at "
+                             "character 6 carries 299 combining marks; at most 8 are allowed "
+                             "(so many would be drawn far outside the page)",))),
+    Case("text-few-combining-marks", "text", "a letter carrying 3 combining marks, printed",
+         edits=(name_of_person("\"Maks Z\\u0301\\u0327\\u0308algo\""),),
          command="build", expect=Renders(shows=("Maks",))),
     Case("text-500-signatories", "text", "500 Members sign one letter",
          files={LIST: FIVE_HUNDRED},
@@ -1255,7 +1261,55 @@ def _many_cases(root: Path, outside: Path) -> None:
         "    cases: [bokayev, " + ", ".join(f"case-{i}" for i in range(1000)) + "]\n    intro:"))
 
 
+def _phrase_of_placeholders(root: Path, outside: Path) -> None:
+    """A dateline of 7,000 {place} and a place of 49,000 characters: 343 million once
+    filled in (check peaked at 2.1 GB in 7fda9f7)."""
+    (root / "catalogues").mkdir(exist_ok=True)
+    (root / "catalogues" / "en.yaml").write_text('dateline: "' + "{place}" * 7000 + '"\n')
+    campaign = (root / CAMPAIGN).read_text()
+    (root / CAMPAIGN).write_text(campaign.replace(
+        "      en: Brussels\n", "      en: " + "Brussels " * 5444 + "X\n", 1))
+
+
+def _address_of_names(root: Path, outside: Path) -> None:
+    """A variant: the address block's line of 7,000 {name}, a name of 49,000 characters
+    (another phrase, filled by the letter's kind, not by a template)."""
+    (root / "catalogues").mkdir(exist_ok=True)
+    (root / "catalogues" / "en.yaml").write_text('recipient_block: "' + "{name}" * 7000
+                                                 + '"\n')
+    campaign = (root / CAMPAIGN).read_text()
+    (root / CAMPAIGN).write_text(campaign.replace(
+        "      en: Nursultan Nazarbayev\n", "      en: " + "Nazarbayev " * 4454 + "N\n", 1))
+
+
+PILED = "m" + "\u0301" * 5000  # (NFC makes the first two one letter: 4,999 marks are left)
+
 LIMITS = [
+    Case("limits-phrase-filled-past-the-budget", "limits",
+         "7,000 {place} placeholders filled with a 49,000-character place",
+         make=_phrase_of_placeholders, timeout=20,
+         expect=Fails(contains=("the 'en' phrase 'dateline' would be 343,028,000 characters "
+                                "long once filled in (7,000 placeholders); at most 1,000,000 "
+                                "are allowed",))),
+    Case("limits-address-filled-past-the-budget", "limits",
+         "the address block's line of 7,000 {name}, a 49,000-character name",
+         make=_address_of_names, timeout=20,
+         expect=Fails(contains=("the phrase 'recipient_block' would be 343,007,000 characters "
+                                "long once filled in (7,000 placeholders); at most 1,000,000 "
+                                "are allowed",))),
+    Case("limits-combining-marks-on-a-name", "limits",
+         "a family name whose last letter carries 5,000 combining marks",
+         edits=(edit(LIST, "    family: Kelam\n", f"    family: Kela{PILED}\n"),),
+         expect=Fails(lines=("signatories/meps.yaml:5:5: signatories[0].family: the letter at "
+                             "character 5 carries 4,999 combining marks; at most 8 are "
+                             "allowed (so many would be drawn far outside the page)",))),
+    Case("limits-combining-marks-in-a-summary", "limits",
+         "a Russian summary with 40 marks piled on one letter (a variant)",
+         edits=(edit(CASE, "  ru: задержан 17 мая", "  ru: задержан" + "\u0483" * 40
+                     + " 17 мая"),),
+         expect=Fails(lines=("cases/bokayev.yaml:8:1: summary: the ru text: the letter at "
+                             "character 8 carries 40 combining marks; at most 8 are allowed (so many "
+                             "would be drawn far outside the page)",))),
     Case("limits-many-cases", "limits", "1,000 case files in one letter: check in seconds",
          make=_many_cases, timeout=20, expect=Passes()),
     Case("limits-documents-times-variants", "limits",

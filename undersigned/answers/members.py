@@ -39,23 +39,23 @@ def sign_on_letter(loaded: LoadedCampaign, doc_id: str):
     return document, listed
 
 
-def find_member(listed: SignatoryList, written: str) -> Signatory | None:
-    """The Member ``written`` names: their id (``panzeri``), their EP id (``28365``) or
+def find_members(listed: SignatoryList, written: str) -> list[Signatory]:
+    """The Members ``written`` may name: their id (``panzeri``), their EP id (``28365``) or
     their name as "Given Family" (``Pier Antonio Panzeri``), compared without case and
-    diacritics; None if none is."""
+    diacritics; where that names several, the one whose name it spells with its diacritics.
+    More than one Member in the answer is ambiguous: the caller refuses it."""
     text = " ".join(written.split())
     key = fold(text)
     for member in listed.signatories:
         if text == member.id or key == member.id:
-            return member
+            return [member]
     if text.isdigit():
         for member in listed.signatories:
             if member.ep_id is not None and int(text) == member.ep_id:
-                return member
-    for member in listed.signatories:
-        if key == fold(f"{member.given} {member.family}"):
-            return member
-    return None
+                return [member]
+    named = [m for m in listed.signatories if key == fold(f"{m.given} {m.family}")]
+    spelled = [m for m in named if text.casefold() == f"{m.given} {m.family}".casefold()]
+    return spelled if len(spelled) == 1 else named
 
 
 def suggest_member(listed: SignatoryList, written: str) -> str:

@@ -21,7 +21,7 @@ from ..model.models import Signatory, SignatoryList
 from ..model.signon import Answer, Invitation
 from ..model.yamlfile import MAX_FILE_BYTES, EditRefused, YamlFile, YamlText, dotted
 from . import edit
-from .members import find_member, sign_on_letter, suggest_member
+from .members import find_members, sign_on_letter, suggest_member
 from .table import read_answers
 
 NOT_INVITED_NOTE = "no invitation was recorded; it is dated with the answer"
@@ -167,8 +167,14 @@ class _Plan:
             self.problems.add(column, message=message)
 
     def add(self, reply: Reply) -> None:
-        member = find_member(self.listed, reply.member)
+        found = find_members(self.listed, reply.member)
         list_file = self.loaded.files[f"signatories/{self.list_id}.yaml"]
+        if len(found) > 1:
+            named = " or ".join(f"'{m.id}' ({m.given} {m.family})" for m in found)
+            self.problem(reply, "member", f"'{reply.member}' could be {named}; write the "
+                         "Member's id")
+            return
+        member = found[0] if found else None
         if member is None:
             self.problem(reply, "member", f"'{reply.member}' is not in the signatory list "
                          f"'{self.list_id}'{suggest_member(self.listed, reply.member)}",

@@ -6,7 +6,9 @@ bundles. ``build`` then renders what is missing or stale (:mod:`.workers`); one
 failing output never stops the others. Each file is written to a temporary file
 and renamed into place, so an interrupted build (Ctrl-C, a killed worker, a full
 disk) leaves no partial PDF, and the next run completes only what is missing.
-Signed or hand-modified PDFs are never overwritten; ``force`` moves them aside first.
+Signed or hand-modified PDFs (and text exports edited by hand) are never overwritten;
+``force`` moves them aside first; an edited export of an output rebuilt anyway is moved
+aside too.
 """
 
 from __future__ import annotations
@@ -22,54 +24,16 @@ from ..campaign.loaded import LoadedCampaign, collector_paused
 from ..campaign.plan import Output, all_outputs, bundle_stem, plan_outputs
 from ..errors import UndersignedError, WriteFailed
 from ..files import move_aside, remove_stale_parts, writer_lock
-from ..kinds import KINDS
 from .fingerprint import Fingerprinter, digest_of
-from .manifest import (MANIFEST, Entry, Manifest, OnDisk, on_disk, sha256_of,
-                       signed_fields_of)
+from .manifest import MANIFEST, Manifest, export_stamps, on_disk, signed_fields_of
+from .planned import Bundle, Planned
 from .states import BUILD_STATES, KEPT_STATES, MOVED_STATES, Action, State
 from .workers import Outcome, Task, run_tasks
 
 
-@dataclass
-class Planned:
-    """One output of a build, with its input hash and its state before the build."""
-
-    output: Output
-    input_hash: str
-    state: State
-    disk: OnDisk | None = None
-    """The PDF as it was when its state was read (None: absent)."""
-    moved_aside: Path | None = None
-    """Where a signed or modified PDF was moved by ``force``."""
-
-    @property
-    def stem(self) -> str:
-        return self.output.stem
-
-    @property
-    def files(self) -> list[str]:
-        return self.output.files
-
-
-@dataclass
-class Bundle:
-    """A print-ready PDF of every copy of one document."""
-
-    document: str
-    outputs: list[Output]
-    input_hash: str
-    state: State
-    disk: OnDisk | None = None
-    """The PDF as it was when its state was read (None: absent)."""
-    moved_aside: Path | None = None
-
-    @property
-    def stem(self) -> str:
-        return bundle_stem(self.document)
-
-    @property
-    def files(self) -> list[str]:
-        return [f"{self.stem}.pdf"]
+SUPERSEDED = "superseded"
+"""The folder of the output folder where ``build --resign`` keeps the signed copies it
+replaces, under their own names."""
 
 
 @dataclass
@@ -80,9 +44,13 @@ class BuildPlan:
     manifest: Manifest
     items: list[Planned]
     bundles: list[Bundle] = field(default_factory=list)
+    resign: bool = False
+    """Render anew the signed copies whose inputs changed (``signed-stale``), their signed
+    files kept in ``outputs/superseded/``, so that the Members sign the current text."""
 
     def to_render(self, force: bool = False) -> list[Planned]:
-        return [p for p in self.items if force or p.state in BUILD_STATES]
+        return [p for p in self.items if force or p.state in BUILD_STATES
+                or (self.resign and p.state == State.SIGNED_STALE)]
 
     def bundles_to_render(self, force: bool = False) -> list[Bundle]:
         """Bundles that are missing or stale, or one of whose copies is rendered anew."""
@@ -107,6 +75,8 @@ class Result:
     error: str | None = None
     moved_aside: Path | None = None
     pages: int | None = None
+    exports_aside: list[Path] = field(default_factory=list)
+    """Text exports edited by hand, moved aside (``.kept-...``) before being written anew."""
 
 
 @dataclass
@@ -123,6 +93,8 @@ class BuildReport:
     """That the manifest could not be read and was rebuilt from the disk, if so."""
     signal: int | None = None
     """The signal that interrupted the build (SIGINT for Ctrl-C, SIGTERM), if one did."""
+    to_sign_again: dict[str, list[str]] = field(default_factory=dict)
+    """For each signed copy rendered anew (``resign``): the Members who had signed it."""
 
     @property
     def loaded(self) -> LoadedCampaign:
@@ -182,22 +154,6 @@ def _plan(loaded: LoadedCampaign, documents, recipients, langs, bundle: bool) ->
     return plan
 
 
-def signature_problems(plan: BuildPlan) -> dict[str, list[str]]:
-    """For each signed copy, the signatures that its document's answers do not account for
-    (a Member who declined, withdrew or never agreed), by file name."""
-    found: dict[str, list[str]] = {}
-    documents = plan.loaded.campaign.documents
-    for item in plan.items:
-        if item.state != State.SIGNED:
-            continue
-        document = documents[item.output.document]
-        fields = signed_fields_of(plan.loaded.output_dir / item.output.pdf)
-        problems = KINDS[document.kind].signature_problems(document, fields)
-        if problems:
-            found[item.output.pdf] = [f"{field}: {why}" for field, why in problems.items()]
-    return found
-
-
 def _planned(manifest: Manifest, output: Output, input_hash: str) -> Planned:
     disk = on_disk(manifest.path.parent / output.pdf)
     state = manifest.state(output.stem, output.files, input_hash)
@@ -207,6 +163,7 @@ def _planned(manifest: Manifest, output: Output, input_hash: str) -> Planned:
 
 def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool = False,
           jobs: int | None = None, force: bool = False, bundle: bool = False,
+          resign: bool = False,
           on_start: Callable[[BuildPlan, int], None] | None = None,
           on_result: Callable[[Result], None] | None = None,
           on_wait: Callable[[str], None] | None = None) -> BuildReport:
@@ -230,6 +187,7 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
             raise UndersignedError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
         with collector_paused():
             plan = _plan(loaded, documents, recipients, langs, bundle)
+        plan.resign = resign
         return _run(plan, jobs, force, on_start, on_result)
 
 
@@ -249,11 +207,10 @@ def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport
     for planned in plan.items:
         if not force and planned.state == State.UP_TO_DATE:
             record(Result(planned.output.label, planned.output, Action.UP_TO_DATE))
-        elif planned.state in KEPT_STATES and not force:
-            if planned.state == State.SIGNED:
-                _record_signed(plan.manifest, planned)
+        elif planned.state in KEPT_STATES and not force and not (
+                plan.resign and planned.state == State.SIGNED_STALE):
             record(Result(planned.output.label, planned.output, Action.KEPT,
-                          error=_kept_reason(out_dir, planned)))
+                          error=_kept_reason(plan, planned)))
     tasks = [Task(planned) for planned in plan.to_render(force)]
     bundles = plan.bundles_to_render(force)
     for item in plan.bundles:
@@ -266,7 +223,18 @@ def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport
     jobs_of = []
     for task in tasks:
         expected = task.item.disk
-        if task.item.state in MOVED_STATES or (force and task.item.state in KEPT_STATES):
+        edited = ([] if task.is_bundle else plan.manifest.edited_exports(
+            task.item.stem, task.item.files, task.item.input_hash))
+        task.item.exports_aside = [_move_aside(out_dir / name) for name in edited]
+        pdf_kept = task.item.state in KEPT_STATES and not (
+            task.item.state == State.MODIFIED and edited and _pdf_vouched(plan, task.item))
+        if task.item.state == State.SIGNED_STALE:
+            pdf = out_dir / task.item.files[0]
+            report.to_sign_again[task.item.files[0]] = [
+                f.removeprefix("sig-") for f in signed_fields_of(pdf)]
+            task.item.moved_aside = _move_aside(pdf, out_dir / SUPERSEDED)
+            expected = None
+        elif task.item.state in MOVED_STATES or (force and pdf_kept):
             task.item.moved_aside = _move_aside(out_dir / task.item.files[0])
             expected = None
         jobs_of.append((task, task.job(expected)))
@@ -286,9 +254,15 @@ def _run(plan: BuildPlan, jobs, force: bool, on_start, on_result) -> BuildReport
     return report
 
 
-def _move_aside(path: Path) -> Path:
+def _pdf_vouched(plan: BuildPlan, item: Planned) -> bool:
+    """Whether the PDF on disk is one a build wrote (its output is modified only in its
+    text exports)."""
+    return plan.manifest.vouched(item.stem, item.files, item.input_hash) is not None
+
+
+def _move_aside(path: Path, folder: Path | None = None) -> Path:
     try:
-        return move_aside(path)
+        return move_aside(path, folder)
     except OSError as exc:
         raise WriteFailed(f"cannot move {path} aside to keep it: {exc.strerror or exc}; "
                           "nothing was rebuilt") from exc
@@ -307,25 +281,17 @@ def _save_manifest(manifest: Manifest, report: BuildReport, compact: bool = Fals
                                  "next build will rebuild what it cannot vouch for")
 
 
-def _record_signed(manifest: Manifest, planned: Planned) -> None:
-    """Note in the manifest that an output is signed, as it now is on disk."""
-    output = planned.output
-    pdf = manifest.path.parent / output.pdf
-    disk = on_disk(pdf)
-    entry = manifest.entries.get(output.stem)
-    if entry is None or not entry.signed:
-        entry = manifest.entries[output.stem] = Entry(
-            output.document, output.recipient, output.lang, output.kind, output.files,
-            input_hash=entry.input_hash if entry else "", sha256="",
-            pages=entry.pages if entry else 0, signatories=entry.signatories if entry else [],
-            size=0, mtime_ns=0)
-    entry.signed, entry.sha256 = True, sha256_of(pdf)
-    entry.size, entry.mtime_ns, entry.inode = disk.size, disk.mtime_ns, disk.inode
-
-
-def _kept_reason(out_dir: Path, planned: Planned) -> str:
-    why = "is signed" if planned.state == State.SIGNED else "was changed after it was built"
-    return (f"{out_dir.name}/{planned.output.pdf} {why}; it is kept as it is "
+def _kept_reason(plan: BuildPlan, planned: Planned) -> str:
+    out_dir = plan.loaded.output_dir
+    why = {State.SIGNED: "is signed",
+           State.SIGNED_STALE: "is signed, but over an earlier build (its inputs changed "
+                               "since): it is not sent; build --resign makes a new copy to sign"
+           }.get(planned.state, "was changed after it was built")
+    name = planned.output.pdf
+    if planned.state == State.MODIFIED and _pdf_vouched(plan, planned):
+        name = ", ".join(plan.manifest.edited_exports(planned.stem, planned.files,
+                                                      planned.input_hash))
+    return (f"{out_dir.name}/{name} {why}; it is kept as it is "
             "(build --force moves it aside and rebuilds)")
 
 
@@ -334,8 +300,11 @@ def _result_of(task: Task, outcome: Outcome, manifest: Manifest, out_dir: Path) 
     output = None if task.is_bundle else item.output
     moved = item.moved_aside or (Path(outcome.moved_aside) if outcome.moved_aside else None)
     if outcome.error:
-        return Result(item.stem, output, Action.FAILED, error=outcome.error, moved_aside=moved)
+        return Result(item.stem, output, Action.FAILED, error=outcome.error, moved_aside=moved,
+                      exports_aside=item.exports_aside)
+    outcome.entry.exports = export_stamps(out_dir, outcome.entry.files[1:])
     manifest.entries[item.stem] = outcome.entry
     return Result(item.stem, output, Action.BUILT,
                   [out_dir / name for name in outcome.entry.files],
-                  moved_aside=moved, pages=outcome.entry.pages)
+                  moved_aside=moved, pages=outcome.entry.pages,
+                  exports_aside=item.exports_aside)

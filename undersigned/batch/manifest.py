@@ -11,9 +11,13 @@ the files on disk, never from a guess. From those, each output is in one state:
 - ``missing``: a file is not there;
 - ``stale``: built by undersigned from other inputs than the current ones;
 - ``up-to-date``: built from the current inputs and untouched since;
-- ``signed``: the PDF's form carries a digital signature; never overwritten;
-- ``modified``: the PDF changed since it was built (annotated, stamped, signed by
-  hand in an editor); never overwritten either;
+- ``signed``: the PDF's form carries a digital signature, made over the very bytes a
+  build of the current inputs wrote (its first revision); never overwritten;
+- ``signed-stale``: signed over the bytes of a build from other inputs; never
+  overwritten, never sent;
+- ``modified``: the PDF changed since it was built (annotated, stamped, edited, or
+  signed over bytes that no build wrote), or one of its text exports was edited; never
+  overwritten either;
 - ``unknown``: a file no record vouches for (the manifest was lost, or the file is a
   link or not ours): a build moves it aside, then writes the output anew.
 """
@@ -24,7 +28,7 @@ import hashlib
 import json
 import os
 import stat as stat_module
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from .. import __version__
@@ -58,6 +62,12 @@ class Entry:
     mtime_ns: int
     signed: bool = False
     inode: int = 0
+    base_sha256: str = ""
+    """For a signed PDF: SHA-256 of the build's own bytes that its first signature was made
+    over (the record that vouches for them)."""
+    exports: dict = field(default_factory=dict)
+    """The text exports as written: name -> [SHA-256, size, mtime_ns, inode], so that one
+    edited by hand is known as such (an entry without them vouches only for the PDF)."""
 
     @classmethod
     def from_json(cls, data: object) -> Entry:
@@ -198,14 +208,42 @@ class Manifest:
                 return State.UNKNOWN, None
             record = next((r for r in reversed(self.records(stem)) if r.sha256 == digest), None)
             if record is None:
-                if is_signed(out_dir / files[0]):
-                    return State.SIGNED, None
-                return (State.MODIFIED if self.records(stem) else State.UNKNOWN), None
+                state, record = self._unrecorded(stem, out_dir / files[0], digest)
+                if record is None:
+                    return state, None
         if record.signed:
-            return State.SIGNED, record
+            return (State.SIGNED if record.input_hash == input_hash else State.SIGNED_STALE), record
         if any(not os.path.lexists(out_dir / name) for name in files[1:]):
             return State.MISSING, record
+        if edited_exports(out_dir, record):
+            return State.MODIFIED, record
         return (State.UP_TO_DATE if record.input_hash == input_hash else State.STALE), record
+
+    def _unrecorded(self, stem: str, pdf: Path, digest: str) -> tuple[State, Entry | None]:
+        """A file whose bytes no record vouches for: signed over a build's own bytes (the
+        record of a signed copy is then made), changed by hand, or not known at all."""
+        records = self.records(stem)
+        base = signed_base_of(pdf)
+        if base is None:
+            return (State.MODIFIED if records else State.UNKNOWN), None
+        built = next((r for r in reversed(records)
+                      if (r.base_sha256 if r.signed else r.sha256) == base.sha256), None)
+        if built is None or not base.direct:
+            return State.MODIFIED, None  # signed over bytes that no build wrote
+        signed = replace(built, signed=True, sha256=digest,
+                         base_sha256=built.base_sha256 if built.signed else built.sha256)
+        return State.SIGNED, signed  # or signed-stale: the caller compares the inputs
+
+    def vouched(self, stem: str, files: list[str], input_hash: str) -> Entry | None:
+        """The record of a build that wrote the PDF on disk as it is, if one does."""
+        return self._state(stem, files, input_hash)[1]
+
+    def edited_exports(self, stem: str, files: list[str], input_hash: str) -> list[str]:
+        """The text exports of an output changed by hand since they were written (judged
+        by the record of the PDF on disk, or else the last one written)."""
+        records = self.records(stem)
+        record = self.vouched(stem, files, input_hash) or (records[-1] if records else None)
+        return edited_exports(self.path.parent, record) if record is not None else []
 
     def refresh(self, stem: str, files: list[str], input_hash: str) -> None:
         """Make the record that vouches for the file on disk the manifest's entry, with the
@@ -244,6 +282,37 @@ def on_disk(path: Path) -> OnDisk | None:
     return OnDisk(info.st_size, info.st_mtime_ns, info.st_ino, stat_module.S_ISREG(info.st_mode))
 
 
+def export_stamps(out_dir: Path, names: list[str]) -> dict:
+    """What :attr:`Entry.exports` records of files just written."""
+    stamps = {}
+    for name in names:
+        disk = on_disk(out_dir / name)
+        try:
+            digest = sha256_of(out_dir / name)
+        except FileRefused:
+            continue
+        stamps[name] = [digest, disk.size, disk.mtime_ns, disk.inode]
+    return stamps
+
+
+def edited_exports(out_dir: Path, record: Entry) -> list[str]:
+    """The exports ``record`` vouches for that are no longer as written (edited, or
+    replaced by something that is not a regular file); a missing one is not edited."""
+    edited = []
+    for name, (digest, size, mtime_ns, inode) in record.exports.items():
+        disk = on_disk(out_dir / name)
+        if disk is None or (disk.regular and (disk.size, disk.mtime_ns, disk.inode)
+                            == (size, mtime_ns, inode)):
+            continue
+        try:
+            if sha256_of(out_dir / name) == digest:
+                continue
+        except FileRefused:
+            pass
+        edited.append(name)
+    return edited
+
+
 def sha256_of(path: Path) -> str:
     """SHA-256 of a regular file (never a link, pipe or device), read in blocks."""
     try:
@@ -264,6 +333,17 @@ def sha256_of(path: Path) -> str:
 def is_signed(path: Path) -> bool:
     """Whether a PDF's form carries a digital signature (parsed, not searched for)."""
     return bool(signed_fields_of(path))
+
+
+def signed_base_of(path: Path):
+    """What the first signature of a PDF was made over (:class:`~undersigned.pdf.inspect.
+    SignedBase`), or None when it carries none or cannot be read."""
+    from ..pdf.inspect import signed_base
+
+    try:
+        return signed_base(read_regular(path, MAX_SIGNED_PDF_BYTES))
+    except FileRefused:
+        return None
 
 
 def signed_fields_of(path: Path) -> list[str]:

@@ -35,7 +35,7 @@ from .lifeline import BUILD_PID_VARIABLE, die_with_parent, ignore_interruptions
 from .manifest import MANIFEST, Entry, Manifest, OnDisk, on_disk
 
 if TYPE_CHECKING:
-    from .build import Bundle, Planned
+    from .planned import Bundle, Planned
 
 RENDER_SECONDS = 120
 """How long one output may take to render before it fails (a real letter takes well under

@@ -25,6 +25,22 @@ campaign_argument = click.argument(
 strict_option = click.option("--strict", is_flag=True,
                              help="Treat warnings as errors.")
 
+
+
+def output_file(ctx, param, value: Path | None) -> Path | None:
+    """A click callback for an option naming a file to write: refused at once (before
+    any work) unless it is a regular file or a new name in a folder."""
+    if value is None:
+        return None
+    from ..errors import FileRefused
+    from ..files import output_target
+
+    try:
+        return output_target(value)
+    except FileRefused as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
 INTERRUPTED = 130
 """Exit status after Ctrl-C (128 + SIGINT); a SIGTERM gives 143."""
 

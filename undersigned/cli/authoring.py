@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .app import campaign_argument, cli, shown
+from .app import campaign_argument, cli, output_file, shown
 
 
 @cli.command()
@@ -41,7 +41,7 @@ def doctor():
 @click.option("--recipient", "-r", metavar="ID", help="The recipient's copy (default: the first).")
 @click.option("--lang", "-l", metavar="LANG", help="The language (default: the first).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the HTML (default: outputs/DOCUMENT.RECIPIENT.LANG.html).")
+              callback=output_file, help="Where to write the HTML (default: outputs/DOCUMENT.RECIPIENT.LANG.html).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML in a browser.")
 def preview(document: str, campaign_dir: Path, recipient, lang, output, open_browser):
     """Write the HTML of one copy of a document, to iterate on a template without a PDF viewer.

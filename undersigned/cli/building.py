@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .app import campaign_argument, cli, count, print_warnings, say, shown, strict_option, with_filters
+from .app import (campaign_argument, cli, count, output_file, print_warnings, say, shown,
+                  strict_option, with_filters)
 
 
 @cli.command()
@@ -61,11 +62,15 @@ def check(campaign_dir: Path, strict: bool):
               help="Rebuild everything; signed or changed PDFs are moved aside, never deleted.")
 @click.option("--bundle", is_flag=True,
               help="Also write DOCUMENT.bundle.pdf: all copies of a document, for printing.")
+@click.option("--resign", is_flag=True,
+              help="Render anew the signed copies whose inputs changed (signed-stale), "
+                   "keeping the signed ones in outputs/superseded/, to be signed again.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
 @click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              callback=output_file,
               help="Also write the outcome as JSON: counts, failures, time, worker memory.")
 def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force, bundle,
-          dry_run, report_json):
+          resign, dry_run, report_json):
     """Check the campaign, then render every document, recipient and language to PDF.
 
     Only outputs whose inputs changed since the last build are rendered;
@@ -81,15 +86,16 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
     from ..batch.build import build as run_build, plan_build
 
     if dry_run:
-        _print_plan(plan_build(campaign_dir, documents, recipients, langs, strict, bundle),
-                    force)
+        plan = plan_build(campaign_dir, documents, recipients, langs, strict, bundle)
+        plan.resign = resign
+        _print_plan(plan, force)
         return
     import time
 
     started = time.monotonic()
     progress = _Progress()
     report = run_build(campaign_dir, documents, recipients, langs, strict=strict, jobs=jobs,
-                       force=force, bundle=bundle, on_start=progress.start,
+                       force=force, bundle=bundle, resign=resign, on_start=progress.start,
                        on_result=progress.result, on_wait=say)
     progress.close()
     _print_report(report, campaign_dir)
@@ -125,6 +131,10 @@ def _print_report(report, campaign_dir: Path) -> None:
             click.echo(f"kept: {result.error}", err=True)
         if result.moved_aside:
             click.echo(f"moved aside: {shown(result.moved_aside)}", err=True)
+        for path in result.exports_aside:
+            click.echo(f"edited by hand, moved aside: {shown(path)}", err=True)
+    for pdf, members in report.to_sign_again.items():
+        click.echo(f"to sign again: {pdf}: {', '.join(members) or 'nobody had signed'}")
     click.echo(f"{report.count('built')} built, {report.count('up-to-date')} up to date, "
                f"{report.count('kept')} kept, {len(report.failed)} failed "
                f"in {shown(report.loaded.output_dir)}/")
@@ -233,7 +243,8 @@ def status(campaign_dir: Path, documents, recipients, langs):
       undersigned status
       undersigned status --document appeal-political-prisoners
     """
-    from ..batch.build import plan_build, signature_problems
+    from ..batch.build import plan_build
+    from ..signing.policy import signature_problems
     from ..errors import printable
 
     plan = plan_build(campaign_dir, documents, recipients, langs)
@@ -243,10 +254,16 @@ def status(campaign_dir: Path, documents, recipients, langs):
         counts[item.state] = counts.get(item.state, 0) + 1
         click.echo(f"{item.state:11} {', '.join(item.files)}")
         for problem in problems.get(item.files[0], []):
-            click.echo(printable(f"{'':11} {problem}"))
+            click.echo(printable(f"{'':11} {problem.field}: {problem.message}"))
     click.echo(", ".join(f"{n} {state}" for state, n in sorted(counts.items())))
     if problems:
         click.echo(f"{count(sum(map(len, problems.values())), 'signature')} by Members "
                    "who did not agree to the letter", err=True)
+    stale_signed = counts.get("signed-stale", 0)
+    if stale_signed:
+        click.echo(f"{count(stale_signed, 'signed copy', 'signed copies')} signed over an "
+                   "earlier build: the inputs changed since; `undersigned build --resign` "
+                   "makes new copies to sign (the signed ones kept in outputs/superseded/)",
+                   err=True)
     if problems or any(state not in ("up-to-date", "signed") for state in counts):
         sys.exit(1)

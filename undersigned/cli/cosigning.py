@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .app import campaign_argument, cli, count, print_warnings, shown
+from .app import campaign_argument, cli, count, output_file, print_warnings, shown
 
 
 @cli.command()
@@ -80,7 +80,7 @@ def respond(document: str, member_and_dir, answer, on, note, table, delimiter):
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Count the days to the deadline from this day (default: today).")
-@click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), callback=output_file,
               help="Also write the answers as an Excel workbook to this file.")
 def signatures(document: str, campaign_dir: Path, as_json: bool, today, xlsx):
     """Say who is on board a letter: who agreed, declined, withdrew or has not answered.
@@ -132,6 +132,13 @@ def _mail_progress(n: int, total: int, to: str) -> None:
     from ..errors import printable
 
     click.echo(printable(f"[{n}/{total}] sent to {to}"), err=True)
+
+
+def _unverified_progress(n: int, total: int, to: str) -> None:
+    from ..errors import printable
+
+    click.echo(printable(f"[{n}/{total}] sent to {to} (who signed was not verified: "
+                         "--no-trust)"), err=True)
 
 
 def _mail_report(report, send: bool) -> None:
@@ -201,12 +208,17 @@ def invite(document: str, campaign_dir: Path, reminder: bool, members, send: boo
                                              "got the letter.")
 @click.option("--trust", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               metavar="CERT", help="A trust anchor for verifying the copies' signatures.")
-def send_letter(document: str, campaign_dir: Path, really: bool, resend: bool, trust):
+@click.option("--no-trust", is_flag=True, help="Send signed copies without proving who "
+              "signed them (said on every line).")
+def send_letter(document: str, campaign_dir: Path, really: bool, resend: bool, trust,
+                no_trust: bool):
     """E-mail each final copy of a letter to its addressee, with the letter's cc.
 
-    Refuses a draft, a stale or missing copy, a copy whose signatures do not verify,
-    and, where the letter sets require_digital_signatures, a copy not signed by every
-    Member who agreed. Without --send it writes the messages under outputs/mail/ and
+    Refuses a draft, a stale or missing copy, a signed copy whose inputs changed since
+    it was signed, a copy whose signatures do not verify, a signature by a Member who
+    did not agree, a signed copy without --trust to prove who signed it (--no-trust sends
+    it unproven, and says so), and, where the letter sets require_digital_signatures, a
+    copy not signed by every Member who agreed. Without --send it writes the messages under outputs/mail/ and
     lists them; with it, it sends them and records each, never twice (--resend).
 
     \b
@@ -216,6 +228,10 @@ def send_letter(document: str, campaign_dir: Path, really: bool, resend: bool, t
     """
     from ..mail.deliver import deliver
 
+    if no_trust and trust:
+        raise click.UsageError("give --trust CERT or --no-trust, not both")
+    progress = _unverified_progress if no_trust else _mail_progress
     report = deliver(campaign_dir, document, really, resend, list(trust),
-                     _smtp_password(really, campaign_dir), _mail_progress)
+                     _smtp_password(really, campaign_dir), progress,
+                     verify_identities=not no_trust)
     _mail_report(report, really)

@@ -14,7 +14,8 @@ PASSPHRASE_VARIABLE = "UNDERSIGNED_P12_PASSPHRASE"
 
 
 @cli.command()
-@click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("pdfs", nargs=-1, required=True, metavar="PDF...",
+                type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--signatory", "-s", required=True, metavar="ID",
               help="Whose field to sign: the signatory's id (the field is sig-ID).")
 @click.option("--p12", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -25,9 +26,10 @@ PASSPHRASE_VARIABLE = "UNDERSIGNED_P12_PASSPHRASE"
 @click.option("--location", help="Where it is signed, recorded in the signature.")
 @click.option("--allow-other-signer", is_flag=True,
               help="Sign a field whose Member is not the one named in the certificate.")
-def sign(pdf: Path, signatory: str, p12: Path, image, reason, location,
+def sign(pdfs: tuple[Path, ...], signatory: str, p12: Path, image, reason, location,
          allow_other_signer: bool):
-    """Sign a signatory's field in a letter (PAdES), keeping earlier signatures valid.
+    """Sign a signatory's field in one or more letters (PAdES), keeping earlier signatures
+    valid.
 
     The passphrase of the .p12 file is read from the environment variable
     UNDERSIGNED_P12_PASSPHRASE or asked for; it is never a command-line argument.
@@ -36,8 +38,13 @@ def sign(pdf: Path, signatory: str, p12: Path, image, reason, location,
     without case and accents), unless --allow-other-signer is given.
 
     \b
+    Given several PDFs (a signing pack: undersigned pack), the passphrase is asked once
+    and each is signed in turn; one that cannot be signed is said and the others are.
+
+    \b
     Example:
       undersigned sign outputs/appeal.president.en.pdf --signatory panzeri --p12 panzeri.p12
+      undersigned sign pack-panzeri/*.pdf -s panzeri --p12 panzeri.p12
     """
     import os
 
@@ -48,10 +55,80 @@ def sign(pdf: Path, signatory: str, p12: Path, image, reason, location,
     if passphrase is None and sys.stdin.isatty():
         passphrase = click.prompt(f"Passphrase for {p12}", hide_input=True, default="",
                                   show_default=False)
-    field = sign_letter(pdf, signatory, p12, passphrase.encode() if passphrase else None,
-                        image, reason, location, allow_other_signer,
-                        on_wait=lambda message: click.echo(printable(message), err=True))
-    click.echo(printable(f"signed {field} in {pdf}"))
+    from ..errors import UndersignedError
+
+    failed = 0
+    for pdf in pdfs:
+        try:
+            field = sign_letter(pdf, signatory, p12, passphrase.encode() if passphrase else None,
+                                image, reason, location, allow_other_signer,
+                                on_wait=lambda message: click.echo(printable(message), err=True))
+        except UndersignedError as exc:
+            if len(pdfs) == 1:
+                raise
+            failed += 1
+            click.echo(f"error: {printable(str(exc))}", err=True)
+            continue
+        click.echo(printable(f"signed {field} in {pdf}"))
+    if failed:
+        click.echo(f"{count(len(pdfs) - failed, 'copy', 'copies')} signed, {failed} not",
+                   err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("member")
+@click.argument("campaign_dir", required=False, default=".",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--document", "-d", "documents", multiple=True, metavar="ID",
+              help="Only this document's copies (repeatable).")
+@click.option("--output", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to write the pack to (new, or empty).")
+def pack(member: str, campaign_dir: Path, documents, output: Path):
+    """Write every copy one Member has still to sign into a folder, for their office.
+
+    The office signs them with the Member's own certificate (undersigned sign
+    FOLDER/*.pdf -s MEMBER --p12 FILE, or any PAdES tool) and sends the folder back;
+    undersigned collect FOLDER takes the signed copies back. Nobody else holds the key.
+
+    \b
+    Example:
+      undersigned pack panzeri -o pack-panzeri
+    """
+    from ..signing.pack import write_pack
+
+    written = write_pack(campaign_dir, member, output, documents)
+    click.echo(f"wrote {count(len(written), 'copy', 'copies')} for {member} to sign in "
+               f"{output}/; then: undersigned collect {output}")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("campaign_dir", required=False, default=".",
+                type=click.Path(file_okay=False, path_type=Path))
+def collect(folder: Path, campaign_dir: Path):
+    """Take the signed copies of a signing pack back into the campaign's output folder.
+
+    A copy is taken only if it extends, byte for byte, the copy in the output folder
+    (nothing signed meanwhile is lost) and every signature in it is by a Member who
+    agreed to the letter.
+
+    \b
+    Example:
+      undersigned collect pack-panzeri
+    """
+    from ..errors import printable
+    from ..signing.pack import collect as take_back
+
+    report = take_back(campaign_dir, folder)
+    for name in report.taken:
+        click.echo(printable(f"taken: {name}"))
+    for line in report.refused:
+        click.echo(printable(f"not taken: {line}"), err=True)
+    click.echo(f"{count(len(report.taken), 'signed copy', 'signed copies')} taken back, "
+               f"{len(report.refused)} refused")
+    if report.refused:
+        sys.exit(1)
 
 
 @cli.command()
@@ -88,17 +165,15 @@ def verify(pdf: Path, trust, system_trust: bool, campaign_dir, no_campaign: bool
     """
     import json
 
-    from ..errors import printable
-    from ..signing import verify_pdf
+    from ..errors import UsageError, printable
+    from ..signing.policy import campaign_of, copy_in, verify_copy
 
-    from ..errors import UsageError
-    from ..signing.answers import campaign_of, check_answers
-
-    report = verify_pdf(pdf, list(trust), system_trust)
     root = None if no_campaign else campaign_dir or campaign_of(pdf)
-    document = check_answers(pdf, report, root) if root is not None else None
-    if campaign_dir is not None and document is None:
+    copy = copy_in(root, pdf) if root is not None else None
+    if campaign_dir is not None and copy is None:
         raise UsageError(f"{pdf} is not a copy of the campaign in {campaign_dir}")
+    report = verify_copy(pdf, list(trust), system_trust, copy)
+    document = copy.output.document if copy else None
     if as_json:
         click.echo(json.dumps({"file": str(pdf), "answers_of": document, **report.as_dict()},
                               indent=2))
@@ -114,6 +189,8 @@ def verify(pdf: Path, trust, system_trust: bool, campaign_dir, no_campaign: bool
         if report.active_content:
             click.echo(printable("the PDF has active content: "
                                  + ", ".join(report.active_content)))
+        for problem in report.problems:
+            click.echo(printable(f"the PDF: {problem}"))
         signed = [f for f in report.fields if f.signed]
         click.echo(f"{count(len(report.fields), 'signature field')}, {len(signed)} signed, "
                    f"{sum(not f.passed for f in signed)} failed")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .app import Group, cli, count, strict_option
+from .app import Group, cli, count, output_file, strict_option
 
 
 @cli.group(cls=Group)
@@ -48,7 +48,7 @@ encoding_option = click.option("--encoding", help="The CSV's encoding, if not UT
 @click.argument("source")
 @click.option("--term", "term_number", type=int, required=True, help="The parliamentary term.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="The signatory list to write or update (default: "
+              callback=output_file, help="The signatory list to write or update (default: "
                    "signatories/meps-term-N.yaml).")
 @click.option("--id", "ids", type=int, multiple=True, help="A Member's EP id, in the order "
               "the list is to have them (repeatable).")

@@ -18,11 +18,8 @@ from pydantic import BaseModel
 from ..model.models import DocumentBase, LocalText
 from .signon import Signer
 
-if TYPE_CHECKING:  # the layers above pass these in; kinds never import them
-    from ..campaign.checks import Checker
-    from ..campaign.load import LoadedCampaign
-    from ..campaign.plan import Output
-    from ..campaign.campaign_file import CampaignBase as Campaign
+if TYPE_CHECKING:  # the layers above pass these in: kinds name them by protocol
+    from .needs import Campaign, Checker, LoadedCampaign, Output
     from ..model.yamlfile import YamlFile
 
 

@@ -17,11 +17,8 @@ from ..render.typography import typeset
 from .base import Copy, DocumentKind, Input, TextField, local_fields
 from .signon import Signer, check_sign_on, signers, unexpected_signatures
 
-if TYPE_CHECKING:
-    from ..campaign.campaign_file import CampaignBase as Campaign
-    from ..campaign.checks import Checker
-    from ..campaign.load import LoadedCampaign
-    from ..campaign.plan import Output
+if TYPE_CHECKING:  # the layers above pass these in: kinds name them by protocol
+    from .needs import Campaign, Checker, LoadedCampaign, Output
 
 
 def _copy_from_id(value: Any) -> Any:

@@ -13,10 +13,8 @@ from ..model.terms import ADDRESSEES, TERMS
 from ..render.filters import markdown, plain
 from .base import DocumentKind
 
-if TYPE_CHECKING:
-    from ..campaign.checks import Checker
-    from ..campaign.load import LoadedCampaign
-    from ..campaign.plan import Output
+if TYPE_CHECKING:  # the layers above pass these in: kinds name them by protocol
+    from .needs import Checker, LoadedCampaign, Output
 
 MAX_QUESTION_WORDS = 200
 MAX_SUB_QUESTIONS = 3

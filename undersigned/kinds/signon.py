@@ -21,9 +21,8 @@ from ..files import plain_folder, read_regular, write_atomically
 from ..model.models import Signatory
 from ..model.signon import Answer, Invitation, SignOn
 
-if TYPE_CHECKING:
-    from ..campaign.checks import Checker
-    from ..campaign.load import LoadedCampaign
+if TYPE_CHECKING:  # the layers above pass these in: kinds name them by protocol
+    from .needs import Checker, LoadedCampaign
 
 WORDINGS_DIR = Path("records") / "wordings"
 """Where the wording each Member agreed to is kept, relative to the campaign folder:

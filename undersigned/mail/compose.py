@@ -50,8 +50,10 @@ def render_mail(env, loaded: LoadedCampaign, kind: str, lang: str,
 
 def address(name: str | None, email: str) -> Address:
     """A header address; a name's line breaks and control characters become spaces (a
-    name in the data cannot add a header)."""
+    name in the data cannot add a header); a non-ASCII domain in its IDNA form."""
     user, _, domain = email.rpartition("@")
+    if not domain.isascii():
+        domain = domain.encode("idna").decode("ascii")  # the model checked it encodes
     shown = " ".join("".join(c if c.isprintable() else " " for c in name or "").split())
     return Address(display_name=shown, username=user, domain=domain)
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..batch.build import plan_build
-from ..batch.states import State
 from ..errors import UndersignedError
 from ..kinds import KINDS
 from ..model import i18n
 from ..render.environment import make_environment
-from ..signing.verify import verify_pdf
+from ..signing.policy import sending_problems
 from .compose import MAIL_DIR, Attachment, address, message, render_mail, write_eml
-from .invite import MailReport, letter_with_sign_on, mail_settings, send_all
+from .invite import MailReport, left_out, letter_with_sign_on, mail_settings, send_all
 from .record import MailRecord
 
 KIND = "delivery"
@@ -21,9 +20,11 @@ KIND = "delivery"
 
 def deliver(root: Path | str, doc_id: str, send: bool = False, resend: bool = False,
             trust: list[Path] = (), password: str | None = None,
-            on_progress=None) -> MailReport:
+            on_progress=None, verify_identities: bool = True) -> MailReport:
     """Write (and, with ``send``, send) one message per recipient of a final letter, with
-    their copies attached; refuse what must not go."""
+    their copies attached; refuse what must not go (the sign-on policy decides:
+    :func:`~undersigned.signing.policy.sending_problems`). Without ``verify_identities``
+    the signers' certificates are not checked against a trust anchor."""
     root = Path(root)
     plan = plan_build(root, documents=[doc_id])
     loaded = plan.loaded
@@ -37,16 +38,12 @@ def deliver(root: Path | str, doc_id: str, send: bool = False, resend: bool = Fa
     copies: dict[str, list] = {}
     problems = []
     for item in plan.items:
-        output = item.output
-        pdf = loaded.output_dir / output.pdf
-        if item.state not in (State.UP_TO_DATE, State.SIGNED):
-            problems.append(f"{output.pdf}: {item.state}; build it first (undersigned build "
-                            f"-d {doc_id})")
-            continue
-        problems += _signature_problems(pdf, output.pdf, document, signers, list(trust))
-        copies.setdefault(output.recipient, []).append(output)
+        found = sending_problems(plan, item, signers, list(trust), verify_identities)
+        problems += found
+        if not found:
+            copies.setdefault(item.output.recipient, []).append(item.output)
     if problems:
-        raise UndersignedError("not sent: " + "; ".join(problems))
+        raise UndersignedError("not sent: " + "; ".join(map(str, problems)))
 
     report = MailReport()
     record = MailRecord(root)
@@ -56,8 +53,7 @@ def deliver(root: Path | str, doc_id: str, send: bool = False, resend: bool = Fa
     messages = []
     for recipient_id, outputs in copies.items():
         recipient = loaded.campaign.recipients[recipient_id]
-        if not resend and record.sent(KIND, doc_id, recipient_id):
-            report.already.append(recipient_id)
+        if not resend and left_out(record, report, KIND, doc_id, recipient_id):
             continue
         if not recipient.email:
             source = loaded.files["campaign.yaml"]
@@ -86,31 +82,3 @@ def deliver(root: Path | str, doc_id: str, send: bool = False, resend: bool = Fa
     if send and messages:
         send_all(root, settings, password, report, KIND, doc_id, messages, resend, on_progress)
     return report
-
-
-def _signature_problems(pdf: Path, name: str, document, signers: set[str],
-                        trust: list[Path]) -> list[str]:
-    """Why a copy must not go: a signature that does not verify, or (where the letter
-    requires them) a Member who agreed and has not signed."""
-    report = verify_pdf(pdf, trust)
-    problems = []
-    signed = {f.field.removeprefix("sig-") for f in report.fields if f.signed}
-    for field in report.fields:
-        if not field.signed:
-            continue
-        reasons = [p for p in field.problems if trust or "no trust anchor" not in p]
-        if reasons:
-            problems.append(f"{name}: {field.field}: {'; '.join(reasons)}")
-    if report.appended_bytes:
-        problems.append(f"{name}: {report.appended_bytes:,} bytes after the end of the PDF, "
-                        "covered by no signature")
-    if report.active_content:
-        problems.append(f"{name}: active content ({', '.join(report.active_content)})")
-    if document.require_digital_signatures:
-        if not trust:
-            problems.append(f"{name}: the letter requires digital signatures: give --trust "
-                            "CERT to verify them")
-        missing = sorted(signers - signed)
-        if missing:
-            problems.append(f"{name}: not signed yet by {', '.join(missing)}")
-    return problems

@@ -16,7 +16,7 @@ from ..render.environment import make_environment
 from .compose import (MAIL_DIR, Attachment, address, draft_pdfs, message, render_mail,
                       write_eml)
 from .record import RECORD, MailRecord, Sent
-from .smtp import MailError, Refused, SmtpSession
+from .smtp import MailError, PartlyRefused, Refused, SmtpSession
 
 
 @dataclass
@@ -88,14 +88,14 @@ def invite(root: Path | str, doc_id: str, reminder: bool = False, resend: bool =
     chosen = []
     for invitation in pending:
         index, member = listed[invitation.member]
-        if not resend and record.sent(kind, doc_id, member.id):
-            report.already.append(member.id)
-        elif not member.email:
+        if not resend and left_out(record, report, kind, doc_id, member.id):
+            continue
+        if not member.email:
             line, _ = source.position(("signatories", index))
             report.skipped.append(f"{source.label}:{line}: {member.id}: no email address to "
                                   f"write to")
-        else:
-            chosen.append(member)
+            continue
+        chosen.append(member)
     if not chosen:
         return report
 
@@ -138,24 +138,80 @@ def _context(loaded, document, doc_id, member, lang) -> dict:
 
 def send_all(root: Path, settings, password, report: MailReport, kind: str, doc_id: str,
              messages, resend: bool, on_progress=None) -> None:
-    """Send each message over one connection, recording each as the server accepts it;
-    under the records' lock, so that two runs never send the same message twice."""
+    """Send each message over one connection, journalled in the record around each
+    sending (see :mod:`.record`); under the records' lock, so that two runs never send
+    the same message twice."""
     with writer_lock(plain_folder(root, RECORD.parent), kind):
         fresh = MailRecord(root)  # what another run may have sent meanwhile
         with SmtpSession(settings, password) as session:
             for n, (to, email, msg, path) in enumerate(messages, 1):
-                if not resend and fresh.sent(kind, doc_id, to):
-                    report.already.append(to)
+                if not resend and left_out(fresh, report, kind, doc_id, to):
                     continue
-                try:
-                    session.send(msg)
-                except Refused as exc:
-                    report.failed.append(f"{session.name}: {to}: {exc}")
-                    continue
-                except MailError as exc:
-                    report.stopped = f"{exc}; {n - 1} of {len(messages)} sent"
+                stop = _send_one(root, session, fresh, report, (kind, doc_id, to, email),
+                                 msg, path)
+                if stop:
+                    report.stopped = f"{stop}; {len(report.sent)} of {len(messages)} sent"
                     return
-                report.sent.append(fresh.add(kind, doc_id, to, email, msg.message["Message-ID"],
-                                             str(path.relative_to(root))))
                 if on_progress is not None:
                     on_progress(n, len(messages), to)
+
+
+def _send_one(root: Path, session: SmtpSession, record: MailRecord, report: MailReport,
+              what: tuple, msg, path: Path) -> str | None:
+    """Send one message between its two entries in the record; why sending must stop,
+    if it must."""
+    kind, doc_id, to, email = what
+    try:
+        entry = record.begin(kind, doc_id, to, email, msg.message["Message-ID"],
+                             str(path.relative_to(root)))
+    except OSError as exc:
+        return f"{RECORD}: cannot be written ({_reason(exc)}); {to}'s message was not sent"
+    refused = ""
+    try:
+        session.send(msg)
+    except PartlyRefused as exc:
+        refused = str(exc)
+        report.failed.append(f"{session.name}: {to}: {exc}; the message went to "
+                             f"{', '.join(exc.accepted)} and is recorded as sent: it is not "
+                             "sent again (--resend sends it to everyone)")
+    except Refused as exc:
+        report.failed.append(f"{session.name}: {to}: {exc}")
+        return _abandon(record, entry)
+    except MailError as exc:  # no answer from the server: by SMTP's rules, not taken
+        return _abandon(record, entry) or str(exc)
+    try:
+        report.sent.append(record.accepted(entry, refused))
+    except OSError as exc:
+        return (f"the server accepted {to}'s message but {RECORD} cannot be written "
+                f"({_reason(exc)}): it stays marked as perhaps sent, and is not sent again "
+                "without --resend")
+    return None
+
+
+def _abandon(record: MailRecord, entry: Sent) -> str | None:
+    try:
+        record.abandon(entry)
+    except OSError as exc:
+        return (f"{RECORD}: cannot be written ({_reason(exc)}); {entry.to}'s message, "
+                "refused, stays marked as perhaps sent")
+    return None
+
+
+def left_out(record: MailRecord, report: MailReport, kind: str, doc_id: str,
+             to: str) -> bool:
+    """Whether ``to`` already got (or may have got) this message; said in the report."""
+    entry = record.sent(kind, doc_id, to)
+    if entry is None:
+        return False
+    if entry.uncertain:
+        report.skipped.append(
+            f"{to}: may have been sent ({entry.sent_at}, Message-ID {entry.message_id}): "
+            f"the server's answer was not recorded in {RECORD}; look for it in the sent "
+            f"mail, and if it did not go, send it again with --resend")
+    else:
+        report.already.append(to)
+    return True
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__

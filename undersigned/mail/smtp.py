@@ -24,6 +24,15 @@ class Refused(Exception):
     """One message the server refused (its other messages may go)."""
 
 
+class PartlyRefused(Refused):
+    """A message the server accepted for some of its recipients and refused for others:
+    it went, and must not be sent again to those who got it."""
+
+    def __init__(self, reason: str, accepted: list[str]):
+        super().__init__(reason)
+        self.accepted = accepted
+
+
 def server_of(settings: MailSettings) -> tuple[str, int, str | None]:
     """(host, port, user), the environment's ``UNDERSIGNED_SMTP_*`` first."""
     host = os.environ.get("UNDERSIGNED_SMTP_HOST") or settings.host
@@ -105,18 +114,30 @@ class SmtpSession:
 
     def send(self, mail) -> None:
         """Send one message (its bytes, as written to its ``.eml`` file); Refused if the
-        server refuses it (the connection goes on), MailError if the connection is lost."""
+        server refuses it (the connection goes on), PartlyRefused if it took it for some
+        recipients only, MailError if the connection is lost."""
         try:
             refused = self.smtp.sendmail(mail.sender, mail.recipients, mail.data)
         except smtplib.SMTPRecipientsRefused as exc:
             raise Refused(_refusals(exc.recipients)) from exc
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
             raise Refused(f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
+        except (UnicodeError, smtplib.SMTPNotSupportedError) as exc:
+            self._reset()  # the model refuses such addresses; this is the last guard
+            raise Refused(f"an address cannot be written in ASCII, and this toolkit does "
+                          f"not use SMTPUTF8 ({exc})") from exc
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._close()
             raise MailError(f"{self.name}: the connection was lost ({_reason(exc)})") from exc
         if refused:
-            raise Refused(_refusals(refused))
+            raise PartlyRefused(_refusals(refused), [a for a in mail.recipients
+                                                      if a not in refused])
+
+    def _reset(self) -> None:
+        try:
+            self.smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            pass
 
     def _error(self, exc: BaseException) -> MailError:
         if isinstance(exc, ssl.SSLCertVerificationError):

@@ -5,7 +5,7 @@ Two forms: the open-data CSV (``mep_identifier``, ``mep_given_name``, ``mep_fami
 ``mailto:`` URL; served in Windows-1252), and the XML list of current Members
 (``<meps><mep><fullName/><country/><politicalGroup/><id/><nationalPoliticalGroup/></mep>``,
 the group as its full English name, the family name in capitals). A URL instead of a file
-is downloaded with a timeout and a size cap. Every problem of a source is located
+is downloaded by :mod:`.fetch`, within one deadline and a size cap. Every problem of a source is located
 (``meps.csv:ROW: column: message``) and reported at once.
 """
 
@@ -17,18 +17,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import CampaignInvalid, Problems, UndersignedError
+from ..errors import CampaignInvalid, Problems
 from ..files import read_regular
 from ..model.models import slug
 from ..model.terms import Term
 from ..model.text import LOST, text_problem
+from .fetch import SourceUnavailable  # noqa: F401  (raised by download; importers catch it)
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 """The largest list read or downloaded (the Parliament's are about 250 KB)."""
 MAX_ROWS = 20_000
 """The most Members one list may hold (a term has about 750)."""
-DOWNLOAD_TIMEOUT = 30.0
-"""Seconds a download may take to answer."""
 CSV_COLUMNS = ("mep_identifier", "mep_given_name", "mep_family_name")
 """The columns an open-data CSV must have; the others are read where present."""
 
@@ -78,10 +77,6 @@ class EpMember:
     def display_name(self) -> str:
         """The Parliament's display form: "Pier Antonio PANZERI"."""
         return f"{self.given} {self.family.upper()}"
-
-
-class SourceUnavailable(UndersignedError):
-    """Raised when a list cannot be downloaded (offline, refused, too large)."""
 
 
 def read_source(location: str, term: Term, encoding: str | None = None) -> list[EpMember]:
@@ -152,27 +147,12 @@ def _read_file(location: str) -> bytes:
     return read_regular(Path(location), MAX_SOURCE_BYTES, location)
 
 
-def download(url: str, timeout: float = DOWNLOAD_TIMEOUT,
-             limit: int = MAX_SOURCE_BYTES) -> bytes:
-    """The body of ``url``: at most ``limit`` bytes, within ``timeout`` seconds."""
-    import urllib.error
-    import urllib.request
+def download(url: str, limit: int = MAX_SOURCE_BYTES) -> bytes:
+    """The body of ``url`` (see :mod:`.fetch`: one deadline, the size cap, an exact
+    length, redirects only to https on the same site)."""
+    from .fetch import download as fetch
 
-    request = urllib.request.Request(url, headers={"User-Agent": "undersigned"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            body = response.read(limit + 1)
-    except urllib.error.HTTPError as exc:
-        raise SourceUnavailable(f"{url}: the server answered {exc.code} {exc.reason}") from exc
-    except urllib.error.URLError as exc:
-        raise SourceUnavailable(f"{url}: cannot download ({exc.reason}); are you offline? "
-                                "Download the file another way and give its path") from exc
-    except (TimeoutError, OSError) as exc:
-        raise SourceUnavailable(f"{url}: no answer within {timeout:.0f} s ({exc}); download "
-                                "the file another way and give its path") from exc
-    if len(body) > limit:
-        raise SourceUnavailable(f"{url}: is over {limit:,} bytes; at most that is downloaded")
-    return body
+    return fetch(url, limit)
 
 
 def _read_csv(data: bytes, label: str, encoding: str | None,

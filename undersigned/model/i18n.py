@@ -70,8 +70,24 @@ def placeholders(text: str) -> list[str] | str:
     return names
 
 
+MAX_PHRASE_TEXT = 1_000_000
+"""The longest text a phrase may make once filled in: render.limits.MAX_TEMPLATE_TEXT, the
+longest text a template may build in one step (this layer is below the renderer's)."""
+
+
 def fill(text: str, values: dict, what: str) -> str:
-    """``text`` with each ``{name}`` replaced by ``str(values[name])``."""
+    """``text`` with each ``{name}`` replaced by ``str(values[name])``; PhraseError, before
+    anything is built, if that would be longer than MAX_PHRASE_TEXT (7,000 ``{place}``
+    filled with 49,000 characters each would take gigabytes)."""
+    shown = {name: str(value) for name, value in values.items()}
+    found = placeholders(text)
+    if isinstance(found, list):
+        size = len(text) + sum(len(shown.get(name, "")) for name in found)
+        if size > MAX_PHRASE_TEXT:
+            raise PhraseError(f"{what} would be {size:,} characters long once filled in "
+                              f"({len(found):,} placeholders); at most {MAX_PHRASE_TEXT:,} "
+                              "are allowed")
+
     def replace(match: re.Match) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
@@ -80,7 +96,7 @@ def fill(text: str, values: dict, what: str) -> str:
         if name is None or name not in values:
             raise PhraseError(f"{what} has the placeholder {token}, which is not one of "
                               + ", ".join("{" + v + "}" for v in values))
-        return str(values[name])
+        return shown[name]
 
     return PLACEHOLDER.sub(replace, text)
 

@@ -11,11 +11,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler,
-                      GetJsonSchemaHandler, StrictBool, StrictInt, model_validator)
-from pydantic_core import core_schema
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
+                      GetCoreSchemaHandler, GetJsonSchemaHandler, StrictInt,
+                      ValidationError, model_validator)
+from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
 from .terms import Group, Term, with_groups
 from .text import name_problem
@@ -30,8 +32,26 @@ Lang = Annotated[str, Field(pattern=LANG_PATTERN)]
 """A language code (ISO 639-1 where one exists): ``en``, ``ru``, ``kk``."""
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
 EMAIL_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
-Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
-"""An e-mail address (``pier.panzeri@europarl.europa.eu``)."""
+
+
+def _mailable(value: str) -> str:
+    """An address the SMTP path can send to: a mailbox name in ASCII (a non-ASCII one
+    needs SMTPUTF8, which few servers offer), a domain in ASCII or one IDNA encodes."""
+    user, _, domain = value.rpartition("@")
+    if not user.isascii():
+        raise ValueError(f"'{value}': a mailbox name with non-ASCII letters cannot be sent "
+                         "to over SMTP without SMTPUTF8; give an ASCII address")
+    try:
+        domain.encode("idna")
+    except UnicodeError:
+        raise ValueError(f"'{value}': the domain '{domain}' is not a valid "
+                         "internationalised domain name") from None
+    return value
+
+
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254), AfterValidator(_mailable)]
+"""An e-mail address (``pier.panzeri@europarl.europa.eu``); a non-ASCII domain is sent
+in its IDNA form (``xn--...``)."""
 
 
 def is_email(text: str) -> bool:
@@ -59,11 +79,64 @@ def _whole_name(value: Any) -> Any:
     return value
 
 
+MAX_MARKS_PER_LETTER = 8
+"""The most combining marks one letter may carry (Vietnamese needs two, Hebrew or Arabic
+with every sign three or four): a mark piled 5,000 times is drawn far outside the page."""
+_MARK_RUN_CANDIDATE = re.compile(r"[^\w\s!-~]{%d,}" % (MAX_MARKS_PER_LETTER + 1))
+"""A run of characters that are neither letters, digits, spaces nor ASCII: combining marks
+are among them (and rare elsewhere), so that only such runs are looked at closely."""
+
+
+def piled_marks(value: Any) -> str | None:
+    """Why a text (or the texts of a value) cannot be printed: a letter carrying more than
+    MAX_MARKS_PER_LETTER combining marks; None if it can."""
+    texts = ([value] if isinstance(value, str) else
+             [v for v in value if isinstance(v, str)] if isinstance(value, (list, tuple))
+             else [])
+    for text in texts:
+        if text.isascii():
+            continue
+        for run in _MARK_RUN_CANDIDATE.finditer(text):
+            marks = longest = letter = 0
+            for index, character in enumerate(run.group(), run.start()):
+                marks = marks + 1 if unicodedata.category(character) in ("Mn", "Me") else 0
+                if marks > longest:
+                    longest, letter = marks, index - marks + 1  # the letter before them
+            if longest > MAX_MARKS_PER_LETTER:
+                return (f"the letter at character {letter} carries {longest:,} combining "
+                        f"marks; at most {MAX_MARKS_PER_LETTER} are allowed (so many would "
+                        "be drawn far outside the page)")
+    return None
+
+
+@lru_cache(maxsize=None)
+def _text_fields(model: type) -> tuple[str, ...]:
+    """The fields of ``model`` declared as plain text or a list of texts."""
+    return tuple(name for name, info in model.model_fields.items()
+                 if re.search(r"\bstr\b", repr(info.annotation)))
+
+
 class Model(BaseModel):
-    """The base of every model: unknown fields are errors, values are frozen."""
+    """The base of every model: unknown fields are errors, values are frozen, and no text
+    piles more combining marks on a letter than can be printed."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True,
                               frozen=True, validate_default=False)
+
+    @model_validator(mode="after")
+    def _printable_letters(self):
+        # Once per model, over its plain-text fields only, not once per field (100,000
+        # table rows): the error is still the field's own. LocalText checks its texts.
+        for name in _text_fields(type(self)):
+            value = self.__dict__[name]
+            if value is None or value.__class__ is str and value.isascii():
+                continue
+            fault = piled_marks(value)
+            if fault is not None:
+                error = PydanticCustomError("value_error", "{fault}", {"fault": fault})
+                raise ValidationError.from_exception_data(type(self).__name__, [
+                    InitErrorDetails(type=error, loc=(name,), input=value)])
+        return self
 
 
 # --- value types ----------------------------------------------------------------------
@@ -121,6 +194,8 @@ class LocalText:
         if isinstance(value, LocalText):
             return value
         if isinstance(value, str):
+            if not value.isascii() and (fault := piled_marks(value)):
+                raise ValueError(fault)
             return cls({"*": value}, once=True)
         if isinstance(value, dict):
             texts = {}
@@ -131,6 +206,8 @@ class LocalText:
                     raise ValueError(f"'{lang}' is not a language code like en or ru")
                 if not isinstance(text, str):
                     raise ValueError(f"the {lang} text must be text, got {describe(text)}")
+                if not text.isascii() and (fault := piled_marks(text)):
+                    raise ValueError(f"the {lang} text: {fault}")
                 texts[lang] = text
             if not texts:
                 raise ValueError("give the text, or a mapping from language to text")

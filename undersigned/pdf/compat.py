@@ -10,16 +10,21 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..errors import UndersignedError
+from ..errors import UnsupportedVersion
 
 PYDYF_VERSIONS = ("0.10.", "0.11.", "0.12.", "0.13.")
 """pydyf releases whose ``Stream.data`` the stream-end fix was written and tested for."""
 WEASYPRINT_VERSIONS = ("70.",)
-"""WeasyPrint releases whose ``Page._page_box`` the layout lookups were written for."""
+"""The WeasyPrint releases undersigned supports (the one place that says so: ``doctor``
+asks it, and a test compares it with pyproject.toml's requirement): those whose
+``Page._page_box`` the layout lookups, and whose output the PDF/A fixes, were written for."""
+
+__all__ = ["UnsupportedVersion", "WEASYPRINT_VERSIONS", "page_box", "unambiguous_stream_ends"]
 
 
-class UnsupportedVersion(UndersignedError):
-    """Raised when a workaround meets a library version it was not written for."""
+def supported_weasyprint(version: str) -> bool:
+    """Whether ``version`` of WeasyPrint is one undersigned supports."""
+    return version.startswith(WEASYPRINT_VERSIONS)
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +58,7 @@ def page_box(page):
     """The root box of a laid-out WeasyPrint page (WeasyPrint 70 keeps it private)."""
     import weasyprint
 
-    if not weasyprint.__version__.startswith(WEASYPRINT_VERSIONS):
+    if not supported_weasyprint(weasyprint.__version__):
         raise UnsupportedVersion(f"WeasyPrint {weasyprint.__version__}: the layout lookups "
                                  "in undersigned.pdf.compat were written for WeasyPrint 70")
     return page._page_box

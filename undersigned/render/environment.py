@@ -19,9 +19,10 @@ from pathlib import Path
 
 from jinja2 import (ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined,
                     TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError, nodes)
-from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
+
+from .compat import CodeGenerator, split_template_path
 
 from ..errors import RenderError, UndersignedError, did_you_mean
 from ..resources import TEMPLATES_DIR
@@ -57,8 +58,6 @@ class _ConfinedLoader(FileSystemLoader):
         self.boundary = boundary.resolve()
 
     def get_source(self, environment, template):
-        from jinja2.loaders import split_template_path
-
         if "\0" in template or len(template) > MAX_TEMPLATE_NAME:
             raise TemplateNotFound(template)  # no file can have such a name
         path = self.folder.joinpath(*split_template_path(template))

@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable
 from string import Formatter
 
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEscapeFormatter, SandboxedFormatter
 from markupsafe import EscapeFormatter
+
+from .compat import SandboxedEscapeFormatter, SandboxedFormatter
 
 MAX_TEMPLATE_TEXT = 1_000_000
 """The longest text or list a template may build with ``*``, and the widest field a
@@ -178,7 +179,7 @@ def check_method_call(method, args: tuple, kwargs: dict) -> None:
 def bounded_filters(filters: dict) -> dict:
     """Jinja's filters that can make more text than they are given, each refusing to make
     more than the limit before it starts."""
-    from jinja2 import filters as jinja
+    from .compat import filters as jinja
 
     def center(value, width=80):
         refuse_if_longer(width if isinstance(width, int) else 0, "a centred text",

@@ -29,6 +29,11 @@ WATCHED_COPIES = 4
 KEEPALIVE_SECONDS = 15.0
 """How often an idle event stream sends a comment, so that proxies and browsers keep it."""
 ASSETS = {"serve.css": "text/css; charset=utf-8", "serve.js": "text/javascript; charset=utf-8"}
+MAX_EVENT_STREAMS = 32
+"""Open pages (event streams) served at once; more are answered 503, so that a page (or a
+site) opening streams without end cannot take every file descriptor."""
+MAX_WATCHED_FOLDERS = 1000
+"""The most folders of a campaign watched for changes (each is an inotify watch)."""
 IGNORED_FOLDERS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".hypothesis",
                    ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 
@@ -65,6 +70,12 @@ class Preview:
         self.rendered: dict[str, Rendered] = {}
         self.rendering: set[str] = set()
         self.watched: list[str] = []
+        self.known: set[str] = set()
+        """The copies of the last campaign that checked: the only stems that may be
+        watched while the campaign has problems (nothing is kept for any other)."""
+        self.watch_error: str | None = None
+        """Why live reload stopped, shown on every page."""
+        self.streams = 0
         self.version = 0
         self.changed = asyncio.Event()
         self._round: asyncio.Task | None = None
@@ -111,6 +122,7 @@ class Preview:
             if plan is not None:
                 self.title = plan.loaded.campaign.title or self.root.name
                 known = self.outputs()
+                self.known = set(known)
                 self.watched = [s for s in self.watched if s in known]
             self._announce()
             self._start_round()
@@ -134,6 +146,8 @@ class Preview:
     def _start_round(self) -> None:
         outputs = self.outputs()
         wanted = [outputs[s] for s in self.watched if s in outputs]
+        self.rendered = {s: r for s, r in self.rendered.items()
+                         if s in self.watched or s in outputs}  # bounded by the campaign
         if self.plan is None:
             for stem in self.watched:  # the problems replace the pages until fixed
                 self.rendered[stem] = Rendered(stem, error="the campaign has problems",
@@ -177,17 +191,44 @@ class Preview:
 
     # --- watching files ------------------------------------------------------------------
     def watched_paths(self) -> list[Path]:
+        """The campaign's own folders, each a real folder reached without a link (a link
+        to / or /usr is not followed), not the output folder nor a tool's; at most
+        MAX_WATCHED_FOLDERS."""
         out_dir = (self.plan.loaded.output_dir if self.plan else self.root / "outputs").resolve()
-        paths = []
-        for entry in sorted(self.root.iterdir()):
-            if entry.is_dir() and not entry.is_symlink() and entry.name not in IGNORED_FOLDERS \
-                    and not entry.name.startswith(".") and entry.resolve() != out_dir:
-                paths.append(entry)
-        return paths
+        folders: list[Path] = []
+        pending = [self.root]
+        while pending and len(folders) < MAX_WATCHED_FOLDERS:
+            folder = pending.pop(0)
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False) and entry.name not in IGNORED_FOLDERS \
+                        and not entry.name.startswith(".") and Path(entry.path) != out_dir:
+                    if len(folders) < MAX_WATCHED_FOLDERS:
+                        folders.append(Path(entry.path))
+                        pending.append(Path(entry.path))
+        return folders
 
     async def watch_files(self) -> None:
         """Refresh on every change to the campaign's files (its folders, and the files at
-        its top), never on what the output folder or a virtual environment holds."""
+        its top), never on what the output folder or a virtual environment holds. Each
+        folder is watched on its own (no recursive watch follows a link out of the
+        campaign); when folders come or go, the watch starts again. If watching fails,
+        every page says that live reload stopped, and why."""
+        try:
+            await self._watch_folders()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the notifier's errors are not ours to type
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            self.watch_error = (f"live reload stopped: the campaign's folders cannot be "
+                                f"watched ({reason[:300]}); restart undersigned serve after "
+                                "fixing it, or reload the page by hand")
+            self._announce()
+
+    async def _watch_folders(self) -> None:
         from watchfiles import DefaultFilter, awatch
 
         out_dir = str((self.plan.loaded.output_dir if self.plan else self.root / "outputs")
@@ -198,134 +239,24 @@ class Preview:
             return default(change, path) and not path.startswith(out_dir + os.sep) \
                 and not os.path.basename(path).endswith(".part")
 
-        async def follow(paths, recursive: bool) -> None:
-            async for _ in awatch(*paths, watch_filter=relevant, recursive=recursive,
-                                  debounce=400, step=30):
+        while True:
+            folders = self.watched_paths()
+            async for _ in awatch(self.root, *folders, watch_filter=relevant,
+                                  recursive=False, debounce=400, step=30):
                 await self.refresh()
-
-        tasks = [follow([self.root], False)]
-        if folders := self.watched_paths():
-            tasks.append(follow(folders, True))
-        await asyncio.gather(*tasks)
+                if self.watched_paths() != folders:
+                    break  # a folder came or went: watch the new set
 
 
 def create_app(root: Path, host: str, port: int, watch: bool = True):
     """The Starlette application serving the preview of the campaign in ``root``."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from contextlib import asynccontextmanager
+
     from starlette.applications import Starlette
-    from starlette.responses import (FileResponse, HTMLResponse, PlainTextResponse, Response,
-                                     StreamingResponse)
     from starlette.routing import Route
 
     preview = Preview(root)
-    pages = Environment(loader=PackageLoader("undersigned.serve", "templates"),
-                        autoescape=select_autoescape(default=True), trim_blocks=True,
-                        lstrip_blocks=True)
-    allowed = own_hosts(host, port)
-    origins = {f"http://{name}" for name in allowed}
-
-    def page(template: str, request, **values) -> HTMLResponse:
-        part = request.query_params.get("part") == "main"
-        html = pages.get_template(template).render(part=part, version=preview.version,
-                                                   title=preview.title, **values)
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
-
-    async def campaign(request):
-        view = campaign_view(preview.root, preview.plan, preview.problems, preview.rendered,
-                             preview.rendering, preview.title)
-        return page("campaign.html", request, view=view)
-
-    async def copy(request):
-        stem = request.path_params["stem"]
-        outputs = preview.outputs()
-        if preview.plan is not None and stem not in outputs:
-            return PlainTextResponse(f"no copy called {stem} in this campaign", 404)
-        preview.watch(stem)
-        output = outputs.get(stem)
-        last = preview.rendered.get(stem)
-        errors = copy_error(preview.root, last) if last and not last.pages else []
-        if preview.plan is None:
-            errors = [located(preview.root, p) for p in preview.problems]
-        siblings = [o for o in outputs.values() if output and o.document == output.document]
-        return page("copy.html", request, stem=stem, output=output, rendered=last,
-                    errors=errors, siblings=siblings, busy=stem in preview.rendering)
-
-    async def signon(request):
-        from ..answers.signatures import signatures
-        from ..model.signon import Answer
-
-        document = request.path_params["document"]
-        try:
-            report = await asyncio.to_thread(signatures, preview.root, document)
-        except UndersignedError as exc:
-            return page("signon.html", request, document=document, report=None,
-                        error=str(exc), groups={})
-        groups = {answer.value: report.with_answer(answer) for answer in Answer}
-        return page("signon.html", request, document=document, report=report, error=None,
-                    groups=groups)
-
-    async def pdf(request):
-        path = preview.pdf_path(request.path_params["name"])
-        if path is None:
-            return PlainTextResponse("not found", 404)
-        kind = "application/pdf" if path.suffix == ".pdf" else "text/plain; charset=utf-8"
-        return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-store"})
-
-    async def page_image(request):
-        path = preview.page_path(request.path_params["name"])
-        if path is None:
-            return PlainTextResponse("not found", 404)
-        return FileResponse(path, media_type="image/png",
-                            headers={"Cache-Control": "max-age=86400, immutable"})
-
-    async def asset(request):
-        name = request.path_params["name"]
-        if name not in ASSETS:
-            return PlainTextResponse("not found", 404)
-        body = resources.files("undersigned.serve").joinpath("assets", name).read_bytes()
-        return Response(body, media_type=ASSETS[name])
-
-    async def events(request):
-        async def stream():
-            seen = -1
-            yield "retry: 500\n\n"
-            while True:
-                if preview.version != seen:
-                    seen = preview.version
-                    yield f"data: {seen}\n\n"
-                changed = preview.changed
-                try:
-                    await asyncio.wait_for(changed.wait(), KEEPALIVE_SECONDS)
-                except asyncio.TimeoutError:
-                    yield ": idle\n\n"
-                if await request.is_disconnected():
-                    return
-
-        return StreamingResponse(stream(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-store"})
-
-    async def refuse_strangers(scope, receive, send, app):
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
-                   for k, v in scope.get("headers", [])}
-        why = None
-        if headers.get("host", "").lower() not in allowed:
-            why = "refused: the Host header does not name this server"
-        elif "origin" in headers and headers["origin"].lower() not in origins:
-            why = "refused: the request comes from another site"
-        if why:
-            await PlainTextResponse(why, 403)(scope, receive, send)
-        else:
-            await app(scope, receive, send)
-
-    class Guard:
-        def __init__(self, app):
-            self.app = app
-
-        async def __call__(self, scope, receive, send):
-            if scope["type"] == "http":
-                await refuse_strangers(scope, receive, send, self.app)
-            else:
-                await self.app(scope, receive, send)
+    handlers = Handlers(preview)
 
     async def lifespan(app):
         await preview.refresh()
@@ -338,12 +269,162 @@ def create_app(root: Path, host: str, port: int, watch: bool = True):
                 watcher.cancel()
             preview.close()
 
-    from contextlib import asynccontextmanager
-
-    routes = [Route("/", campaign), Route("/copy/{stem}", copy),
-              Route("/signon/{document}", signon), Route("/outputs/{name}", pdf),
-              Route("/pages/{name}", page_image), Route("/assets/{name}", asset),
-              Route("/events", events)]
+    routes = [Route("/", handlers.campaign), Route("/copy/{stem}", handlers.copy),
+              Route("/signon/{document}", handlers.signon), Route("/outputs/{name}", handlers.pdf),
+              Route("/pages/{name}", handlers.page_image), Route("/assets/{name}", handlers.asset),
+              Route("/events", handlers.events)]
     app = Starlette(routes=routes, lifespan=asynccontextmanager(lifespan))
     app.state.preview = preview
-    return Guard(app)
+    allowed = own_hosts(host, port)
+    return Guard(app, allowed, {f"http://{name}" for name in allowed})
+
+
+class Handlers:
+    """The server's pages, each looked up by name in what the preview knows."""
+
+    def __init__(self, preview: Preview):
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
+        self.preview = preview
+        self.pages = Environment(loader=PackageLoader("undersigned.serve", "templates"),
+                                 autoescape=select_autoescape(default=True), trim_blocks=True,
+                                 lstrip_blocks=True)
+
+    def page(self, template: str, request, **values):
+        from starlette.responses import HTMLResponse
+
+        preview = self.preview
+        part = request.query_params.get("part") == "main"
+        html = self.pages.get_template(template).render(
+            part=part, version=preview.version, title=preview.title,
+            watch_error=preview.watch_error, **values)
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+    async def campaign(self, request):
+        preview = self.preview
+        view = campaign_view(preview.root, preview.plan, preview.problems, preview.rendered,
+                             preview.rendering, preview.title)
+        return self.page("campaign.html", request, view=view)
+
+    async def copy(self, request):
+        from starlette.responses import PlainTextResponse
+
+        preview = self.preview
+        stem = request.path_params["stem"]
+        outputs = preview.outputs()
+        if stem not in (outputs if preview.plan is not None else preview.known):
+            return PlainTextResponse(f"no copy called {stem} in this campaign"
+                                     + ("" if preview.plan is not None else
+                                        " (it has problems: see its page, /)"), 404)
+        preview.watch(stem)
+        output = outputs.get(stem)
+        last = preview.rendered.get(stem)
+        errors = copy_error(preview.root, last) if last and not last.pages else []
+        if preview.plan is None:
+            errors = [located(preview.root, p) for p in preview.problems]
+        siblings = [o for o in outputs.values() if output and o.document == output.document]
+        return self.page("copy.html", request, stem=stem, output=output, rendered=last,
+                         errors=errors, siblings=siblings, busy=stem in preview.rendering)
+
+    async def signon(self, request):
+        from ..answers.signatures import signatures
+        from ..model.signon import Answer
+
+        document = request.path_params["document"]
+        try:
+            report = await asyncio.to_thread(signatures, self.preview.root, document)
+        except UndersignedError as exc:
+            return self.page("signon.html", request, document=document, report=None,
+                             error=str(exc), groups={})
+        groups = {answer.value: report.with_answer(answer) for answer in Answer}
+        return self.page("signon.html", request, document=document, report=report,
+                         error=None, groups=groups)
+
+    async def pdf(self, request):
+        from starlette.responses import FileResponse, PlainTextResponse
+
+        path = self.preview.pdf_path(request.path_params["name"])
+        if path is None:
+            return PlainTextResponse("not found", 404)
+        kind = "application/pdf" if path.suffix == ".pdf" else "text/plain; charset=utf-8"
+        return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-store"})
+
+    async def page_image(self, request):
+        from starlette.responses import FileResponse, PlainTextResponse
+
+        path = self.preview.page_path(request.path_params["name"])
+        if path is None:
+            return PlainTextResponse("not found", 404)
+        return FileResponse(path, media_type="image/png",
+                            headers={"Cache-Control": "max-age=86400, immutable"})
+
+    async def asset(self, request):
+        from starlette.responses import PlainTextResponse, Response
+
+        name = request.path_params["name"]
+        if name not in ASSETS:
+            return PlainTextResponse("not found", 404)
+        body = resources.files("undersigned.serve").joinpath("assets", name).read_bytes()
+        return Response(body, media_type=ASSETS[name])
+
+    async def events(self, request):
+        from starlette.responses import PlainTextResponse, StreamingResponse
+
+        preview = self.preview
+        if preview.streams >= MAX_EVENT_STREAMS:
+            return PlainTextResponse(f"too many open pages (at most {MAX_EVENT_STREAMS}); "
+                                     "close some", 503, headers={"Retry-After": "5"})
+        preview.streams += 1  # now, not when the stream starts: a burst counts at once
+
+        async def counted():
+            try:
+                async for part in self._stream(request):
+                    yield part
+            finally:
+                preview.streams -= 1
+
+        return StreamingResponse(counted(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    async def _stream(self, request):
+        """The version of the campaign, each time it changes; a comment while idle."""
+        preview = self.preview
+        seen = -1
+        yield "retry: 500\n\n"
+        while True:
+            if preview.version != seen:
+                seen = preview.version
+                yield f"data: {seen}\n\n"
+            changed = preview.changed
+            try:
+                await asyncio.wait_for(changed.wait(), KEEPALIVE_SECONDS)
+            except asyncio.TimeoutError:
+                yield ": idle\n\n"
+            if await request.is_disconnected():
+                return
+
+
+class Guard:
+    """Answers only requests addressed to this server (Host) from its own pages (Origin):
+    no DNS rebinding, no other site driving it."""
+
+    def __init__(self, app, allowed: set[str], origins: set[str]):
+        self.app, self.allowed, self.origins = app, allowed, origins
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from starlette.responses import PlainTextResponse
+
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        why = None
+        if headers.get("host", "").lower() not in self.allowed:
+            why = "refused: the Host header does not name this server"
+        elif "origin" in headers and headers["origin"].lower() not in self.origins:
+            why = "refused: the request comes from another site"
+        if why:
+            await PlainTextResponse(why, 403)(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

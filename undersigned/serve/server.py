@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +13,9 @@ from ..errors import CampaignInvalid, UndersignedError
 from .app import create_app, is_loopback
 
 DEFAULT_PORT = 8000
+MAX_CONNECTIONS = 256
+"""Connections served at once; uvicorn answers 503 beyond, well below the usual limit of
+1,024 open files (the event streams have their own, smaller limit)."""
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -32,6 +37,39 @@ def exposed(host: str) -> str | None:
             "campaign's letters and cases; use --host 127.0.0.1 unless you mean it")
 
 
+class OneLineWhenOutOfResources(logging.Filter):
+    """At the file-descriptor limit asyncio logs a traceback for every retry of accept()
+    (hundreds of megabytes of log in minutes): say it in one line, once a minute."""
+
+    QUIET_SECONDS = 60.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self.clock = clock
+        self.last: float | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("socket.accept() out of system resource"):
+            return True
+        now = self.clock()
+        if self.last is not None and now - self.last < self.QUIET_SECONDS:
+            return False
+        self.last = now
+        error = record.exc_info[1] if record.exc_info else None
+        reason = getattr(error, "strerror", None) or error or "too many open files"
+        record.msg = (f"serve: cannot accept a connection: out of system resources "
+                      f"({reason}); close some pages (said once a minute)")
+        record.args, record.exc_info, record.exc_text, record.stack_info = (), None, None, None
+        return True
+
+
+def quiet_accept_errors() -> None:
+    """Install :class:`OneLineWhenOutOfResources` on asyncio's logger, once."""
+    logger = logging.getLogger("asyncio")
+    if not any(isinstance(f, OneLineWhenOutOfResources) for f in logger.filters):
+        logger.addFilter(OneLineWhenOutOfResources())
+
+
 def make_server(root: Path | str, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
                 watch: bool = True):
     """The uvicorn server of the preview of ``root``, its listening socket and its address
@@ -45,9 +83,10 @@ def make_server(root: Path | str, host: str = "127.0.0.1", port: int = DEFAULT_P
         pass  # served: its pages list the problems until they are fixed
     sock = listen(host, port)
     port = sock.getsockname()[1]
+    quiet_accept_errors()
     app = create_app(root, host, port, watch=watch)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=1)
+                            timeout_graceful_shutdown=1, limit_concurrency=MAX_CONNECTIONS)
     shown = f"[{host}]" if ":" in host else host
     return uvicorn.Server(config), sock, f"http://{shown}:{port}/"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import WriteFailed
 from ..files import read_regular, write_atomically, write_error, writer_lock
 from .keys import load_signer
+from .policy import campaign_of, copy_in, field_members, may_sign
 from .pdf import (PDF_LIMIT, SigningError, active_content, field_member, one_line, pdf_reader,
                   read_input, same_person, signature_fields)
 
@@ -54,7 +55,7 @@ def sign_letter(pdf: Path, signatory: str, p12: Path, passphrase: bytes | None,
         data = read_regular(target, PDF_LIMIT, what=str(pdf))  # as it is now, under the lock
         reader = pdf_reader(data, pdf)
         _check_signable(reader, pdf, signatory)
-        member = field_member(signature_fields(reader, pdf)[field][1])
+        member = _field_member(pdf, field, signature_fields(reader, pdf)[field][1])
         if not allow_other_signer and not same_person(signer_name, member):
             whose = f"the field of {member}" if member else "a field that names no Member"
             their = f"{member}'s" if member else "the Member's"
@@ -77,6 +78,19 @@ def sign_letter(pdf: Path, signatory: str, p12: Path, passphrase: bytes | None,
         except OSError as exc:
             raise write_error(exc, pdf) from exc
     return field
+
+
+def _field_member(pdf: Path, field: str, widget) -> str | None:
+    """Whose field this is: as the campaign the PDF is a copy of names them (and only if the
+    sign-on lets them sign it), else as the PDF describes the field."""
+    root = campaign_of(pdf)
+    copy = copy_in(root, pdf) if root is not None else None
+    if copy is None:
+        return field_member(widget)
+    refused = may_sign(copy, field.removeprefix("sig-"))
+    if refused is not None:
+        raise SigningError(f"{pdf}: {refused.field}: {refused.message}")
+    return field_members(copy.loaded, copy.document).get(field)
 
 
 def _check_signable(reader, pdf: Path, signatory: str) -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field as dataclass_field
+from enum import StrEnum
 from pathlib import Path
 
 from .keys import load_trust_anchors
@@ -21,6 +22,26 @@ NO_ANCHOR = ("the signer's identity was not checked: no trust anchor was given "
              "(--trust CERT, or --system-trust)")
 
 
+class Check(StrEnum):
+    """A check of a signature that failed: what callers decide on, never the message."""
+
+    UNREADABLE = "unreadable"
+    UNVERIFIABLE = "unverifiable"
+    BROKEN = "broken"
+    NOT_COVERED = "not-covered"
+    CHANGED_AFTER = "changed-after"
+    BYTES_APPENDED = "bytes-appended"
+    WRONG_SIGNER = "wrong-signer"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not-yet-valid"
+    NO_ANCHOR = "no-anchor"
+    UNTRUSTED = "untrusted"
+    NOT_AGREED = "not-agreed"
+    """The campaign's answers do not show the field's Member agreeing to the letter."""
+    NO_MEMBER = "no-member"
+    """The campaign knows no Member for the field."""
+
+
 @dataclass
 class FieldReport:
     """What ``verify`` says of one signature field: every check, and why it failed."""
@@ -32,7 +53,8 @@ class FieldReport:
     signed: bool
     """The field has a value (a signature, or something that claims to be one)."""
     member: str | None = None
-    """The Member the field belongs to, from its description (``Pier Antonio PANZERI``)."""
+    """The Member the field belongs to (``Pier Antonio PANZERI``): from the campaign, by the
+    field's name, where the copy is a campaign's; else as the PDF describes the field."""
     subfilter: str | None = None
     """The kind of signature (``/ETSI.CAdES.detached``)."""
     signer: str | None = None
@@ -58,6 +80,12 @@ class FieldReport:
     """The signer's certificate chains to a trust anchor (None: no anchors given)."""
     problems: list[str] = dataclass_field(default_factory=list)
     """Why the signature fails, one reason per check that failed."""
+    failed: list[Check] = dataclass_field(default_factory=list)
+    """The checks that failed, in the order of ``problems``."""
+
+    def fail(self, check: Check, reason: str) -> None:
+        self.failed.append(check)
+        self.problems.append(reason)
 
     @property
     def passed(self) -> bool:
@@ -76,22 +104,29 @@ class VerifyReport:
     """JavaScript, launch actions, automatic actions, ... found in the document."""
     identities_validated: bool
     """Trust anchors were given, so that "trusted" was checked."""
+    problems: list[str] = dataclass_field(default_factory=list)
+    """What else is wrong with the document as a whole (signed over bytes no build wrote)."""
 
     @property
     def passed(self) -> bool:
         return (all(f.passed for f in self.fields) and not self.appended_bytes
-                and not self.active_content)
+                and not self.active_content and not self.problems)
 
     def as_dict(self) -> dict:
         return {"identities_validated": self.identities_validated, "passed": self.passed,
+                "problems": self.problems,
                 "appended_bytes": self.appended_bytes, "active_content": self.active_content,
                 "fields": [{**asdict(f), "passed": f.passed} for f in self.fields]}
 
 
-def verify_pdf(pdf: Path, trust: list[Path] | None = None,
-               system_trust: bool = False) -> VerifyReport:
+def verify_pdf(pdf: Path, trust: list[Path] | None = None, system_trust: bool = False,
+               members: dict[str, str] | None = None) -> VerifyReport:
     """Every signature field of ``pdf``, empty or signed, with every check of a signature;
-    and what concerns the whole document (bytes after its end, active content)."""
+    and what concerns the whole document (bytes after its end, active content).
+
+    ``members`` maps each field name to its Member's name as the campaign gives it: the
+    name a certificate must carry. Without it (no campaign), the field's own description
+    is all there is, which anyone who can edit the PDF can change."""
     pdf = Path(pdf)
     data = read_input(pdf, PDF_LIMIT)
     reader = pdf_reader(data, pdf)
@@ -101,27 +136,34 @@ def verify_pdf(pdf: Path, trust: list[Path] | None = None,
     appended = appended_bytes(data)
     fields = signature_fields(reader, pdf)
     with _quiet_pyhanko():
-        signatures = _embedded_signatures(reader)
-        reports = [_field_report(name, value, widget, signatures.get(name), anchors, appended)
+        signatures = _embedded_signatures(reader, pdf)
+        reports = [_field_report(name, value, widget, signatures.get(name), anchors, appended,
+                                 members)
                    for name, (value, widget) in fields.items()]
         active = active_content(reader)
     return VerifyReport(reports, appended, active, bool(anchors))
 
 
-def _embedded_signatures(reader) -> dict[str, object]:
+def _embedded_signatures(reader, pdf: Path) -> dict[str, object]:
     """Field name -> pyHanko's view of its signature, for the SubFilters pyHanko verifies
-    (or why it cannot be read)."""
-    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+    (or why it cannot be read). A damaged file (a byte changed where the form's objects
+    are) is a SigningError naming it, never pyHanko's exception."""
     from pyhanko.sign.fields import enumerate_sig_fields
+    from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
     found = {}
-    for name, value, ref in enumerate_sig_fields(reader, filled_status=True):
-        value = value.get_object()
-        if isinstance(value, dict) and str(value.get("/SubFilter")) in TOOLKIT_SUBFILTERS:
-            try:
+    try:
+        listed = list(enumerate_sig_fields(reader, filled_status=True))
+    except Exception as exc:  # pyHanko parses lazily: the damage shows only here
+        raise SigningError(f"{pdf}: the PDF is damaged: its signature fields cannot be read "
+                           f"({one_line(exc)}); it cannot be verified") from exc
+    for name, value, ref in listed:
+        try:
+            value = value.get_object()
+            if isinstance(value, dict) and str(value.get("/SubFilter")) in TOOLKIT_SUBFILTERS:
                 found[name] = EmbeddedPdfSignature(reader, ref, name)
-            except Exception as exc:  # unreadable contents: reported by _field_report
-                found[name] = one_line(exc)
+        except Exception as exc:  # unreadable contents: reported by _field_report
+            found[name] = one_line(exc)
     return found
 
 
@@ -139,24 +181,46 @@ def _quiet_pyhanko():
             logger.setLevel(level)
 
 
-def _field_report(name, value, widget, signature, anchors, appended: int) -> FieldReport:
+def _field_report(name, value, widget, signature, anchors, appended: int,
+                  members: dict[str, str] | None) -> FieldReport:
+    """One field's report; a field whose objects cannot be read (a damaged file) fails
+    with the reason, as a broken signature, never an exception. Its Member is the
+    campaign's (``members``, by field name) where a campaign is given."""
+    try:
+        tooltip = widget.get("/TU")
+        member = field_member(widget) if members is None else members.get(name)
+        report = FieldReport(name, str(tooltip) if tooltip is not None else "",
+                             signed=value is not None, member=member)
+    except Exception as exc:
+        report = FieldReport(name, "", signed=True, intact=False)
+        report.fail(Check.BROKEN, f"BROKEN: the field cannot be read ({one_line(exc)})")
+        return report
+    if value is None:
+        return report
+    if members is not None and member is None:
+        report.fail(Check.NO_MEMBER, f"the campaign has no Member whose field is {name}")
+    try:
+        value = value.get_object()
+    except Exception as exc:
+        report.intact = False
+        report.fail(Check.BROKEN, f"BROKEN: the signature cannot be read ({one_line(exc)})")
+        return report
+    return _signature_report(report, value, signature, anchors, appended)
+
+
+def _signature_report(report: FieldReport, value, signature, anchors,
+                      appended: int) -> FieldReport:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
-    tooltip = widget.get("/TU")
-    report = FieldReport(name, str(tooltip) if tooltip is not None else "",
-                         signed=value is not None, member=field_member(widget))
-    if value is None:
-        return report
-    value = value.get_object()
     if not isinstance(value, dict):
-        report.problems.append("its value is not a signature dictionary: this is not a field "
-                               "undersigned made or signed")
+        report.fail(Check.UNREADABLE, "its value is not a signature dictionary: this is not a "
+                    "field undersigned made or signed")
         return report
     report.subfilter = str(value.get("/SubFilter")) if "/SubFilter" in value else None
     if report.subfilter not in TOOLKIT_SUBFILTERS:
-        report.problems.append(f"signed with /SubFilter {report.subfilter or '(none)'}, which "
-                               "cannot be verified here")
+        report.fail(Check.UNVERIFIABLE, f"signed with /SubFilter {report.subfilter or '(none)'}, "
+                    "which cannot be verified here")
         return report
     try:
         if isinstance(signature, str):
@@ -166,9 +230,13 @@ def _field_report(name, value, widget, signature, anchors, appended: int) -> Fie
         context = ValidationContext(trust_roots=anchors, allow_fetching=False, moment=moment)
         status = validate_pdf_signature(signature, context)
     except Exception as exc:  # a malformed signature: it fails, whatever the reason
-        report.problems.append(f"the signature cannot be read: {one_line(exc)}")
+        report.fail(Check.UNREADABLE, f"the signature cannot be read: {one_line(exc)}")
         return report
-    _check(report, status, moment, bool(anchors), appended)
+    try:
+        _check(report, status, moment, bool(anchors), appended)
+    except Exception as exc:  # pyHanko's status of a damaged file, read lazily
+        report.intact = False
+        report.problems.append(f"BROKEN: the signature cannot be checked ({one_line(exc)})")
     return report
 
 
@@ -191,41 +259,43 @@ def _check(report: FieldReport, status, moment: dt.datetime, anchored: bool,
     report.changed_after = ("nothing" if level is None or level.name == "NONE"
                             else level.name.lower().replace("_", " "))
     if not report.intact:
-        report.problems.append("BROKEN: the signed bytes were changed, or the signature does "
+        report.fail(Check.BROKEN, "BROKEN: the signed bytes were changed, or the signature does "
                                "not match them")
     # Later revisions may add signatures (form filling) and validation data, nothing else:
     # an annotation added after signing can cover or contradict what was signed.
     changed = level is not None and level.name in ("ANNOTATIONS", "OTHER")
     report.covers_document = report.coverage is not None and not appended and not changed
     if report.coverage is None:
-        report.problems.append("the signature does not cover the document as of its revision")
+        report.fail(Check.NOT_COVERED, "the signature does not cover the document as of its "
+                    "revision")
     elif changed:
-        report.problems.append("the document was changed after signing beyond adding "
-                               "signatures")
+        report.fail(Check.CHANGED_AFTER, "the document was changed after signing beyond "
+                    "adding signatures")
     elif appended:
-        report.problems.append(f"does not cover the document as it is now: {appended:,} bytes "
-                               "were added after its end, outside every signature")
+        report.fail(Check.BYTES_APPENDED, f"does not cover the document as it is now: "
+                    f"{appended:,} bytes were added after its end, outside every signature")
     report.signer_is_member = same_person(report.signer_name, report.member)
     if not report.signer_is_member:
-        report.problems.append(
+        report.fail(
+            Check.WRONG_SIGNER,
             f"signed by {report.signer_name or 'a certificate without a name'}, not by the "
             f"field's Member {report.member or '(the field names none)'}")
     valid_from, valid_to = certificate.not_valid_before, certificate.not_valid_after
     report.certificate_valid = valid_from <= moment <= valid_to
     if moment > valid_to:
-        report.problems.append(f"the certificate was EXPIRED at the signing time "
+        report.fail(Check.EXPIRED, f"the certificate was EXPIRED at the signing time "
                                f"({moment:%Y-%m-%d %H:%M} UTC; valid until "
                                f"{valid_to:%Y-%m-%d %H:%M} UTC)")
     elif moment < valid_from:
-        report.problems.append(f"the certificate was NOT YET VALID at the signing time "
+        report.fail(Check.NOT_YET_VALID, f"the certificate was NOT YET VALID at the signing time "
                                f"({moment:%Y-%m-%d %H:%M} UTC; valid from "
                                f"{valid_from:%Y-%m-%d %H:%M} UTC)")
     if not anchored:
-        report.problems.append(NO_ANCHOR)
+        report.fail(Check.NO_ANCHOR, NO_ANCHOR)
     else:
         report.trusted = bool(status.trusted)
         if not report.trusted:
-            report.problems.append("NOT trusted: the certificate does not chain to a trust "
+            report.fail(Check.UNTRUSTED, "NOT trusted: the certificate does not chain to a trust "
                                    "anchor")
 
 
