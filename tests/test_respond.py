@@ -414,31 +414,47 @@ def test_every_bad_row_is_reported_and_nothing_is_recorded(example, monkeypatch)
     assert result.exit_code == 1
     gomes = line_of(before.decode(), "member: gomes")
     assert result.stderr == (
-        "answers.csv:2: member: 'panzery' is not in the signatory list 'meps-2017'; did you "
+        "answers.csv:2:1: member: 'panzery' is not in the signatory list 'meps-2017'; did you "
         "mean 'panzeri' (Pier Antonio Panzeri)?\n"
-        "answers.csv:3: answer: 'maybe' is not an answer; write agreed, declined or withdrawn "
+        "answers.csv:3:2: answer: 'maybe' is not an answer; write agreed, declined or withdrawn "
         "(yes and no are read as agreed and declined)\n"
-        "answers.csv:3: date: '2017-10-32' is not a date; write it as 2017-10-19 (or "
+        "answers.csv:3:3: date: '2017-10-32' is not a date; write it as 2017-10-19 (or "
         "19/10/2017, day first)\n"
-        "answers.csv:4: answer: empty; give agreed, declined or withdrawn\n"
-        "answers.csv:4: date: empty; give the date of the answer, 2017-10-19\n"
-        "answers.csv:5: member: Pier Antonio Panzeri ('panzeri') already answers on line 3; "
+        "answers.csv:4:2: answer: empty; give agreed, declined or withdrawn\n"
+        "answers.csv:4:3: date: empty; give the date of the answer, 2017-10-19\n"
+        "answers.csv:5:1: member: Pier Antonio Panzeri ('panzeri') already answers on row 3; "
         "keep one row per Member\n"
-        "answers.csv:6: member: empty; give the Member's id, EP id or name\n"
-        f"answers.csv:7: date: Ana Gomes was invited on 2017-10-19 (campaign.yaml line {gomes}); "
+        "answers.csv:6:1: member: empty; give the Member's id, EP id or name\n"
+        f"answers.csv:7:3: date: Ana Gomes was invited on 2017-10-19 (campaign.yaml line {gomes}); "
         "an answer dated 2017-10-01 cannot come before it\n"
         "8 errors, 0 warnings; nothing was written\n")
     assert (example / "campaign.yaml").read_bytes() == before
     assert not (example / "records").exists()
 
 
-def test_a_spreadsheet_that_is_not_utf8_is_refused(example, monkeypatch):
+def test_a_windows_1252_spreadsheet_is_read_as_every_table_is(example, monkeypatch):
+    """Excel's default CSV export (Windows-1252, semicolons) is read by the one table reader,
+    as a recipients table is; its accents arrive intact."""
     monkeypatch.chdir(example)
-    write_csv(example, "member;answer;date;note\nsoltes;yes;2017-10-19;répondu\n", "cp1252")
+    write_csv(example, "member;answer;date;note\nsoltes;no;2017-10-20;répondu\n", "cp1252")
     result = run("respond", APPEAL, str(example), "--from", "answers.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("soltes: declined on 2017-10-20")
+    assert "note: répondu" in (example / "campaign.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("written", ["ab", '"', "\\n", ""])
+def test_a_delimiter_that_cannot_be_one_is_one_line(example, monkeypatch, written):
+    monkeypatch.chdir(example)
+    write_csv(example, "member,answer,date\nsoltes,yes,2017-10-20\n")
+    before = (example / "campaign.yaml").read_bytes()
+    result = run("respond", APPEAL, str(example), "--from", "answers.csv",
+                 "--delimiter", written)
     assert result.exit_code == 1
-    assert result.stderr == ("error: answers.csv: is not UTF-8 text (byte 0xe9 at line 2, "
-                             "column 24); export it as \"CSV UTF-8\"\n")
+    shown = written.encode("unicode_escape").decode()
+    assert result.stderr == (f"error: answers.csv: '{shown}' cannot separate the columns of "
+                             "a CSV; give one character of , ; | or tab\n")
+    assert (example / "campaign.yaml").read_bytes() == before
 
 
 def test_a_missing_column_is_named_with_those_found(example, monkeypatch):
@@ -470,12 +486,14 @@ def test_a_spreadsheet_with_a_header_only_is_refused(example):
                              "1 error, 0 warnings; nothing was written\n")
 
 
-def test_a_spreadsheet_too_large_is_refused_before_it_is_read(example):
+def test_a_spreadsheet_too_large_is_refused_in_one_line(example):
+    """Far more rows than a sign-on has: refused at the row past the limit, in one line,
+    not with a message per repeated row before it."""
     table = write_csv(example, "member,answer,date\n" + "kelam,yes,2017-10-19\n" * 60_000)
     result = run("respond", APPEAL, str(example), "--from", str(table))
     assert result.exit_code == 1
-    assert result.stderr == (f"error: {table}: is 1,260,019 bytes; at most 1,048,576 are "
-                             "read\n")
+    assert result.stderr == (f"error: {table}:2002: more than 2,000 rows; a sign-on has one "
+                             "row per Member\n")
 
 
 def test_a_flow_list_of_members_and_a_byte_order_mark(example):
@@ -494,6 +512,17 @@ def test_a_flow_list_of_members_and_a_byte_order_mark(example):
         "{member: benifei, invited: 2017-10-19}]",
         "{member: benifei, invited: 2017-10-19, answer: declined, answered: 2017-10-20}, "
         "{member: kelam, invited: 2017-10-20}]") + text[end:]
+
+
+def test_an_xlsx_sheet_of_answers_is_read_as_a_table_is(example):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Member", "Answer", "Date"])
+    book.active.append(["soltes", "no", "2017-10-20"])
+    book.save(example / "answers.xlsx")
+    outcome = respond_from(example, APPEAL, example / "answers.xlsx", today=TODAY)
+    assert [(r.member.id, r.answer) for r in outcome.recorded] == [("soltes", Answer.DECLINED)]
 
 
 # --- YAML's corners (issue 28, class I, and class A's alias) ----------------------------

@@ -38,7 +38,9 @@ class Reply:
     source: str | None = None
     """The spreadsheet it comes from; None for the command line."""
     line: int = 0
-    """Its line in that spreadsheet."""
+    """Its row in that spreadsheet."""
+    columns: dict[str, int] | None = None
+    """The spreadsheet's column of each field (``member``: 1), to locate a problem."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def respond_from(root: Path, doc_id: str, table: Path, delimiter: str | None = N
     rows = read_answers(Path(table), label, delimiter, problems)
     if problems.errors and not rows:
         raise CampaignInvalid(problems.items)
-    replies = [Reply(r.member, r.answer, r.on, r.note, label, r.line) for r in rows]
+    replies = [Reply(r.member, r.answer, r.on, r.note, label, r.line, r.columns) for r in rows]
     if not replies:
         raise CampaignInvalid([Problem(label, 0, 0, "", "has a header row but no answers")])
     return record(Path(root), doc_id, replies, today or dt.date.today(), problems)
@@ -155,7 +157,8 @@ class _Plan:
                 file: YamlFile | None = None) -> None:
         """A problem with a reply: at its row in a spreadsheet, else at ``loc``."""
         if reply.source is not None:
-            self.problems.add(reply.source, reply.line, 0, column, message)
+            self.problems.add(reply.source, reply.line, (reply.columns or {}).get(column, 0),
+                              column, message)
         elif loc is not None:
             file = file or self.source
             line, col = file.position(loc)
@@ -180,7 +183,7 @@ class _Plan:
         earlier = self.seen.get(member.id)
         if earlier is not None:
             self.problem(reply, "member", f"{member.given} {member.family} ('{member.id}') "
-                         f"already answers on line {earlier.line}; keep one row per Member")
+                         f"already answers on row {earlier.line}; keep one row per Member")
             return
         self.seen[member.id] = reply
         if reply.answer is None or reply.on is None:

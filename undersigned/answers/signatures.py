@@ -17,7 +17,6 @@ from ..kinds.signon import fingerprint, invitations, wording
 from ..model.i18n import country_name
 from ..model.models import Signatory
 from ..model.invitations import Answer, Invitation
-from ..model.terms import TERMS
 from .members import sign_on_letter
 
 
@@ -117,7 +116,7 @@ def signatures(root: Path | str, doc_id: str, today: dt.date | None = None) -> R
     loaded = load_document(root, doc_id)
     document, listed = sign_on_letter(loaded, doc_id)
     sign_on = document.sign_on
-    term = TERMS.get(listed.term)
+    term = listed.parliamentary_term()
 
     def group(member: Signatory) -> str:
         found = term.group(member.group) if term else None

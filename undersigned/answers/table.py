@@ -1,5 +1,6 @@
-"""Reading a spreadsheet of answers (the CSV export of a sign-on form), every bad row
-reported at once.
+"""Reading a spreadsheet of answers (the CSV or XLSX export of a sign-on form), every bad
+row reported at once. The file is read as every table is (:mod:`undersigned.tables.read`:
+its encoding, delimiter, limits and checks of each cell).
 
 Columns, found by their header whatever their case and spaces: ``member`` (id, EP id or
 "Given Family"), ``answer``, ``date`` and, optionally, ``note``; other columns (a form's
@@ -8,25 +9,20 @@ time stamp) are left alone.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import FileRefused, Problems
-from ..files import read_regular
 from ..kinds.signon import fold
 from ..model.invitations import Answer
+from ..tables.read import open_table
 
-MAX_TABLE_BYTES = 1024 * 1024
-"""A spreadsheet of answers larger than this is refused before it is read."""
 MAX_ROWS = 2000
 """More rows than this is not a sign-on (the Parliament has 720 Members)."""
 COLUMNS = ("member", "answer", "date", "note")
 REQUIRED = ("member", "answer", "date")
-DELIMITERS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "\\t": "\t"}
 
 ANSWER_WORDS: dict[str, Answer] = {
     **dict.fromkeys(("agreed", "agree", "yes", "y", "oui", "ja", "si", "да"), Answer.AGREED),
@@ -49,66 +45,40 @@ class Row:
     """One row of answers as read; ``answer`` and ``on`` are None where the cell is bad."""
 
     line: int
-    """The line of the file the row starts on."""
+    """The row of the table (the header is row 1)."""
     member: str
     answer: Answer | None
     on: dt.date | None
     note: str | None
+    columns: dict[str, int] | None = None
+    """Column name (``member``, ``answer`` …) -> its 1-based column, to locate a problem."""
 
 
 def read_answers(path: Path, label: str, delimiter: str | None,
                  problems: Problems) -> list[Row]:
-    """The rows of the spreadsheet ``path``; what is wrong goes to ``problems``, every row
-    at once. The file itself being unreadable (not UTF-8, no header, a missing column)
-    raises FileRefused or stops at that problem."""
-    raw = read_regular(path, MAX_TABLE_BYTES, label)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start]
-                     .decode("utf-8", "replace")) + 1
-        raise FileRefused(f"{label}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} at line "
-                          f"{line}, column {column}); export it as \"CSV UTF-8\"") from None
-    if "\x00" in text:
-        raise FileRefused(f"{label}: holds NUL bytes: it is not a text file; export the "
-                          "answers as \"CSV UTF-8\"")
-    if not text.strip():
-        raise FileRefused(f"{label}: is empty; it needs a header row (member, answer, date) "
-                          "and a row per answer")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, delimiter))
+    """The rows of the spreadsheet ``path`` (CSV or XLSX, read as every table is:
+    :mod:`undersigned.tables.read`); what is wrong goes to ``problems``, every row at once.
+    The file itself being unreadable (not text, no header, a delimiter that cannot be one)
+    raises FileRefused with the one reason; a missing column stops at that problem."""
+    opened = Problems()
+    table = open_table(path, label, opened, delimiter=delimiter)
+    if table is None:
+        raise FileRefused(str(opened.items[0]))
+    columns = _columns(table.header, label, problems)
     rows: list[Row] = []
-    try:
-        header = next(reader)
-        columns = _columns(header, label, problems)
+    for line, cells in table.rows:
         if columns is None:
-            return []
-        line = reader.line_num + 1
-        for cells in reader:
-            start, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(rows) >= MAX_ROWS:
-                problems.add(label, start, message=f"more than {MAX_ROWS:,} rows; a sign-on "
-                             "has one row per Member")
+            break  # (closes the file)
+        if line > MAX_ROWS + 1:
+            for _ in table.rows:  # (closes the file)
                 break
-            row = _row(cells, columns, start, label, problems)
-            if row is not None:
-                rows.append(row)
-    except csv.Error as exc:
-        problems.add(label, reader.line_num, message=f"cannot be read as CSV: {exc}")
+            raise FileRefused(f"{label}:{line}: more than {MAX_ROWS:,} rows; a sign-on has "
+                              "one row per Member")
+        row = _row(cells, columns, line, label, problems)
+        if row is not None:
+            rows.append(row)
+    problems.items.extend(opened.items)
     return rows
-
-
-def _delimiter(text: str, declared: str | None) -> str:
-    if declared is not None:
-        return DELIMITERS.get(declared.lower(), declared)
-    sample = text[:8192]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:  # one column, or too few rows to tell: go by the header
-        header = sample.splitlines()[0] if sample else ""
-        return max(",;\t", key=header.count)
 
 
 def _columns(header: list[str], label: str, problems: Problems) -> dict[str, int] | None:
@@ -134,7 +104,7 @@ def _row(cells: list[str], columns: dict[str, int], line: int, label: str,
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
     def bad(column: str, message: str) -> None:
-        problems.add(label, line, 0, column, message)
+        problems.add(label, line, columns[column] + 1, column, message)
 
     member, written_answer, written_date = cell("member"), cell("answer"), cell("date")
     for name, value, example in (("member", member, "the Member's id, EP id or name"),
@@ -152,7 +122,8 @@ def _row(cells: list[str], columns: dict[str, int], line: int, label: str,
             "day first)")
     if not member:
         return None
-    return Row(line, member, answer, on, cell("note") or None)
+    return Row(line, member, answer, on, cell("note") or None,
+               {name: index + 1 for name, index in columns.items()})
 
 
 def parse_date(text: str) -> dt.date | None:

@@ -5,8 +5,10 @@ agreed by group and by country."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
+from ..errors import printable
 from ..files import write_atomically
 from ..model.invitations import Answer
 from .signatures import Report
@@ -31,12 +33,12 @@ def workbook_bytes(report: Report) -> bytes:
             invitation = standing.invitation
             current = report.current(standing) if answer is Answer.AGREED else None
             answers.append([_cell(standing.member.id), _cell(standing.member.name),
-                            _cell(standing.group), standing.member.country, shown,
+                            _cell(standing.group), _cell(standing.member.country), shown,
                             invitation.invited, invitation.answered,
                             {True: "yes", False: "no", None: ""}[current]])
     for standing in report.not_invited:
         answers.append([_cell(standing.member.id), _cell(standing.member.name),
-                        _cell(standing.group), standing.member.country, "not invited"])
+                        _cell(standing.group), _cell(standing.member.country), "not invited"])
     for cell in answers[1]:
         cell.font = Font(bold=True)
     for column, width in zip("ABCDEFGH", (18, 30, 12, 8, 14, 12, 12, 14)):
@@ -66,8 +68,15 @@ def workbook_bytes(report: Report) -> bytes:
 
 
 def _cell(text: str) -> str:
-    """Text as a cell: never read as a formula by a spreadsheet ('=...', '+...', '@...')."""
+    """Text as a cell: never read as a formula by a spreadsheet ('=...', '+...', '@...'),
+    and a control character (which XLSX cannot hold) shown escaped (``\\x1b``), never
+    raw: ``check`` refuses them, but a sign-on report must still be written."""
+    text = printable(text) if _ILLEGAL.search(text) else text
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""The characters XML 1.0, and so XLSX, cannot hold."""
 
 
 def write_workbook(report: Report, target: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from ..kinds import KINDS
 from ..model import i18n
 from ..model.models import LocalText
-from ..model.terms import TERMS
 from ..render.filters import markdown, markdown_inline
 from ..render.typography import RTL_LANGUAGES, colon, label, list_comma, typeset
 from ..resources import FONTS_DIR
@@ -33,7 +32,7 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
 
     kind = KINDS[output.kind]
     group_form = kind.group_form
-    term = TERMS[loaded.lists[document.signatories].term]
+    term = loaded.lists[document.signatories].parliamentary_term()
     signatories = [_signatory(loaded, s, term, group_form, lang, local, t)
                    for s in kind.signers(loaded, document)]
     cases = [_case(case_id, loaded.cases[case_id], lang, local, t) for case_id in document.cases]

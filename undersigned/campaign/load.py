@@ -151,7 +151,8 @@ def _load_model(root: Path, rel: Path, model: type[BaseModel], files, problems,
     if source.data is None:
         problems.add(label, message="the file is empty")
         return None
-    tables = read_recipient_tables(root, source, problems) if label == CAMPAIGN_FILE else {}
+    tables = read_recipient_tables(root, source, problems, files) \
+        if label == CAMPAIGN_FILE else {}
     context = {"recipient_tables": {table_id: list(rows) for table_id, rows in tables.items()}}
     data = source.data
     if model is SignatoryList and isinstance(data, dict) and "table" in data:
@@ -257,10 +258,11 @@ def _check_list(root: Path, signatories: SignatoryList, source: YamlFile,
         line, column = source.position(loc)
         problems.add(source.label, line, column, dotted(loc), message, severity)
 
-    term = TERMS.get(signatories.term)
+    term = signatories.parliamentary_term()
     if term is None:
         add(("term",), f"there is no term {signatories.term} in the registry; known terms: "
-            + ", ".join(str(t) for t in TERMS))
+            + ", ".join(str(t) for t in TERMS) + "; for another term, declare its political "
+            "groups under groups: (each with ep: and name:)")
     countries = i18n.country_codes()
     seen: dict[str, int] = {}
     for i, member in enumerate(signatories.signatories):

@@ -50,6 +50,23 @@ class LoadedCampaign:
     fields (their id -> those fields); empty once the campaign is valid."""
     warnings: list[Problem] = field(default_factory=list)
 
+    _rows: dict | None = field(default=None, repr=False, compare=False)
+    """(prefix..., row id) -> the table file holding that row, made when first asked."""
+
+    def source_of(self, loc: tuple) -> YamlFile:
+        """The file a value of the campaign at ``loc`` stands in: a row of a recipient table
+        (``recipients.csv``, at its row and column), else the campaign file."""
+        if self._rows is None:
+            from ..tables.rows import TableFile
+
+            self._rows = {source.prefix + (row_id,): source for source in self.files.values()
+                          if isinstance(source, TableFile) for row_id in source.rows}
+        for length in range(2, len(loc) + 1):
+            found = self._rows.get(tuple(loc[:length]))
+            if found is not None:
+                return found
+        return self.files[CAMPAIGN_FILE]
+
     @property
     def templates_dir(self) -> Path:
         return self.root / "templates"

@@ -15,11 +15,12 @@ from ..model.table_sources import TableSource
 from ..model.yamlfile import YamlFile, dotted
 
 
-def read_recipient_tables(root: Path, source: YamlFile,
-                          problems: Problems) -> dict[str, dict[str, Recipient]]:
+def read_recipient_tables(root: Path, source: YamlFile, problems: Problems,
+                          files: dict | None = None) -> dict[str, dict[str, Recipient]]:
     """Table id -> its recipients by id, for the tables the campaign file declares; what is
     wrong in a table goes to ``problems`` (a declaration that is itself wrong is reported
-    when the campaign file is validated)."""
+    when the campaign file is validated). Each table's rows, located, go to ``files`` under
+    the table's label, so that a check of a recipient names its row and column."""
     from ..tables.rows import read_models
 
     declared = source.data.get("recipient_tables") if isinstance(source.data, dict) else None
@@ -42,7 +43,10 @@ def read_recipient_tables(root: Path, source: YamlFile,
             loc = ("recipient_tables", table_id, "columns", key)
             return (source.label, *source.position(loc))
 
-        _, recipients, _ = read_models(root, table, Recipient, problems, mapping_at)
+        label, recipients, located = read_models(root, table, Recipient, problems, mapping_at,
+                                                 prefix=("recipients",))
+        if files is not None and located is not None:
+            files[label] = located
         tables[str(table_id)] = recipients
     return tables
 

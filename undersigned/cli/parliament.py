@@ -24,13 +24,17 @@ def meps():
     """
 
 
-def _term(number: int):
-    from ..model.terms import TERMS
+def _term(number: int, listed: Path | None = None):
+    """The term ``number``, with the groups a signatory list declares (``groups:``)."""
+    from ..meps.lists import declared_groups
+    from ..model.terms import TERMS, with_groups
 
-    if number not in TERMS:
-        raise click.BadParameter(f"the toolkit knows the terms {', '.join(map(str, TERMS))}",
-                                 param_hint="--term")
-    return TERMS[number]
+    term = with_groups(number, declared_groups(listed) if listed is not None else [])
+    if term is None:
+        raise click.BadParameter(f"the toolkit knows the terms {', '.join(map(str, TERMS))}; "
+                                 "for another, declare its groups in the signatory list "
+                                 "(groups: [{ep: ..., name: ...}])", param_hint="--term")
+    return term
 
 
 groups_option = click.option(
@@ -55,12 +59,15 @@ encoding_option = click.option("--encoding", help="The CSV's encoding, if not UT
               "committee, where the source says who is.")
 @groups_option
 @encoding_option
+@click.option("--verbose", "-v", is_flag=True, help="Every warning on a line of its own "
+              "(by default, the same warning for many Members is one line).")
 def meps_import(source, term_number, output, ids, groups, countries, committees,
-                groups_source, encoding):
+                groups_source, encoding, verbose):
     """Write a signatory list from the Parliament's list of Members (or update one).
 
-    Names keep the Parliament's spelling with its diacritics; the country becomes an ISO
-    code; gender, e-mail and EP id are kept. Updating a list edits it in place: what was
+    Names keep the Parliament's spelling with its diacritics (from the XML list where the
+    CSV lost letters; a name still missing one is marked, and the exit status is 1, until
+    someone writes it); the country becomes an ISO code; gender, e-mail and EP id are kept. Updating a list edits it in place: what was
     added to it (roles, titles, notes, ids, comments) stays byte for byte, and a field
     changed by hand since the last import is kept and reported (NAME.import.json beside
     the list records what each import wrote).
@@ -71,8 +78,10 @@ def meps_import(source, term_number, output, ids, groups, countries, committees,
     """
     from ..meps.lists import Selection, import_file
     from ..meps.open_data import read_source, with_memberships
+    from ..meps.summary import damaged_names, folded, last_line
 
-    term = _term(term_number)
+    output = output or Path("signatories") / f"meps-term-{term_number}.yaml"
+    term = _term(term_number, output)
     members = read_source(source, term, encoding)
     selection = Selection(list(ids), list(groups), list(countries), list(committees))
     if groups_source:
@@ -80,12 +89,15 @@ def meps_import(source, term_number, output, ids, groups, countries, committees,
     chosen = selection.choose(members, term)
     if not chosen:
         raise click.ClickException("no Member of the source matches the selection")
-    output = output or Path("signatories") / f"meps-term-{term.number}.yaml"
-    result = import_file(output, chosen, term, source.rsplit("/", 1)[-1])
-    for note in result.notes:
-        click.echo(str(note), err=True)
-    click.echo(f"{'wrote' if result.created else 'updated'} {output}: "
-               f"{count(len(chosen), 'Member')} from {source}")
+    label = source.rsplit("/", 1)[-1]
+    result = import_file(output, chosen, term, label)
+    for line in (folded(result.notes, verbose)
+                 + damaged_names(chosen, label, str(output), verbose)):
+        click.echo(line, err=True)
+    click.echo(last_line(f"{'wrote' if result.created else 'updated'} {output}", chosen,
+                         source))
+    if any(member.damaged for member in chosen):
+        raise SystemExit(1)
 
 
 @meps.command(name="check")
@@ -121,7 +133,7 @@ def meps_check(signatory_list, source, term_number, groups_source, encoding, str
     number = term_number or data.get("term")
     if not isinstance(number, int):
         raise click.UsageError("the list has no term: give --term")
-    term = _term(number)
+    term = _term(number, signatory_list)
     members = read_source(source, term, encoding)
     if groups_source:
         members = with_memberships(members, read_source(groups_source, term, encoding))

@@ -12,7 +12,6 @@ from ..model.models import DocumentBase, Id, Lang, LocalText, Model, Recipient
 from ..model.invitations import Contact, SignOn
 from ..model import i18n
 from ..model.i18n import fill
-from ..model.terms import TERMS
 from ..render.filters import markdown, markdown_inline
 from ..render.typography import typeset
 from .base import Copy, DocumentKind, Input, TextField, local_fields
@@ -173,7 +172,7 @@ class LetterKind(DocumentKind):
                                     "languages, or remove it here")
         check_sign_on(checker, doc_id, document, loc)
         signatories = checker.loaded.lists.get(document.signatories)
-        term = TERMS.get(signatories.term) if signatories is not None else None
+        term = signatories.parliamentary_term() if signatories is not None else None
         if term is not None and not term.covers(document.date):
             checker.add(checker.campaign_file, loc + ("date",), f"{document.date} is not in "
                         f"term {term.number} ({term.start} to {term.end or 'today'}), the term "
@@ -189,7 +188,8 @@ class LetterKind(DocumentKind):
             yield from local_fields(cf, loc + ("recipients", i), copy, needed)
             recipient = campaign.recipients.get(copy.recipient)
             if recipient is not None:
-                yield from local_fields(cf, ("recipients", copy.recipient), recipient, needed)
+                yield from local_fields(loaded.source_of(("recipients", copy.recipient)),
+                                        ("recipients", copy.recipient), recipient, needed)
         case_field = document.case_text
         for case_id in document.cases:
             case = loaded.cases.get(case_id)

@@ -20,7 +20,6 @@ from ..errors import FileRefused, did_you_mean
 from ..files import plain_folder, read_regular, write_atomically
 from ..model.models import Signatory
 from ..model.invitations import Answer, Invitation, SignOn
-from ..model.terms import TERMS
 
 if TYPE_CHECKING:  # the layers above pass these in: kinds name them by protocol
     from .needs import Checker, LoadedCampaign
@@ -64,7 +63,7 @@ def signers(loaded: LoadedCampaign, sign_on: SignOn, list_id: str,
     if sign_on.order == "alphabetical":
         chosen.sort(key=lambda s: _sort_name(s.member))
     elif sign_on.order == "group":
-        term = TERMS.get(signatories.term)
+        term = signatories.parliamentary_term()
         rank = {g: n for n, g in enumerate(term.group_acronyms())} if term else {}
 
         def group_rank(member: Signatory) -> int:

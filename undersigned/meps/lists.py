@@ -23,11 +23,12 @@ import yaml
 
 from ..errors import Problem, Problems, UndersignedError
 from ..files import read_regular, write_atomically, write_error
-from ..model.models import is_email, slug
+from ..model.models import is_email
 from ..model.terms import Term
 from ..model.yamlfile import (MAX_FILE_BYTES, EditRefused, YamlFile, YamlText, decode_utf8,
                               read_yaml, render_scalar)
-from .open_data import EpMember, fold, ordinal
+from .open_data import EpMember, fits, fold, ordinal
+from .summary import Note
 
 FIELD_ORDER = ("id", "title", "given", "family", "country", "group", "gender", "ep_id",
                "email")
@@ -90,7 +91,7 @@ class ListImport:
     """The list's new text."""
     record: dict
     """What the import wrote, by EP id: the content of the list's ``.import.json``."""
-    notes: list[Problem]
+    notes: list[Problem | Note]
     """What the user should know (warnings): fields kept, addresses left out, Members
     without a group."""
     created: bool
@@ -136,9 +137,9 @@ def import_list(members: list[EpMember], term: Term, existing: str | None,
     else:
         text, data = _updated_list(existing, chosen, term, remembered, label, notes,
                                    source_label)
-    notes += [Problem(label, 0, 0, f"signatories[{i}]", f"{e.get('given')} {e.get('family')}: "
-                      "no political group in the source; add group: (or give --groups with "
-                      "the Parliament's XML list)", "warning")
+    notes += [Note("no political group in the source; add group: (or give --groups with "
+                   "the Parliament's XML list)", f"{e.get('given')} {e.get('family')}", label,
+                   f"signatories[{i}]")
               for i, e in enumerate(data.get("signatories") or [])
               if isinstance(e, dict) and not e.get("group")]
     wrote = {**remembered, **{str(member.ep_id): values for member, values in chosen}}
@@ -188,14 +189,14 @@ def _read_record(path: Path) -> dict:
     return record
 
 
-def _source_values(member: EpMember, notes: list[Problem]) -> dict[str, str]:
+def _source_values(member: EpMember, notes: list) -> dict[str, str]:
     values = {"given": member.given, "family": member.family, "country": member.country,
               "gender": member.gender, "email": _one_email(member, notes),
               "group": member.group}
     return {k: unicodedata.normalize("NFC", v) for k, v in values.items() if v is not None}
 
 
-def _one_email(member: EpMember, notes: list[Problem]) -> str | None:
+def _one_email(member: EpMember, notes: list) -> str | None:
     """The first valid address of the source's e-mail cell; the others are reported."""
     if not member.email:
         return None
@@ -205,13 +206,16 @@ def _one_email(member: EpMember, notes: list[Problem]) -> str | None:
     if valid and len(written) == 1:
         return valid[0]
     if not valid:
+        what = "the e-mail cell holds no e-mail address; no email written"
         message = f"'{member.email}' is not an e-mail address; no email written"
     else:
         left = ", ".join(part for part in written if part != valid[0])
+        what = ("several e-mail addresses in one cell; the first valid one kept (a Member has "
+                "one email:)")
         message = (f"{len(written)} e-mail addresses in one cell; kept {valid[0]}, left out "
                    f"{left} (a Member has one email:)")
-    notes.append(Problem(member.where, 0, 0, "mep_email", f"{member.display_name}: {message}",
-                         "warning"))
+    notes.append(Note(what, member.display_name, member.where, "mep_email", message,
+                      member.source))
     return valid[0] if valid else None
 
 
@@ -233,7 +237,7 @@ def _new_list(chosen, term: Term, comments: str, source_label: str) -> tuple[str
 
 def _new_entry(member: EpMember, values: dict, ids: set) -> dict:
     """A Member's entry, under an id not used yet in the list."""
-    base = slug(member.family)
+    base = member.list_id  # from the EP id while the name is damaged
     entry_id, number = base, 1
     while entry_id in ids:
         number += 1
@@ -429,18 +433,15 @@ def check_list(source: YamlFile, members: list[EpMember], term: Term, source_lab
             continue
         compared += 1
         for key in ("given", "family"):
-            if entry.get(key) != getattr(member, key):
+            if key in member.damaged and not fits(getattr(member, key), str(entry.get(key))):
+                warn(key, f"differs from {member.where}, whose '{getattr(member, key)}' lost "
+                     "letters in the Parliament's export: compare with its XML list "
+                     "(--groups), which spells them")
+            elif key not in member.damaged and entry.get(key) != getattr(member, key):
                 warn(key, f"the Parliament spells it '{getattr(member, key)}' "
                      f"({member.display_name}, {member.where}); write that")
         if member.country and entry.get("country") != member.country:
-            if member.citizenship:
-                warn("country", f"the Parliament's open data gives {member.country} as the "
-                     f"citizenship of {member.display_name} ({member.where}), not "
-                     f"{entry.get('country')}; if it is the Member State of election, write "
-                     f"{member.country} (the XML list, given as --groups, has Member States)")
-            else:
-                warn("country", f"the Parliament lists {member.display_name} for "
-                     f"{member.country}, not {entry.get('country')}; write {member.country}")
+            warn("country", country_difference(member, entry.get("country")))
         if member.group and entry.get("group") is not None:
             group = term.find_group(str(entry["group"]))
             if group is None or group.ep != member.group:
@@ -449,6 +450,36 @@ def check_list(source: YamlFile, members: list[EpMember], term: Term, source_lab
         if member.gender and entry.get("gender") not in (None, member.gender):
             warn("gender", f"the Parliament lists {member.display_name} as {member.gender}")
     return compared
+
+
+def country_difference(member: EpMember, written: object) -> str:
+    """What differs between a list's ``country`` and the Parliament's, each source named
+    for what it gives: the open data gives a citizenship, which is no advice on the Member
+    State of election (Kelam's is Spain there); the XML list gives the Member State."""
+    if member.citizenship:
+        return (f"the Parliament's open data gives {member.country} as the citizenship of "
+                f"{member.display_name} ({member.where}); the list says {written}. country: "
+                "is the Member State of election, which the open data does not give: "
+                "compare with the Parliament's XML list (--groups), which does")
+    also = (f" (its open data gives {member.citizen_of} as the citizenship, {member.where})"
+            if member.citizen_of else "")
+    return (f"the Parliament lists {member.display_name} for {member.country}, not "
+            f"{written}{also}; write {member.country}")
+
+
+def declared_groups(path: Path) -> list:
+    """The groups a signatory list declares for its term (``groups:``, for a term or a
+    group the registry does not know); none when the list does not exist or says none
+    (what is wrong in it is said where the list is read)."""
+    from ..model.terms import Group
+
+    if not path.is_file():
+        return []
+    loaded = read_yaml(path, str(path), Problems())
+    data = loaded.data if loaded is not None and isinstance(loaded.data, dict) else {}
+    groups = data.get("groups") if isinstance(data.get("groups"), list) else []
+    return [Group(str(g["ep"]), str(g.get("english") or g["ep"]), str(g["name"]))
+            for g in groups if isinstance(g, dict) and g.get("ep") and g.get("name")]
 
 
 __all__ = ["ListImport", "Selection", "check_list", "import_file", "import_list", "record_path"]

@@ -11,17 +11,17 @@ is downloaded by :mod:`.fetch`, within one deadline and a size cap. Every proble
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import CampaignInvalid, Problems, UndersignedError
+from ..errors import CampaignInvalid, Problems
 from ..files import read_regular
+from ..model.models import slug
 from ..model.terms import Term
+from ..model.text import LOST, text_problem
 from .fetch import SourceUnavailable  # noqa: F401  (raised by download; importers catch it)
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
@@ -51,6 +51,23 @@ class EpMember:
     citizenship: bool = False
     """Whether ``country`` is the citizenship (the open-data CSV) rather than the Member
     State the Member was elected in (the XML list); they can differ."""
+    damaged: tuple[str, ...] = ()
+    """The name fields (``given``, ``family``) in which the source lost letters: each one
+    is U+FFFD in the name, which ``check`` refuses until someone writes it."""
+    citizen_of: str | None = None
+    """The citizenship the open-data CSV gives, where the XML list gives another Member
+    State (then ``country``): each source says something else."""
+
+    @property
+    def source(self) -> str:
+        """The source's name, without the row: ``meps-term-8.csv``."""
+        return self.where.rsplit(":", 1)[0]
+
+    @property
+    def list_id(self) -> str:
+        """The id a new entry of a signatory list gets: from the family name, or from the
+        EP id while the name is damaged (never ``kone-na`` from ``Kone?ná``)."""
+        return f"ep-{self.ep_id}" if self.damaged else slug(self.family)
 
     @property
     def name(self) -> str:
@@ -84,9 +101,10 @@ def read_source(location: str, term: Term, encoding: str | None = None) -> list[
 
 
 def with_memberships(members: list[EpMember], listed: list[EpMember]) -> list[EpMember]:
-    """``members`` with the group and the Member State of the same Members in ``listed``
-    (the XML list): the open-data CSV has no group, and gives the citizenship, which is
-    not always the Member State a Member was elected in."""
+    """``members`` with the group, the Member State and the names of the same Members in
+    ``listed`` (the XML list, in UTF-8): the open-data CSV has no group, gives the
+    citizenship, which is not always the Member State a Member was elected in, and has lost
+    the letters Windows-1252 cannot hold, which the XML list has."""
     from dataclasses import replace
 
     by_id = {m.ep_id: m for m in listed}
@@ -94,11 +112,35 @@ def with_memberships(members: list[EpMember], listed: list[EpMember]) -> list[Ep
     for member in members:
         other = by_id.get(member.ep_id)
         if other is not None:
+            names = {key: _repaired(getattr(member, key), getattr(other, key))
+                     for key in member.damaged}
+            citizen_of = member.country if member.citizenship and other.country \
+                and other.country != member.country else None
             member = replace(member, group=other.group or member.group,
                              country=other.country or member.country,
-                             citizenship=member.citizenship and not other.country)
+                             citizenship=member.citizenship and not other.country,
+                             citizen_of=citizen_of, **names,
+                             damaged=tuple(k for k, v in names.items() if LOST in v))
         merged.append(member)
     return merged
+
+
+def _repaired(damaged: str, whole: str) -> str:
+    """``Kate\ufffdina`` repaired from ``Kateřina``: the lost letters filled in where the
+    two agree letter for letter (the CSV's capitals kept, ``McGuinness``), else the whole
+    spelling of the second source; the damaged text if that has lost letters too."""
+    if not whole or LOST in whole:
+        return damaged
+    if fits(damaged, whole):
+        return "".join(b if a == LOST else a for a, b in zip(damaged, whole))
+    return whole
+
+
+def fits(damaged: str, whole: str) -> bool:
+    """Whether ``whole`` may be ``damaged`` with its lost letters (U+FFFD) written: the same
+    letters elsewhere, case and diacritics aside."""
+    return len(whole) == len(damaged) and all(
+        a == LOST or fold(a) == fold(b) for a, b in zip(damaged, whole))
 
 
 def _read_file(location: str) -> bytes:
@@ -113,84 +155,75 @@ def download(url: str, limit: int = MAX_SOURCE_BYTES) -> bytes:
     return fetch(url, limit)
 
 
-def decode(data: bytes, label: str, encoding: str | None) -> str:
-    """The text of a table: in ``encoding`` if declared, else UTF-8 (with or without a
-    byte-order mark) or, failing that, Windows-1252 (as the Parliament serves its CSV)."""
-    if encoding:
-        try:
-            return data.decode(encoding).removeprefix("\ufeff")
-        except LookupError as exc:
-            raise UndersignedError(f"'{encoding}' is not an encoding Python knows "
-                                   "(utf-8, cp1252, latin-1 ...)") from exc
-        except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise CampaignInvalid([_problem(f"{label}:{line}", f"byte 0x{data[exc.start]:02x} "
-                                   f"is not {encoding}; declare the file's encoding "
-                                   "(--encoding cp1252, for example)")]) from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
-def _problem(where: str, message: str, field: str = ""):
-    from ..errors import Problem
-
-    path, _, line = where.partition(":")
-    return Problem(path, int(line or 0), 0, field, message)
-
-
 def _read_csv(data: bytes, label: str, encoding: str | None,
               problems: Problems) -> list[EpMember]:
-    text = decode(data, label, encoding)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    """The open-data CSV, read as every table is (:mod:`undersigned.tables.read`); a ``?``
+    the export wrote for a letter it could not hold is kept, marked (see ``_marked``)."""
+    from ..tables.read import header_index, open_csv_bytes
+
+    table = open_csv_bytes(data, label, problems, encoding, lost="keep")
+    if table is None:
+        return []
+    index = {name: column - 1 for name, column in header_index(table.header).items()}
+    missing = [c for c in CSV_COLUMNS if c not in index]
     if missing:
         problems.add(label, 1, 0, "", f"no column {', '.join(missing)}: this is not the "
                      "Parliament's open-data list of Members (columns mep_identifier, "
                      "mep_given_name, mep_family_name, ...), nor its XML list")
         return []
     members = []
-    for number, row in enumerate(reader, start=2):
+    for number, cells in table.rows:
         if number > MAX_ROWS + 1:
             problems.add(label, number, 0, "", f"more than {MAX_ROWS:,} Members; is this a "
                          "list of Members?")
             break
-        if not any((value or "").strip() for value in row.values()):
-            continue  # an empty row
-        where = f"{label}:{number}"
-        ep_id = _ep_id(row.get("mep_identifier"), label, number, "mep_identifier", problems)
-        given = (row.get("mep_given_name") or "").strip()
-        family = (row.get("mep_family_name") or "").strip()
-        if not given or not family:
-            problems.add(label, number, 0, "mep_given_name" if not given else "mep_family_name",
-                         "empty")
-        if ep_id is None or not given or not family:
-            continue
-        country_name = (row.get("mep_citizenship") or "").strip()
-        country = country_code(country_name) if country_name else None
-        if country_name and country is None:
-            problems.add(label, number, 0, "mep_citizenship", f"'{country_name}' is not a "
-                         "country name Babel knows in English", severity="warning")
-        email = (row.get("mep_email") or "").strip().removeprefix("mailto:") or None
-        gender = (row.get("mep_gender") or "").strip().lower() or None
-        title = (row.get("mep_honorific_prefix") or "").strip() or None
-        members.append(EpMember(ep_id, given, family, where, title,
-                                gender if gender in ("female", "male") else None,
-                                country, email, citizenship=country is not None))
+        row = {name: cells[i].strip() if i < len(cells) else "" for name, i in index.items()}
+        member = _csv_member(row, label, number, problems, index)
+        if member is not None:
+            members.append(member)
     return members
 
 
-def _ep_id(value: str | None, label: str, line: int, column: str,
-           problems: Problems) -> int | None:
+def _csv_member(row: dict[str, str], label: str, number: int, problems: Problems,
+                index: dict[str, int]) -> EpMember | None:
+    def at(column: str) -> tuple[str, int, int, str]:
+        return label, number, index[column] + 1, column
+
+    ep_id = _ep_id(row.get("mep_identifier"), problems, *at("mep_identifier"))
+    given, family = row.get("mep_given_name", ""), row.get("mep_family_name", "")
+    if not given or not family:
+        problems.add(*at("mep_given_name" if not given else "mep_family_name"), "empty")
+    if ep_id is None or not given or not family:
+        return None
+    country_name = row.get("mep_citizenship", "")
+    country = country_code(country_name) if country_name else None
+    if country_name and country is None:
+        problems.add(*at("mep_citizenship"), f"'{country_name}' is not a "
+                     "country name Babel knows in English", severity="warning")
+    email = row.get("mep_email", "").removeprefix("mailto:") or None
+    gender = row.get("mep_gender", "").lower() or None
+    title = row.get("mep_honorific_prefix") or None
+    (given, family), damaged = _marked(given, family)
+    return EpMember(ep_id, given, family, f"{label}:{number}", title,
+                    gender if gender in ("female", "male") else None, country, email,
+                    citizenship=country is not None, damaged=damaged)
+
+
+def _marked(given: str, family: str) -> tuple[tuple[str, str], tuple[str, ...]]:
+    """The names with each ``?`` (a letter the export could not hold: no name has one)
+    written as U+FFFD, which ``check`` refuses until someone writes the letter; and which
+    of ``given``, ``family`` were damaged so."""
+    damaged = tuple(key for key, text in (("given", given), ("family", family))
+                    if "?" in text or LOST in text)
+    return (given.replace("?", LOST), family.replace("?", LOST)), damaged
+
+
+def _ep_id(value: str | None, problems: Problems, label: str, line: int, column: int,
+           field: str) -> int | None:
     value = (value or "").strip()
     if value.isascii() and value.isdigit():
         return int(value)
-    problems.add(label, line, 0, column, f"'{value}' is not an EP id (a number)"
+    problems.add(label, line, column, field, f"'{value}' is not an EP id (a number)"
                  if value else "empty")
     return None
 
@@ -225,8 +258,12 @@ def _read_xml(data: bytes, label: str, term: Term, problems: Problems) -> list[E
                          "Members; is this a list of Members?")
             break
         value = {child.tag: (child.text or "").strip() for child in mep}
-        ep_id = _ep_id(value.get("id"), label, 0, f"mep[{number}].id", problems)
+        ep_id = _ep_id(value.get("id"), problems, label, 0, 0, f"mep[{number}].id")
         given, family = split_full_name(value.get("fullName", ""))
+        wrong = text_problem((given + family).replace(LOST, ""))
+        if wrong:
+            problems.add(label, field=f"mep[{number}].fullName", message=wrong)
+            continue
         if not family:
             problems.add(label, field=f"mep[{number}].fullName", message=f"'"
                          f"{value.get('fullName', '')}' has no family name in capitals "
@@ -243,7 +280,9 @@ def _read_xml(data: bytes, label: str, term: Term, problems: Problems) -> list[E
         country = country_code(country_name) if country_name else None
         if ep_id is None or not family:
             continue
-        members.append(EpMember(ep_id, given, family, where, country=country, group=group))
+        (given, family), damaged = _marked(given, family)
+        members.append(EpMember(ep_id, given, family, where, country=country, group=group,
+                                damaged=damaged))
     return members
 
 

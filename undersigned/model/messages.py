@@ -15,7 +15,7 @@ from typing import Any, Union
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problems, did_you_mean
-from .models import ID_PATTERN, LANG_PATTERN, TEXT_NOT_LIST, describe
+from .models import EMAIL_PATTERN, ID_PATTERN, LANG_PATTERN, TEXT_NOT_LIST, describe
 from .yamlfile import YamlFile, dotted
 
 
@@ -118,7 +118,13 @@ def _pattern_message(pattern: str, value: Any) -> str:
         return f"expected a web address starting with https:// or http://, got {got}"
     if pattern.startswith("^[EP]"):
         return f"expected a number like E-007095/2017 or P-001234/2018, got {got}"
-    return f"does not match {pattern}: {got}"
+    if pattern == EMAIL_PATTERN:
+        several = isinstance(value, str) and len(re.findall(r"@", value)) > 1
+        return (f"expected one e-mail address like name@example.org, got {got}"
+                + ("; give one address per cell" if several else ""))
+    if pattern == r"^[0-9a-f]{12}$":
+        return f"expected the 12 hexadecimal digits of a wording's fingerprint, got {got}"
+    return f"expected text of another form, got {got}"  # a pattern is no help to a reader
 
 
 def _shown_value(value: Any) -> str:

@@ -20,6 +20,8 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       ValidationError, model_validator)
 from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
+from .terms import Group, Term, with_groups
+from .text import name_problem
 from .titles import gender_of_title
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -68,6 +70,15 @@ def _iso_date_only(value: Any) -> Any:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
 """A full date written as in ISO 8601, ``2017-10-19``."""
+
+
+def _whole_name(value: Any) -> Any:
+    texts = value.values() if isinstance(value, LocalText) else [value]
+    for text in texts:
+        problem = name_problem(text) if isinstance(text, str) else None
+        if problem:
+            raise ValueError(problem)
+    return value
 
 
 MAX_MARKS_PER_LETTER = 8
@@ -136,10 +147,12 @@ class Model(BaseModel):
 ANY_LANGUAGE = "*"
 """The key of a text that is the same in every language: ``place: {"*": Brussels}``."""
 
-LANGUAGE_NEUTRAL_FIELDS = frozenset({"name", "native", "place", "region", "detention",
+LANGUAGE_NEUTRAL_FIELDS = frozenset({"name", "native", "place", "detention",
                                      "address", "organisation", "reference"})
 """Fields whose text is a name, a place or a reference: written once, it is the same in
-every language without a warning."""
+every language without a warning. Not a case's ``region``: a town is spelt in each
+language's script ("Baku", "Баку", "Bakı"), so that, written once and printed in several
+languages, it is warned of as any text is."""
 
 
 class LocalText:
@@ -331,14 +344,14 @@ class Status(str, Enum):
 class Person(Model):
     """A person concerned by a case."""
 
-    name: str = Field(min_length=1)
+    name: Annotated[str, AfterValidator(_whole_name)] = Field(min_length=1)
     """Canonical spelling in Latin script, "Given Family" (``Maks Bokayev``); every document uses it."""
-    variants: list[str] = []
+    variants: list[Annotated[str, AfterValidator(_whole_name)]] = []
     """Other spellings and transliterations met in sources (``Max Bokayev``, ``Bokaev``)."""
-    native: str | None = None
+    native: Annotated[str, AfterValidator(_whole_name)] | None = None
     """The name in its native script (``Макс Бокаев``); used in copies in the languages of
     that script, when it is not the Latin one (Cyrillic: Russian, Kazakh ...)."""
-    spellings: dict[str, str] = {}
+    spellings: dict[str, Annotated[str, AfterValidator(_whole_name)]] = {}
     """The name as a language, or a script, spells it: ``{az: Ulvi Həsənli, Cyrl: Ульви
     Гасанлы}``; a copy prints the spelling of its language, else of its language's script
     (ISO 15924: ``Cyrl``, ``Arab``, ``Geor`` ...), else ``native``, else ``name``."""
@@ -419,9 +432,9 @@ class Signatory(Model):
     """Stable id, used for signature fields and question authors; by default the family name in lower case (``sanchez-caldentey``)."""
     title: str | None = None
     """``Mr``, ``Ms``, ``Dr`` ..."""
-    given: str = Field(min_length=1)
+    given: Annotated[str, AfterValidator(_whole_name)] = Field(min_length=1)
     """Given name(s), as the Member writes them (``Pier Antonio``)."""
-    family: str = Field(min_length=1)
+    family: Annotated[str, AfterValidator(_whole_name)] = Field(min_length=1)
     """Family name(s) with diacritics (``Sánchez Caldentey``); displayed in capitals."""
     country: str
     """Member State, as an ISO 3166 code (``IT``, ``GB``; Greece is ``GR``, not ``EL``)."""
@@ -474,17 +487,39 @@ class Signatory(Model):
         return f"{self.given} {self.family}"
 
 
+class DeclaredGroup(Model):
+    """A political group the registry of terms does not know: of a term after it, or
+    formed mid-term."""
+
+    ep: str = Field(min_length=1)
+    """The acronym in EP documents (``PfE``)."""
+    english: str | None = None
+    """The English acronym, where it differs (``EPP`` for ``PPE``)."""
+    name: str = Field(min_length=1)
+    """The group's full English name (``Patriots for Europe Group``)."""
+
+
 class SignatoryList(Model):
     """The Members who sign a campaign's documents. One YAML file in ``signatories/``."""
 
     term: StrictInt
-    """The parliamentary term (8: 2014-2019, 9: 2019-2024, 10: 2024-2029)."""
+    """The parliamentary term (5: 1999-2004 ... 8: 2014-2019, 9: 2019-2024, 10: 2024-2029)."""
     title: str | None = None
     """What the list is, for people reading the file."""
+    groups: list[DeclaredGroup] = []
+    """Political groups of the term that the toolkit's registry does not know (a term not
+    yet in it, a group formed mid-term), added to (or, with the same ``ep``, replacing)
+    the registry's for this list."""
     signatories: list[Signatory] = Field(min_length=1)
     """The Members, in the order they sign."""
     notes: str | None = None
     """Editorial notes. Never printed."""
+
+    def parliamentary_term(self) -> Term | None:
+        """The list's term with its declared groups; None for a term neither the registry
+        nor the list describes."""
+        return with_groups(self.term, [Group(g.ep, g.english or g.ep, g.name)
+                                       for g in self.groups])
 
 
 # --- recipients, sender and documents ---------------------------------------------------------
@@ -499,7 +534,7 @@ class Recipient(Model):
     own above the office in Russian (the catalogue's ``recipient_block``)."""
     honorific: LocalText | None = None
     """Form of address just before the name (``Mr``, ``господину``)."""
-    name: LocalText
+    name: Annotated[LocalText, AfterValidator(_whole_name)]
     """The recipient's name (``Nursultan Nazarbayev``)."""
     position: LocalText | None = None
     """The recipient's office (``President of the Republic of Kazakhstan``)."""

@@ -1,7 +1,10 @@
 """The registry of European Parliament terms: groups, rule numbers, addressees.
 
-Sources: the EP Rules of Procedure (Rule 130 in the 8th term, 138 in the 9th,
-144 in the 10th) and the group lists of each term. EP documents print the
+Sources: the EP Rules of Procedure (questions for written answer: Rule 42 in the 5th
+term, 110 in the 6th, 117 in the 7th, 130 in the 8th, 138 in the 9th, 144 in the 10th)
+and the Parliament's lists of the groups of each term, 1999 to 2029. A campaign declares
+a group the registry does not know (a later term, a group formed mid-term) in its
+signatory list (``groups:``); see ``with_groups``. EP documents print the
 groups' EP form (PPE, Verts/ALE); NGO texts often use the English form (EPP,
 Greens/EFA). A signatory list may use either; a document prints the form its
 kind wants.
@@ -124,11 +127,37 @@ GUE_LEFT = Group("GUE/NGL", "GUE/NGL", LEFT.name, also=("The Left",))
 NI = Group("NI", "NI", "Non-attached Members")
 RENEW = Group("Renew", "Renew", "Renew Europe Group")
 
+PPE_DE = Group("PPE-DE", "EPP-ED", "Group of the European People's Party (Christian "
+               "Democrats) and European Democrats")
+PSE = Group("PSE", "PES", "Group of the Party of European Socialists")
+ALDE = Group("ALDE", "ALDE", "Group of the Alliance of Liberals and Democrats for Europe")
+UEN = Group("UEN", "UEN", "Union for Europe of the Nations Group")
+
 TERMS: dict[int, Term] = {
+    5: Term(5, dt.date(1999, 7, 20), dt.date(2004, 7, 19), 42, (
+        PPE_DE, PSE,
+        Group("ELDR", "ELDR", "Group of the European Liberal, Democrat and Reform Party"),
+        GREENS, GUE, UEN,
+        Group("EDD", "EDD", "Group for a Europe of Democracies and Diversities"),
+        Group("TDI", "TDI", "Technical Group of Independent Members"),
+        NI,
+    ), {"commission": "question.addressee.commission",
+        "council": "question.addressee.council"}),
+    6: Term(6, dt.date(2004, 7, 20), dt.date(2009, 7, 13), 110, (
+        PPE_DE, PSE, ALDE, GREENS, GUE,
+        Group("IND/DEM", "IND/DEM", "Independence/Democracy Group"),
+        UEN,
+        Group("ITS", "ITS", "Identity, Tradition and Sovereignty Group"),
+        NI,
+    ), {"commission": "question.addressee.commission",
+        "council": "question.addressee.council"}),
+    7: Term(7, dt.date(2009, 7, 14), dt.date(2014, 6, 30), 117, (
+        PPE, SD, ALDE, GREENS, ECR, GUE,
+        Group("EFD", "EFD", "Europe of Freedom and Democracy Group"),
+        NI,
+    ), {**_COMMON_ADDRESSEES, "vp-hr": _VP_HR_SHORT}),
     8: Term(8, dt.date(2014, 7, 1), dt.date(2019, 7, 1), 130, (
-        PPE, SD, ECR,
-        Group("ALDE", "ALDE", "Group of the Alliance of Liberals and Democrats for Europe"),
-        GUE, GREENS,
+        PPE, SD, ECR, ALDE, GUE, GREENS,
         Group("EFDD", "EFDD", "Europe of Freedom and Direct Democracy Group"),
         Group("ENF", "ENF", "Europe of Nations and Freedom Group"),
         NI,
@@ -165,6 +194,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "ECR": ("ECR Group", "European Conservatives and Reformists", "Conservatives"),
     "ID": ("ID Group", "Identity and Democracy"),
     "EFDD": ("EFDD Group", "EFD"),
+    "EFD": ("EFD Group", "Europe of Freedom and Democracy"),
+    "PPE-DE": ("EPP-ED Group", "PPE-DE Group", "EPP", "PPE", "European People's Party"),
+    "PSE": ("PSE Group", "PES Group", "Socialists", "S&D"),
+    "ELDR": ("ELDR Group", "Liberals"),
+    "IND/DEM": ("IND-DEM", "INDDEM", "Independence/Democracy"),
+    "UEN": ("UEN Group", "Union for Europe of the Nations"),
     "ENF": ("ENF Group", "Europe of Nations and Freedom"),
     "PfE": ("Patriots", "Patriots for Europe", "PfE Group", "PATRIOTS"),
     "ESN": ("ESN Group", "Europe of Sovereign Nations"),
@@ -172,6 +207,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
 """Ways of writing each group that are not its acronyms: ``check`` suggests the acronym."""
 
 RENAMED: tuple[tuple[str, str, int, str], ...] = (
+    ("ELDR", "ALDE", 6, "ELDR became ALDE in 2004"),
+    ("PPE-DE", "PPE", 7, "PPE-DE became PPE in 2009, when the European Democrats left"),
+    ("PSE", "S&D", 7, "the PSE group became S&D in 2009"),
+    ("IND/DEM", "EFD", 7, "IND/DEM became EFD in 2009"),
+    ("EFD", "EFDD", 8, "EFD became EFDD in 2014"),
     # (old acronym, new acronym, first term of the new one, what happened)
     ("ALDE", "Renew", 9, "ALDE became Renew Europe in 2019"),
     ("ENF", "ID", 9, "ENF became Identity and Democracy in 2019"),
@@ -197,3 +237,20 @@ ADDRESSEES = ("commission", "vp-hr", "council", "european-council")
 
 def term_for(number: int) -> Term | None:
     return TERMS.get(number)
+
+
+def with_groups(number: int, declared: tuple[Group, ...] | list[Group] = ()) -> Term | None:
+    """The term ``number`` with the groups a campaign declares (a group formed mid-term, a
+    term after the registry's): a declared group replaces the registry's of the same EP
+    acronym. A term the registry does not know exists only with declared groups; it has no
+    dates (every date is in it) and no Rule for written questions."""
+    known = TERMS.get(number)
+    if not declared:
+        return known
+    from dataclasses import replace
+
+    if known is None:
+        return Term(number, dt.date.min, None, 0, tuple(declared), dict(_COMMON_ADDRESSEES))
+    names = {group.ep for group in declared}
+    groups = tuple(g for g in known.groups if g.ep not in names) + tuple(declared)
+    return replace(known, groups=groups)

@@ -25,6 +25,7 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from ..errors import Problems
+from .text import normal, text_problem
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """A campaign file larger than this is refused before it is parsed."""
@@ -404,14 +405,14 @@ class _Builder:
             self._error(node, loc, f"the value is {len(text):,} characters long; values are "
                         f"limited to {MAX_TEXT_CHARS:,}")
             return text[:MAX_TEXT_CHARS]
-        unwanted = UNPRINTABLE.search(text)
+        unwanted = text_problem(text)
         if unwanted:
-            self._error(node, loc, _unprintable_message(unwanted.group()))
+            self._error(node, loc, unwanted)
             return text
         if tag == _CORE + "str":
             # One spelling per text: "José" typed on one machine and pasted from another
             # (decomposed, NFD) must compare, and print, as the same name.
-            return unicodedata.normalize("NFC", text)
+            return normal(text)
         if tag == _CORE + "null":
             return None
         if tag == _CORE + "bool":
@@ -433,22 +434,6 @@ class _Builder:
                 return text
         self._error(node, loc, _tag_message(tag))
         return text
-
-
-UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
-                         "\u202a-\u202e\u2066-\u2069]")
-"""Characters no value may hold: control characters (tabs and line breaks aside), line and
-paragraph separators, and the bidirectional overrides that can disguise a name."""
-
-
-def _unprintable_message(character: str) -> str:
-    code = f"U+{ord(character):04X}"
-    name = unicodedata.name(character, "")
-    if "\u202a" <= character <= "\u202e" or "\u2066" <= character <= "\u2069":
-        return f"contains {code} {name}, which can disguise text; remove it"
-    if character in "\u2028\u2029":
-        return f"contains {code} {name}, which cannot be printed; use a blank line instead"
-    return f"contains the control character {code}; remove it"
 
 
 def _tag_message(tag: str) -> str:

@@ -11,13 +11,17 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import io
 import os
+import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FileRefused, Problems
+from ..model.text import UNPRINTABLE, lost_letter_message, normal, text_problem
 
 MAX_ROWS = 200_000
 """More rows than this in one table are refused: far above any mailing of letters."""
@@ -30,7 +34,8 @@ MAX_XLSX_UNPACKED = 512 * 1024 * 1024
 MAX_XLSX_RATIO = 200
 """How many times larger than its compressed size one part of an XLSX may be."""
 
-DELIMITERS = {",": ",", ";": ";", "tab": "\t", "|": "|"}
+DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "\\t": "\t", "|": "|"}
+"""The delimiters a table may declare: ``tab`` (or ``\\t``) for a tab."""
 _SNIFF_BYTES = 64 * 1024
 
 
@@ -44,23 +49,65 @@ class Table:
     rows: Iterator[tuple[int, list[str]]]
     """(row number, cells) for each row after the header; empty rows are left out."""
     empty_rows: list[int] = field(default_factory=list)
+    encoding: str = "utf-8"
+    """What the file was read as (an XLSX workbook is Unicode)."""
+    lost_letters: bool = True
+    """Whether a ``?`` standing for a lost letter is an error at its cell (the
+    Parliament's lists mark such names instead)."""
+    flagged: set[tuple[int, int]] = field(default_factory=set)
+    """(row, column) of the cells found wrong here, so that a reader of the rows does not
+    say the same cell twice."""
 
 
 def open_table(path: Path, label: str, problems: Problems, encoding: str | None = None,
-               delimiter: str | None = None, sheet: str | None = None) -> Table | None:
-    """The table in ``path``; None, with the reason in ``problems``, when it cannot be read."""
+               delimiter: str | None = None, sheet: str | None = None,
+               lost: str = "error") -> Table | None:
+    """The table in ``path``; None, with the reason in ``problems``, when it cannot be read.
+
+    ``lost="keep"`` leaves a ``?`` standing for a lost letter in a single-byte file to the
+    caller (which marks it: the Parliament's lists); by default it is an error at its cell."""
     try:
         _check_file(path, label)
     except FileRefused as exc:
         problems.add(label, message=str(exc).removeprefix(f"{label}: "))
         return None
+    sep = delimiter_of(delimiter, label, problems)
+    if sep is False:
+        return None
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _open_xlsx(path, label, problems, sheet)
     if path.suffix.lower() in (".csv", ".tsv", ".txt"):
-        return _open_csv(path, label, problems, encoding, delimiter)
+        return _open_csv(lambda: open(path, "rb"), label, problems, encoding, sep, lost)
     problems.add(label, message="a table is a .csv or .xlsx file (an .xls or .ods workbook: "
                  "save it as .xlsx)")
     return None
+
+
+def open_csv_bytes(data: bytes, label: str, problems: Problems, encoding: str | None = None,
+                   delimiter: str | None = None, lost: str = "error") -> Table | None:
+    """A CSV table from ``data`` already read (a download), by the same rules as a file."""
+    if len(data) > MAX_TABLE_BYTES:
+        problems.add(label, message=f"is {len(data):,} bytes; tables are limited to "
+                     f"{MAX_TABLE_BYTES:,} bytes")
+        return None
+    sep = delimiter_of(delimiter, label, problems)
+    if sep is False:
+        return None
+    return _open_csv(lambda: io.BytesIO(data), label, problems, encoding, sep, lost)
+
+
+def delimiter_of(written: str | None, label: str, problems: Problems) -> str | None | bool:
+    """The character a declared delimiter stands for (``tab`` is a tab), None when none is
+    declared (the header's is used), False (said in ``problems``) when it cannot be one."""
+    if written is None:
+        return None
+    found = DELIMITERS.get(written.lower() if written.isascii() else written)
+    if found is None:
+        shown = written.encode("unicode_escape").decode()
+        problems.add(label, message=f"'{shown}' cannot separate the columns of a CSV; give "
+                     "one character of , ; | or tab")
+        return False
+    return found
 
 
 def _check_file(path: Path, label: str) -> None:
@@ -81,9 +128,9 @@ def _check_file(path: Path, label: str) -> None:
 # --- CSV -------------------------------------------------------------------------------
 
 
-def _open_csv(path: Path, label: str, problems: Problems, encoding: str | None,
-              delimiter: str | None) -> Table | None:
-    with open(path, "rb") as raw:
+def _open_csv(opener, label: str, problems: Problems, encoding: str | None,
+              sep: str | None, lost: str) -> Table | None:
+    with opener() as raw:
         head = raw.read(_SNIFF_BYTES)
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         problems.add(label, message="holds NUL bytes: it is not a CSV text file (an XLSX "
@@ -96,33 +143,31 @@ def _open_csv(path: Path, label: str, problems: Problems, encoding: str | None,
         problems.add(label, message=f"'{encoding}' is not an encoding Python knows; write "
                      "utf-8, cp1252 or latin-1")
         return None
-    stream = open(path, encoding=chosen, errors="strict", newline="")
-    reader = csv.reader(stream, delimiter=",")
+    stream = io.TextIOWrapper(opener(), encoding=chosen, errors="strict", newline="")
     try:
         first = stream.readline()
     except UnicodeDecodeError:
         stream.close()
-        _decode_problem(problems, label, path, chosen, encoding)
+        _decode_problem(problems, label, opener, chosen, encoding)
         return None
     if not first.strip():
         stream.close()
         problems.add(label, 1, message="the first row is empty; it must be the header, "
                      "naming each column")
         return None
-    sep = DELIMITERS[delimiter] if delimiter else max((",", ";", "\t", "|"), key=first.count)
-    header = next(csv.reader([first], delimiter=sep))
-    if delimiter and len(header) == 1:
-        other = max((",", ";", "\t", "|"), key=first.count)
-        if first.count(other):
-            stream.close()
-            shown = {"\t": "tab"}.get(other, other)
-            problems.add(label, 1, 1, message=f"the header is one column, "
-                         f"'{_short(header[0])}': the file is separated by '{shown}', not "
-                         f"'{delimiter}'; declare delimiter: '{shown}'")
-            return None
-    reader = csv.reader(stream, delimiter=sep)
-    table = Table(label, [h.strip() for h in header], iter(()))
-    table.rows = _csv_rows(path, stream, reader, table, problems, chosen, encoding)
+    found = max((",", ";", "\t", "|"), key=first.count)
+    header = next(csv.reader([first], delimiter=sep or found))
+    if sep and len(header) == 1 and first.count(found):
+        stream.close()
+        shown, declared = ({"\t": "tab"}.get(c, c) for c in (found, sep))
+        problems.add(label, 1, 1, message=f"the header is one column, "
+                     f"'{_short(header[0])}': the file is separated by '{shown}', not "
+                     f"'{declared}'; declare delimiter: '{shown}'")
+        return None
+    reader = csv.reader(stream, delimiter=sep or found)
+    table = Table(label, [normal(h.strip()) for h in header], iter(()), encoding=chosen,
+                  lost_letters=lost == "error")
+    table.rows = _csv_rows(opener, stream, reader, table, problems, encoding)
     return table
 
 
@@ -140,12 +185,12 @@ def _encoding(head: bytes, declared: str | None) -> str:
         return "cp1252"  # what Excel and the European Parliament write on Windows
 
 
-def _bad_byte(path: Path, encoding: str) -> tuple[int, int, str]:
-    """(line, column, byte) of the first byte of ``path`` that is not ``encoding`` text,
-    found by decoding it again chunk by chunk (a decoder reads ahead of the rows)."""
+def _bad_byte(opener, encoding: str) -> tuple[int, int, str]:
+    """(line, column, byte) of the first byte that is not ``encoding`` text, found by
+    decoding the file again chunk by chunk (a decoder reads ahead of the rows)."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    line, offset, column = 1, 0, 1
-    with open(path, "rb") as raw:
+    line, column = 1, 1
+    with opener() as raw:
         while chunk := raw.read(1 << 20):
             try:
                 decoder.decode(chunk)
@@ -158,21 +203,20 @@ def _bad_byte(path: Path, encoding: str) -> tuple[int, int, str]:
                 return line, column, chunk[start:start + 1].hex()
             line += chunk.count(b"\n")
             column = len(chunk) - chunk.rfind(b"\n") if b"\n" in chunk else column + len(chunk)
-            offset += len(chunk)
     return line, 0, "??"
 
 
-def _decode_problem(problems: Problems, label: str, path: Path, chosen: str,
+def _decode_problem(problems: Problems, label: str, opener, chosen: str,
                     declared: str | None) -> None:
-    line, column, byte = _bad_byte(path, chosen)
+    line, column, byte = _bad_byte(opener, chosen)
     other = "cp1252" if chosen.replace("-", "").lower().startswith("utf8") else "utf-8"
     said = f"declared as {declared}" if declared else f"read as {chosen}"
     problems.add(label, line, column, message=f"the file is {said}, but byte 0x{byte} is not "
-                 f"{chosen} text; declare its real encoding (e.g. encoding: {other}) or "
+                 f"{chosen} text; declare its real encoding ({other}, for example) or "
                  "export it as CSV UTF-8")
 
 
-def _csv_rows(path: Path, stream, reader, table: Table, problems: Problems, chosen: str,
+def _csv_rows(opener, stream, reader, table: Table, problems: Problems,
               declared: str | None) -> Iterator[tuple[int, list[str]]]:
     counter = [0]
     row_number = 1
@@ -185,7 +229,7 @@ def _csv_rows(path: Path, stream, reader, table: Table, problems: Problems, chos
             except StopIteration:
                 return
             except UnicodeDecodeError:
-                _decode_problem(problems, label, path, chosen, declared)
+                _decode_problem(problems, label, opener, table.encoding, declared)
                 return
             except csv.Error as exc:
                 text = str(exc)
@@ -195,7 +239,7 @@ def _csv_rows(path: Path, stream, reader, table: Table, problems: Problems, chos
                 return
             if _counted(table, row_number, not any(cell.strip() for cell in cells),
                         counter, problems):
-                yield row_number, _bounded(cells, label, row_number, problems)
+                yield row_number, checked_cells(cells, table, row_number, problems)
             elif counter[0] > MAX_ROWS:
                 return
 
@@ -215,13 +259,35 @@ def _counted(table: Table, row_number: int, empty: bool, counter: list[int],
     return True
 
 
-def _bounded(cells: list[str], label: str, row: int, problems: Problems) -> list[str]:
+def checked_cells(cells: list[str], table: Table, row: int, problems: Problems) -> list[str]:
+    """The cells of a row, each given the checks a YAML value gets (its length, control
+    characters, bidirectional overrides, lost letters) at its row and column, in NFC; a
+    cell too long is read as empty."""
+    joined = "".join(cells)
+    if ("?" not in joined and UNPRINTABLE.search(joined) is None
+            and unicodedata.is_normalized("NFC", joined)
+            and max(map(len, cells), default=0) <= MAX_CELL_CHARS):
+        return cells  # the common row, checked whole at once
     for column, cell in enumerate(cells, 1):
         if len(cell) > MAX_CELL_CHARS:
-            problems.add(label, row, column, message=f"the cell is {len(cell):,} characters "
-                         f"long; cells are limited to {MAX_CELL_CHARS:,}")
+            problems.add(table.label, row, column, message=f"the cell is {len(cell):,} "
+                         f"characters long; cells are limited to {MAX_CELL_CHARS:,}")
             cells[column - 1] = ""
+            continue
+        if cell.isascii() and cell.isprintable() and "?" not in cell:
+            continue  # the common case, quickly
+        wrong = text_problem(cell) or (lost_letter_message(cell, table.encoding)
+                                       if table.lost_letters else None)
+        if wrong:
+            problems.add(table.label, row, column, _column_name(table, column), wrong)
+            table.flagged.add((row, column))
+        cells[column - 1] = normal(cell)
     return cells
+
+
+def _column_name(table: Table, column: int) -> str:
+    name = table.header[column - 1] if column <= len(table.header) else ""
+    return f"column '{name}'" if name else f"column {column}"
 
 
 def _short(text: str) -> str:
@@ -279,7 +345,7 @@ def _open_xlsx(path: Path, label: str, problems: Problems, sheet: str | None) ->
                      "naming each column")
         book.close()
         return None
-    table = Table(sheet_label, [_text(v).strip() for v in first], iter(()))
+    table = Table(sheet_label, [normal(_text(v).strip()) for v in first], iter(()))
     for ref, (row, column) in merged:
         problems.add(sheet_label, row, column, message=f"the cells {ref} are merged; unmerge "
                      "them and write the value in each cell")
@@ -333,7 +399,7 @@ def _xlsx_rows(book, rows, table: Table, problems: Problems) -> Iterator[tuple[i
                                  "column and paste it as values")
                     text = ""
                 cells.append(text)
-            yield row_number, _bounded(cells, label, row_number, problems)
+            yield row_number, checked_cells(cells, table, row_number, problems)
     except Exception as exc:  # noqa: BLE001 - a sheet that breaks halfway
         problems.add(label, message=f"cannot be read further: {exc}")
     finally:
@@ -351,7 +417,14 @@ def _text(value) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, str) and "_x" in value:
+        # OOXML writes a character XML cannot hold as _xHHHH_ (ESC is _x001B_), which
+        # openpyxl leaves as it is: read it as Excel shows it, for the checks to see it.
+        return _XML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
     return str(value)
+
+
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def header_index(header: list[str]) -> dict[str, int]:
