@@ -105,9 +105,10 @@ def load_document(root: Path | str, doc_id: str) -> LoadedCampaign:
                     value = _load_model(root, rel, model, files, problems)
                     if value is not None:
                         found[item_id] = value
+    catalogues = i18n.load_catalogues(root, problems)  # the phrases are part of the wording
     if campaign is None or problems.errors:
         raise CampaignInvalid(problems.items)
-    return LoadedCampaign(root, campaign, cases, lists, {}, files)
+    return LoadedCampaign(root, campaign, cases, lists, catalogues, files)
 
 
 # --- reading files into models ----------------------------------------------------------
