@@ -10,6 +10,7 @@ from pydantic import Field, StrictBool, StrictInt
 from ..errors import did_you_mean
 from ..model.models import DocumentBase, Id, LocalText
 from ..model.terms import ADDRESSEES, TERMS
+from ..model.voices import name_lang
 from ..render.filters import markdown, plain
 from .base import DocumentKind
 
@@ -148,6 +149,7 @@ class QuestionKind(DocumentKind):
         separator = " , " if term.number <= 8 else ", "
         context["authors_line"] = separator.join(
             f"{m['name']} ({m['group_ep']})" for m in authors + supporters)
+        context["authors_lang"] = name_lang(context["authors_line"], lang)
 
     def metadata(self, context: dict) -> tuple[str, list[str]]:
         return context["document"]["subject_line"], [a["name"] for a in context["authors"]]

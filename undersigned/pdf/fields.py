@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .structure import pdf_object, structure_of
+
 CSS_PX_TO_PT = 0.75
 """PDF points per CSS pixel (72 per inch / 96 per inch)."""
 SIGN_SPACE_CLASS = "sign-space"
@@ -82,36 +84,32 @@ def fields_finisher(fields: list[SignatureField]):
             page.setdefault("Annots", pydyf.Array()).append(widget.reference)
             form_fields.append(widget.reference)
             if "StructTreeRoot" in pdf.catalog:
-                _tag_widget(pdf, widget, page)
+                _tag_widget(pdf, widget, page, field.name)
         pdf.catalog["AcroForm"] = pydyf.Dictionary({"Fields": form_fields})
 
     return finish
 
 
-def _object(pdf, reference):
-    """The pydyf object behind a reference (``b"30 0 R"``)."""
-    text = reference.decode("ascii") if isinstance(reference, bytes) else str(reference)
-    return pdf.objects[int(text.split()[0])]
-
-
-def _tag_widget(pdf, widget, page) -> None:
-    """In a tagged PDF (PDF/UA), put the widget in a Form structure element, as screen
-    readers and PDF/UA require, registered in the structure parent tree."""
+def _tag_widget(pdf, widget, page, name: str) -> None:
+    """In a tagged PDF, put the widget in a Form structure element, as screen readers and
+    PDF/UA require, registered in the structure parent tree: inside the Member's signing
+    space, so that it is read with their name, or else at the end of the document."""
     import pydyf
 
-    root = _object(pdf, pdf.catalog["StructTreeRoot"])
-    document = _object(pdf, root["K"][0])
-    parent_tree = _object(pdf, root["ParentTree"])
+    root = pdf_object(pdf, pdf.catalog["StructTreeRoot"])
+    spaces = structure_of(pdf, element_id=name)
+    parent = spaces[0] if spaces else pdf_object(pdf, root["K"][0])
+    parent_tree = pdf_object(pdf, root["ParentTree"])
     nums = parent_tree["Nums"]
     key = max(nums[0::2], default=-1) + 1
     reference = pydyf.Dictionary({"Type": "/OBJR", "Obj": widget.reference,
                                   "Pg": page.reference})
     pdf.add_object(reference)
-    form = pydyf.Dictionary({"Type": "/StructElem", "S": "/Form", "P": document.reference,
+    form = pydyf.Dictionary({"Type": "/StructElem", "S": "/Form", "P": parent.reference,
                              "K": pydyf.Array([reference.reference]), "Pg": page.reference})
     if "TU" in widget:
         form["Alt"] = widget["TU"]
     pdf.add_object(form)
-    document["K"].append(form.reference)
+    parent["K"].insert(0, form.reference)
     nums.extend([key, form.reference])
     widget["StructParent"] = key

@@ -1,0 +1,46 @@
+"""Tidying the tagged structure WeasyPrint wrote, in reading order, before the PDF is
+written: the rows of signature boxes become one list of the Members, and each signature
+field's structure element goes into its Member's signing space (not at the end of the
+document). Elements are found by the HTML element they come from (``tagging_fixes`` records
+the pairs), never by position."""
+
+from __future__ import annotations
+
+SIGNATURE_ROW_CLASS = "signature-row"
+
+
+def pdf_object(pdf, reference):
+    """The pydyf object behind a reference (``b"30 0 R"``)."""
+    text = reference.decode("ascii") if isinstance(reference, bytes) else str(reference)
+    return pdf.objects[int(text.split()[0])]
+
+
+def structure_of(pdf, css_class: str | None = None, element_id: str | None = None) -> list:
+    """The structure elements made from the HTML elements of ``css_class`` (or ``id``), in
+    the order WeasyPrint made them (reading order)."""
+    found, seen = [], set()
+    for element, struct in getattr(pdf, "undersigned_structure", ()):
+        if element_id is not None and element.get("id") != element_id:
+            continue
+        if css_class is not None and css_class not in (element.get("class") or "").split():
+            continue
+        if id(struct) not in seen:
+            seen.add(id(struct))
+            found.append(struct)
+    return found
+
+
+def join_signature_rows(pdf) -> None:
+    """Move the items of every later row of signature boxes into the first row's list, so
+    that a screen reader announces one list of all the Members, in order."""
+    rows = [struct for struct in structure_of(pdf, SIGNATURE_ROW_CLASS)
+            if struct["S"] == "/L"]
+    if len(rows) < 2:
+        return
+    first = rows[0]
+    for row in rows[1:]:
+        for kid in row["K"]:
+            pdf_object(pdf, kid)["P"] = first.reference
+            first["K"].append(kid)
+        parent = pdf_object(pdf, row["P"])
+        parent["K"] = type(parent["K"])(kid for kid in parent["K"] if kid != row.reference)
