@@ -139,7 +139,9 @@ def _case(case_id, case, lang, local, t) -> dict:
         "name": _joined(names, t),
         "name_html": _joined([_in_own_lang(name, lang) for name in names], t),
         "names": names,
-        "people": [{"name": name, "lang": name_lang(name, lang), "title": p.title}
+        "people": [{"name": name, "lang": name_lang(name, lang), "title": p.title,
+                    "native": p.native,
+                    "native_html": _in_own_lang(p.native, lang) if p.native else None}
                    for name, p in zip(names, case.people)],
         # "other" says nothing to a reader: the templates print no category then.
         "category": None if case.category.value == "other" else t(f"category.{case.category.value}"),

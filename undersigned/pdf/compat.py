@@ -4,7 +4,8 @@ written for, so that an upgrade fails loudly here instead of quietly elsewhere.
 - pydyf (WeasyPrint's PDF writer) can end a stream ambiguously (``stream_ends``);
 - WeasyPrint 70 exposes a page's laid-out boxes only as the private ``_page_box``
   (``page_box``);
-- WeasyPrint 70's tagged PDF lacks a few things PDF/UA asks for (``tagging_fixes``).
+- WeasyPrint 70's tagged PDF lacks a few things PDF/UA asks for (``tagging_fixes``);
+- pyHanko rewrites a signed PDF's XMP metadata in a form PDF/A refuses (``metadata_kept``).
 """
 
 from __future__ import annotations
@@ -122,3 +123,27 @@ def tagging_fixes() -> None:
     tags._build_box_tree = build
     weasyprint.document.draw_page = draw
     stream_module.Stream.marked = marked_or_artifact
+
+
+PYHANKO_VERSIONS = ("0.38.",)
+"""pyHanko releases whose writer's ``_update_meta`` the metadata fix was written for."""
+
+
+def metadata_kept(writer):
+    """An incremental pyHanko writer that leaves the document's metadata as it is.
+
+    On every signature pyHanko parses the XMP metadata and writes it anew, with the clock's
+    time as the modification date and its own name as producer. Its serialisation loses
+    what PDF/A asks of the PDF/UA extension schema (``rdf:parseType="Resource"`` items, the
+    namespace URI as text), so a signed PDF/A-3a + PDF/UA-1 letter would fail PDF/A.
+    The metadata describes the letter, which signing does not change: it is kept.
+    """
+    from importlib.metadata import version
+
+    found = version("pyhanko")
+    if not found.startswith(PYHANKO_VERSIONS):
+        raise UnsupportedVersion(f"pyHanko {found}: the metadata fix in undersigned.pdf.compat "
+                                 "was written for pyHanko " +
+                                 ", ".join(v + "x" for v in PYHANKO_VERSIONS))
+    writer._update_meta = lambda: None
+    return writer

@@ -105,8 +105,11 @@ def _tag_widget(pdf, widget, page, name: str) -> None:
     reference = pydyf.Dictionary({"Type": "/OBJR", "Obj": widget.reference,
                                   "Pg": page.reference})
     pdf.add_object(reference)
+    # The object reference is the Form's one kid, not in an array: pyHanko recognises a
+    # signed field's widget in the structure tree only there (a path ending in /K /Obj), and
+    # would otherwise count the widget's change as an unexplained one.
     form = pydyf.Dictionary({"Type": "/StructElem", "S": "/Form", "P": parent.reference,
-                             "K": pydyf.Array([reference.reference]), "Pg": page.reference})
+                             "K": reference.reference, "Pg": page.reference})
     if "TU" in widget:
         form["Alt"] = widget["TU"]
     pdf.add_object(form)
