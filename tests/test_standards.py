@@ -53,6 +53,10 @@ def test_print_bundles_are_pdf_a_3a_and_pdf_ua_1(example):
     assert not report.failed
     bundle = example / "outputs" / "appeal-political-prisoners.bundle.pdf"
     assert findings(bundle, "3a") == [] and findings(bundle, "ua1") == []
+    with pikepdf.open(bundle) as document:  # one list of the 13 Members per letter
+        lists = [element for element in structure(document.Root.StructTreeRoot.K[0])
+                 if element.get("/S") == "/L" and len(element.K) == 13]
+        assert len(lists) == 3
 
 
 def with_standard(root: Path, standard: str) -> Path:

@@ -3,7 +3,7 @@
 Positions come from WeasyPrint's layout of the letter (the ``sign-space``
 element of each signature box), never from guessed coordinates. The fields are
 added while WeasyPrint writes the PDF, in the same single revision, so the
-letter stays PDF/A-3b and byte-reproducible: each widget is printable (/F 4)
+letter stays PDF/A and byte-reproducible: each widget is printable (/F 4)
 and has a normal appearance (an empty form XObject), and the form does not ask
 readers to regenerate appearances.
 """

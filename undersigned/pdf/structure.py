@@ -7,6 +7,7 @@ the pairs), never by position."""
 from __future__ import annotations
 
 SIGNATURE_ROW_CLASS = "signature-row"
+SIGNATURE_FIRST_CLASS = "signature-first"
 
 
 def pdf_object(pdf, reference):
@@ -18,6 +19,11 @@ def pdf_object(pdf, reference):
 def structure_of(pdf, css_class: str | None = None, element_id: str | None = None) -> list:
     """The structure elements made from the HTML elements of ``css_class`` (or ``id``), in
     the order WeasyPrint made them (reading order)."""
+    return [struct for _, struct in _made_from(pdf, css_class, element_id)]
+
+
+def _made_from(pdf, css_class: str | None, element_id: str | None) -> list[tuple]:
+    """(HTML element, structure element) pairs, each structure element once."""
     found, seen = [], set()
     for element, struct in getattr(pdf, "undersigned_structure", ()):
         if element_id is not None and element.get("id") != element_id:
@@ -26,19 +32,21 @@ def structure_of(pdf, css_class: str | None = None, element_id: str | None = Non
             continue
         if id(struct) not in seen:
             seen.add(id(struct))
-            found.append(struct)
+            found.append((element, struct))
     return found
 
 
 def join_signature_rows(pdf) -> None:
-    """Move the items of every later row of signature boxes into the first row's list, so
-    that a screen reader announces one list of all the Members, in order."""
-    rows = [struct for struct in structure_of(pdf, SIGNATURE_ROW_CLASS)
-            if struct["S"] == "/L"]
-    if len(rows) < 2:
-        return
-    first = rows[0]
-    for row in rows[1:]:
+    """Move the items of every later row of signature boxes into the list of the letter's
+    first row (marked ``SIGNATURE_FIRST_CLASS``), so that a screen reader announces one list
+    of all the Members, in order; in a print bundle, one list per letter."""
+    first = None
+    for element, row in _made_from(pdf, SIGNATURE_ROW_CLASS, None):
+        if row["S"] != "/L":
+            continue
+        if first is None or SIGNATURE_FIRST_CLASS in element.get("class").split():
+            first = row
+            continue
         for kid in row["K"]:
             pdf_object(pdf, kid)["P"] = first.reference
             first["K"].append(kid)
