@@ -24,16 +24,27 @@ def structure_of(pdf, css_class: str | None = None, element_id: str | None = Non
 
 def _made_from(pdf, css_class: str | None, element_id: str | None) -> list[tuple]:
     """(HTML element, structure element) pairs, each structure element once."""
-    found, seen = [], set()
-    for element, struct in getattr(pdf, "undersigned_structure", ()):
-        if element_id is not None and element.get("id") != element_id:
-            continue
-        if css_class is not None and css_class not in (element.get("class") or "").split():
-            continue
-        if id(struct) not in seen:
+    key = ("id", element_id) if element_id is not None else ("class", css_class)
+    return _index(pdf).get(key, [])
+
+
+def _index(pdf) -> dict[tuple, list[tuple]]:
+    """The recorded pairs by ("id", ID) and by ("class", CLASS), made once per PDF (a
+    letter asks for each of its signing spaces)."""
+    index = pdf.__dict__.get("undersigned_index")
+    if index is None:
+        index, seen = {}, set()
+        for element, struct in getattr(pdf, "undersigned_structure", ()):
+            if id(struct) in seen:
+                continue
             seen.add(id(struct))
-            found.append((element, struct))
-    return found
+            keys = [("class", name) for name in (element.get("class") or "").split()]
+            if element.get("id"):
+                keys.append(("id", element.get("id")))
+            for key in keys:
+                index.setdefault(key, []).append((element, struct))
+        pdf.__dict__["undersigned_index"] = index
+    return index
 
 
 def join_signature_rows(pdf) -> None:
