@@ -112,6 +112,7 @@ def _tag_widget(pdf, widget, page, name: str) -> None:
                              "K": reference.reference, "Pg": page.reference})
     if "TU" in widget:
         form["Alt"] = widget["TU"]
+        form["Lang"] = pydyf.String("en")  # "Signature of …" is English in every copy
     pdf.add_object(form)
     parent["K"].insert(0, form.reference)
     nums.extend([key, form.reference])
