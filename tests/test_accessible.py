@@ -365,3 +365,19 @@ def test_a_name_is_given_the_language_of_its_script():
     assert name_lang("Pier Antonio PANZERI", "fr") is None
     assert name_lang("Макс Бокаев", "kk") is None
     assert name_lang("王", "ja") is None and name_lang("王", "en") == "zh"
+
+
+def test_an_image_with_an_empty_alt_is_decoration(tmp_path):
+    """``alt=""`` says an image is decoration, as in HTML: drawn as an artifact, not a
+    figure without a text alternative (which PDF/UA refuses, and WeasyPrint with it)."""
+    from undersigned.pdf.writer import render_pdf
+
+    tiny_png(tmp_path / "rule.png")
+    html = ('<html lang="en"><head><title>T</title></head><body><p>Text</p>'
+            '<img src="rule.png" alt=""></body></html>')
+    pdf_path = tmp_path / "decorated.pdf"
+    pdf_path.write_bytes(render_pdf(html, tmp_path, "decorated"))
+    assert failures(pdf_path, "3a") == [] and failures(pdf_path, "ua1") == []
+    with pikepdf.open(pdf_path) as pdf:
+        assert [e for e in tree(pdf) if e.S == "/Figure"] == []
+        assert untagged_operations(pdf.pages[0]) == []

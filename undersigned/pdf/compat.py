@@ -71,13 +71,15 @@ _ARTIFACTS: set[int] = set()
 
 @lru_cache(maxsize=1)
 def tagging_fixes() -> None:
-    """Three additions to WeasyPrint 70's tagged PDF, which PDF/UA asks for:
+    """Four additions to WeasyPrint 70's tagged PDF, which PDF/UA asks for:
 
     - an element's ``lang`` attribute becomes the ``/Lang`` of its structure element (a
       Latin name in a Russian letter is read as Latin, not as Russian);
     - the page's margin boxes (page numbers, the reference, a draft's mark) are drawn as
       pagination artifacts, outside the structure (WeasyPrint 70 builds structure elements
       for them that no parent holds);
+    - an image with ``alt=""`` is decoration, drawn as an artifact (WeasyPrint 70 refuses
+      it as an image without a text alternative);
     - each structure element is recorded with the HTML element it comes from, in
       ``pdf.undersigned_structure`` (a list of pairs), for the finisher to find the
       signature block and the signing spaces by their class and id.
@@ -93,7 +95,7 @@ def tagging_fixes() -> None:
     marked = stream_module.Stream.marked
 
     def build(box, parent, pdf, *args):
-        if isinstance(box, boxes.MarginBox):
+        if isinstance(box, boxes.MarginBox) or decorative(box):
             return
         element = None if isinstance(box, boxes.PageBox) else box.element
         if element is not None and element.tag in ("html", "body"):
@@ -117,8 +119,15 @@ def tagging_fixes() -> None:
         finally:
             _ARTIFACTS.clear()
 
+    def decorative(box) -> bool:
+        """An image with an empty text alternative (``alt=""``): decoration, as in HTML."""
+        return (isinstance(box, boxes.ReplacedBox) and box.element is not None
+                and box.element.get("alt") == "")
+
     def marked_or_artifact(self, box, tag):
-        return self.artifact() if id(box) in _ARTIFACTS else marked(self, box, tag)
+        if id(box) in _ARTIFACTS or decorative(box):
+            return self.artifact()
+        return marked(self, box, tag)
 
     tags._build_box_tree = build
     weasyprint.document.draw_page = draw

@@ -65,6 +65,7 @@ def write_pdf(document, what: str, finisher=None, variant: str = DEFAULT_STANDAR
             add_ua_identification(pdf)
         join_signature_rows(pdf)
         _uncompressed_metadata(pdf)
+        _images_not_interpolated(pdf)
         if finisher is not None:
             finisher(document, pdf)
 
@@ -80,6 +81,16 @@ def _uncompressed_metadata(pdf) -> None:
     reference = pdf.catalog.get("Metadata")
     if reference is not None:
         pdf.objects[int(reference.split()[0])].compress = False
+
+
+def _images_not_interpolated(pdf) -> None:
+    """Write every image with /Interpolate false, as PDF/A requires (ISO 19005-2, 6.2.8);
+    WeasyPrint 70 asks viewers to smooth any image whose CSS ``image-rendering`` is
+    ``auto``, as a template's logo or signature image is unless it says otherwise."""
+    for item in pdf.objects:
+        extra = getattr(item, "extra", None)
+        if extra is not None and extra.get("Subtype") == "/Image" and "Interpolate" in extra:
+            extra["Interpolate"] = "false"
 
 
 def layout(html: str, campaign_root: Path, what: str, font_config=None):
