@@ -381,3 +381,21 @@ def test_an_image_with_an_empty_alt_is_decoration(tmp_path):
     with pikepdf.open(pdf_path) as pdf:
         assert [e for e in tree(pdf) if e.S == "/Figure"] == []
         assert untagged_operations(pdf.pages[0]) == []
+
+
+def test_check_asks_for_the_text_alternative_of_a_templates_image(tmp_path):
+    """A campaign template's image without alt would fail the tagged build: check says so,
+    naming the template and the copy."""
+    from undersigned.cli import cli
+
+    campaign = json.loads(json.dumps(CAMPAIGN))
+    only_english(campaign)
+    root = write_campaign(tmp_path / "campaign", campaign)
+    (root / "templates" / "letter-native.html").write_text(
+        '{% extends "builtin/letter.html" %}{% block intro %}<img src="logo.png">'
+        '{% endblock %}')
+    result = CliRunner().invoke(cli, ["check", str(root)])
+    assert result.exit_code == 1
+    assert ("templates/letter-native.html: appeal.minister.en: an image ('logo.png') has no "
+            "alt attribute: a tagged PDF needs its text alternative; give it alt=\"what it "
+            "shows\", or alt=\"\" if it is decoration\n") in result.output

@@ -20,11 +20,13 @@ class Standard:
 
     weasyprint_variant: str
     ua_in_pdf_a: bool = False
+    tagged: bool = True
+    """Whether the PDF has a structure tree (and so needs every image's text alternative)."""
 
 
 STANDARDS = {
     "pdf/a-3a+ua-1": Standard("pdf/a-3a", ua_in_pdf_a=True),
-    "pdf/a-3b": Standard("pdf/a-3b"),
+    "pdf/a-3b": Standard("pdf/a-3b", tagged=False),
     "pdf/ua-1": Standard("pdf/ua-1"),
 }
 DEFAULT_STANDARD = "pdf/a-3a+ua-1"
