@@ -175,7 +175,8 @@ def test_metadata_title_authors_subject_keywords_language_and_date(built_example
     assert xmp.xmp_create_date.date().isoformat() == "2017-10-19"
     assert reader.trailer["/Root"]["/Lang"] == "ru"
     raw = xmp.stream.get_data().decode()
-    assert 'pdfaid:part="3"' in raw and 'pdfaid:conformance="B"' in raw
+    assert 'pdfaid:part="3"' in raw and 'pdfaid:conformance="A"' in raw
+    assert "<pdfuaid:part>1</pdfuaid:part>" in raw
 
 
 def test_signature_boxes_are_never_split_and_closing_has_signatures(built_example):

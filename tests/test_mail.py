@@ -337,8 +337,8 @@ def test_send_refuses_a_copy_whose_signature_does_not_verify(example, server, tl
     first = run("send", APPEAL, root, "--trust", authority.pem)
     assert first.exit_code == 0, first.output
     data = pdf.read_bytes()  # then a byte of the signed text changes
-    at = data.index(b"/Producer")
-    pdf.write_bytes(data[:at] + b"/Producex" + data[at + len(b"/Producer"):])
+    at = data.index(b"WeasyPrint 70")  # in the signed, uncompressed XMP metadata
+    pdf.write_bytes(data[:at] + b"WeasyPrinT" + data[at + len(b"WeasyPrint"):])
     result = run("send", APPEAL, root, "--trust", authority.pem, "--send")
     assert result.exit_code == 1
     assert f"{APPEAL}.president.en.pdf: sig-panzeri: " in result.output

@@ -1164,14 +1164,14 @@ RESOURCES = [
              "campaign.yaml:3:3: sender.logo: 'images/logo.png' is not a file in the campaign "
              "folder",))),
     Case("resources-logo-not-an-image", "resources", "the logo is a YAML file",
-         edits=(add_to_sender("  logo: cases/bokayev.yaml\n"),),
+         edits=(add_to_sender("  logo: cases/bokayev.yaml\n  logo_alt: {\"*\": Logo}\n"),),
          command="build",
          expect=Fails(contains=(
              "  appeal.president.en: WeasyPrint reported: Failed to load image at "
              "'file://@CAMPAIGN@/cases/bokayev.yaml'",))),
     Case("resources-svg-logo-external-images", "resources",
          "an SVG logo that pulls /etc/passwd and a file outside",
-         edits=(add_to_sender("  logo: logo.svg\n"),),
+         edits=(add_to_sender("  logo: logo.svg\n  logo_alt: {\"*\": Logo}\n"),),
          files={"logo.svg": '<svg xmlns="http://www.w3.org/2000/svg" '
                 'xmlns:xlink="http://www.w3.org/1999/xlink" width="40" height="20">'
                 '<image href="file:///etc/passwd" width="10" height="10"/>'
@@ -1180,7 +1180,7 @@ RESOURCES = [
          command="build",
          expect=Fails(contains=("  appeal.president.en: WeasyPrint reported: ",))),
     Case("resources-svg-logo-xxe", "resources", "an SVG logo with external XML entities",
-         edits=(add_to_sender("  logo: logo.svg\n"),),
+         edits=(add_to_sender("  logo: logo.svg\n  logo_alt: {\"*\": Logo}\n"),),
          files={"logo.svg": '<?xml version="1.0"?>\n<!DOCTYPE svg [\n'
                 '<!ENTITY passwd SYSTEM "file:///etc/passwd">\n'
                 '<!ENTITY secret SYSTEM "@OUTSIDE@/secret.txt">]>\n'
@@ -1189,7 +1189,7 @@ RESOURCES = [
          command="build",
          expect=Fails(contains=("  appeal.president.en: WeasyPrint reported: ",))),
     Case("resources-svg-logo-billion-laughs", "resources", "an SVG logo with nested XML entities",
-         edits=(add_to_sender("  logo: logo.svg\n"),),
+         edits=(add_to_sender("  logo: logo.svg\n  logo_alt: {\"*\": Logo}\n"),),
          files={"logo.svg": '<?xml version="1.0"?>\n<!DOCTYPE svg [\n'
                 '<!ENTITY a0 "lollollollollollollollollollol">\n'
                 + "".join(f'<!ENTITY a{i} "' + f"&a{i - 1};" * 10 + '">\n' for i in range(1, 10))
@@ -1198,13 +1198,13 @@ RESOURCES = [
          command="build",
          expect=Fails(contains=("  appeal.president.en: WeasyPrint reported: ",))),
     Case("resources-png-bomb-logo", "resources", "a 25 KB PNG logo of 200 million pixels",
-         edits=(add_to_sender("  logo: logo.png\n"),),
+         edits=(add_to_sender("  logo: logo.png\n  logo_alt: {\"*\": Logo}\n"),),
          files={"logo.png": png_bomb()},
          command="build",
          expect=Fails(contains=("  appeal.president.en: WeasyPrint reported: ",))),
     Case("resources-logo-inside-renders", "resources",
          "a logo and a signature inside the campaign are printed (the control case)",
-         edits=(add_to_sender("  logo: images/logo.png\n"),
+         edits=(add_to_sender("  logo: images/logo.png\n  logo_alt: {\"*\": Logo}\n"),
                 edit(LIST, "    group: PPE\n", "    group: PPE\n"
                      "    signature_image: images/kelam.png\n")),
          files={"images/logo.png": png(60, 24), "images/kelam.png": png(80, 30, (0, 0, 0))},

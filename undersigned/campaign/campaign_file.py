@@ -24,9 +24,10 @@ class CampaignBase(Model):
     """The letterhead."""
     output_dir: str = "outputs"
     """Where PDFs are written, relative to the campaign folder."""
-    pdf_standard: Literal["pdf/a-3b", "pdf/ua-1"] = "pdf/a-3b"
-    """``pdf/a-3b`` (archival, the default) or ``pdf/ua-1`` (accessible: tagged structure
-    for screen readers)."""
+    pdf_standard: Literal["pdf/a-3a+ua-1", "pdf/a-3b", "pdf/ua-1"] = "pdf/a-3a+ua-1"
+    """``pdf/a-3a+ua-1`` (the default: tagged for screen readers, PDF/A-3a and PDF/UA-1 in
+    one file), ``pdf/a-3b`` (archival, untagged) or ``pdf/ua-1`` (tagged, without the
+    PDF/A claim)."""
     recipients: dict[Id, Recipient] = {}
     """Recipients of letters, by id."""
     recipient_tables: dict[Id, TableSource] = {}

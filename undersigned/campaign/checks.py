@@ -49,6 +49,10 @@ class Checker:
         if campaign.sender.logo and not is_inside(self.loaded.root, campaign.sender.logo):
             self.add(self.campaign_file, ("sender", "logo"),
                      f"'{campaign.sender.logo}' is not a file in the campaign folder")
+        elif campaign.sender.logo and not campaign.sender.logo_alt:
+            self.add(self.campaign_file, ("sender", "logo"),
+                     "a logo needs a text alternative, read to those who cannot see it: add "
+                     "logo_alt under sender (what the logo says, e.g. the senders' name)")
         for doc_id, document in campaign.documents.items():
             loc = ("documents", doc_id)
             kind = kind_of(document)

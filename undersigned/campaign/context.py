@@ -7,9 +7,12 @@ Templates see strings, lists and dicts only, already in the right language:
 
 from __future__ import annotations
 
+from markupsafe import Markup, escape
+
 from ..kinds import KINDS
 from ..model import i18n
 from ..model.models import LocalText
+from ..model.voices import name_lang
 from ..render.filters import markdown, markdown_inline
 from ..render.typography import RTL_LANGUAGES, colon, label, list_comma, typeset
 from ..resources import FONTS_DIR
@@ -88,6 +91,7 @@ def _signatory(loaded, signer, term, group_form, lang, local, t) -> dict:
         "id": member.id,
         "title": member.title,
         "display_name": member.display_name,
+        "name_lang": name_lang(member.display_name, lang),
         "name": member.name,
         "country": i18n.country_name(member.country, lang),
         "country_code": member.country,
@@ -125,16 +129,33 @@ def _person_name(person, lang: str) -> str:
     return person.name
 
 
+def _joined(names: list, t):
+    """"A", "A and B", "A, B and C" in the copy's language; of HTML names, HTML."""
+    if len(names) == 1:
+        return names[0]
+    text = escape if isinstance(names[0], Markup) else str
+    return text(", ").join(names[:-1]) + text(f" {t('and')} ") + names[-1]
+
+
+def _in_own_lang(name: str, lang: str) -> Markup:
+    """The name as HTML, in a span with its own ``lang`` when its script is not the copy's
+    (screen readers and the tagged PDF read it in that language)."""
+    own = name_lang(name, lang)
+    return Markup('<span lang="{}">{}</span>').format(own, name) if own else escape(name)
+
+
 def _case(case_id, case, lang, local, t) -> dict:
     names = [_person_name(p, lang) for p in case.people]
-    joined = names[0] if len(names) == 1 else \
-        ", ".join(names[:-1]) + f" {t('and')} " + names[-1]
     region = local(case.region)
     return {
         "id": case_id,
-        "name": joined,
+        "name": _joined(names, t),
+        "name_html": _joined([_in_own_lang(name, lang) for name in names], t),
         "names": names,
-        "people": [{"name": _person_name(p, lang), "title": p.title} for p in case.people],
+        "people": [{"name": name, "lang": name_lang(name, lang), "title": p.title,
+                    "native": p.native,
+                    "native_html": _in_own_lang(p.native, lang) if p.native else None}
+                   for name, p in zip(names, case.people)],
         # "other" says nothing to a reader: the templates print no category then.
         "category": None if case.category.value == "other" else t(f"category.{case.category.value}"),
         "status": case.status.value,

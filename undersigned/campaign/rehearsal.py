@@ -26,10 +26,11 @@ from ..kinds import KINDS
 from ..model.i18n import PhraseError
 from ..model.models import LocalText
 from ..model.yamlfile import dotted
+from ..pdf.standards import STANDARDS
 from ..pdf.glyphs import FONT_HELP, describe_character, missing_glyphs, undrawable
 from ..render.environment import (TimeUp, error_position, render_failure, template_label,
                                   time_limit)
-from ..render.scan import fetched_by_html, local_resource
+from ..render.scan import fetched_by_html, images_without_alt, local_resource
 from ..resources import PACKAGE_DIR
 from .context import build_context
 
@@ -49,6 +50,7 @@ def rehearse(loaded: LoadedCampaign, outputs: list[Output], env: Environment,
     already. So are copies whose data is incomplete when ``data_valid`` is false."""
     quiet = bool(problems.errors)
     """Errors are known already: leave out what they may explain (a missing phrase)."""
+    tagged = STANDARDS[loaded.campaign.pdf_standard].tagged
     failures: dict[tuple, str] = {}  # (label, line, message) -> the first copy it broke
     glyphs: dict[str, str] = {}  # character -> the first copy that prints it
     fetched: dict[tuple, str] = {}
@@ -107,6 +109,8 @@ def rehearse(loaded: LoadedCampaign, outputs: list[Output], env: Environment,
             if number == 0:  # the PDF's HTML; text exports are not drawn
                 for c in missing_glyphs(html):
                     glyphs.setdefault(c, output.label)
+                if tagged and not quiet:
+                    _images_without_alt(html, scan.label(output.template), output, failures)
                 for url in ([] if quiet else fetched_by_html(html)):
                     _, fault = local_resource(url, loaded.root, [loaded.root, PACKAGE_DIR])
                     if fault and url not in _constant_urls(scan, output):
@@ -120,6 +124,15 @@ def rehearse(loaded: LoadedCampaign, outputs: list[Output], env: Environment,
         problems.add(label, 0, 0, copy, f"the copy fetches '{url}', but {fault}")
     for c, copy in sorted(glyphs.items()):
         _report_glyph(loaded, scan, outputs, c, copy, problems)
+
+
+def _images_without_alt(html: str, label: str, output: Output, failures: dict) -> None:
+    """Each image of the page without an ``alt`` attribute, which a tagged PDF refuses."""
+    for src in images_without_alt(html):
+        failures.setdefault((label, 0, (
+            f"an image ('{src}') has no alt attribute: a tagged PDF needs its text "
+            "alternative; give it alt=\"what it shows\", or alt=\"\" if it is decoration")),
+            output.label)
 
 
 RENDER_SECONDS = 10

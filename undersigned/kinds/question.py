@@ -12,6 +12,7 @@ from ..model.models import DocumentBase, Id, LocalText
 from ..model.terms import ADDRESSEES, TERMS
 from ..render.filters import markdown, markdown_inline, plain
 from ..render.typography import typeset
+from ..model.voices import name_lang
 from .base import DocumentKind
 
 if TYPE_CHECKING:  # the layers above pass these in: kinds name them by protocol
@@ -149,6 +150,7 @@ class QuestionKind(DocumentKind):
         separator = " , " if term.number <= 8 else ", "
         context["authors_line"] = separator.join(
             f"{m['name']} ({m['group_ep']})" for m in authors + supporters)
+        context["authors_lang"] = name_lang(context["authors_line"], lang)
 
     def metadata(self, context: dict) -> tuple[str, list[str]]:
         return context["document"]["subject_line"], [a["name"] for a in context["authors"]]

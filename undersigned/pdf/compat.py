@@ -3,7 +3,9 @@ written for, so that an upgrade fails loudly here instead of quietly elsewhere.
 
 - pydyf (WeasyPrint's PDF writer) can end a stream ambiguously (``stream_ends``);
 - WeasyPrint 70 exposes a page's laid-out boxes only as the private ``_page_box``
-  (``page_box``).
+  (``page_box``);
+- WeasyPrint 70's tagged PDF lacks a few things PDF/UA asks for (``tagging_fixes``);
+- pyHanko rewrites a signed PDF's XMP metadata in a form PDF/A refuses (``metadata_kept``).
 """
 
 from __future__ import annotations
@@ -56,9 +58,106 @@ def unambiguous_stream_ends() -> None:
 
 def page_box(page):
     """The root box of a laid-out WeasyPrint page (WeasyPrint 70 keeps it private)."""
+    _check_weasyprint("the layout lookups")
+    return page._page_box
+
+
+def _check_weasyprint(what: str) -> None:
     import weasyprint
 
     if not supported_weasyprint(weasyprint.__version__):
-        raise UnsupportedVersion(f"WeasyPrint {weasyprint.__version__}: the layout lookups "
-                                 "in undersigned.pdf.compat were written for WeasyPrint 70")
-    return page._page_box
+        raise UnsupportedVersion(f"WeasyPrint {weasyprint.__version__}: {what} in "
+                                 "undersigned.pdf.compat were written for WeasyPrint 70")
+
+
+_ARTIFACTS: set[int] = set()
+"""The boxes of the page being drawn whose content is an artifact (its margin boxes')."""
+
+
+@lru_cache(maxsize=1)
+def tagging_fixes() -> None:
+    """Four additions to WeasyPrint 70's tagged PDF, which PDF/UA asks for:
+
+    - an element's ``lang`` attribute becomes the ``/Lang`` of its structure element (a
+      Latin name in a Russian letter is read as Latin, not as Russian);
+    - the page's margin boxes (page numbers, the reference, a draft's mark) are drawn as
+      pagination artifacts, outside the structure (WeasyPrint 70 builds structure elements
+      for them that no parent holds);
+    - an image with ``alt=""`` is decoration, drawn as an artifact (WeasyPrint 70 refuses
+      it as an image without a text alternative);
+    - each structure element is recorded with the HTML element it comes from, in
+      ``pdf.undersigned_structure`` (a list of pairs), for the finisher to find the
+      signature block and the signing spaces by their class and id.
+    """
+    _check_weasyprint("the tagging fixes")
+    import pydyf
+    import weasyprint.document
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.pdf import stream as stream_module
+    from weasyprint.pdf import tags
+
+    build_box_tree, draw_page = tags._build_box_tree, weasyprint.document.draw_page
+    marked = stream_module.Stream.marked
+
+    def build(box, parent, pdf, *args):
+        if isinstance(box, boxes.MarginBox) or decorative(box):
+            return
+        element = None if isinstance(box, boxes.PageBox) else box.element
+        if element is not None and element.tag in ("html", "body"):
+            element = None
+        record = pdf.__dict__.setdefault("undersigned_structure", [])
+        for struct in build_box_tree(box, parent, pdf, *args):
+            if element is not None:
+                if element.get("lang") and "Lang" not in struct:
+                    struct["Lang"] = pydyf.String(element.get("lang"))
+                record.append((element, struct))
+            yield struct
+
+    def draw(page_box, stream):
+        _ARTIFACTS.clear()
+        if stream._tags is not None:
+            _ARTIFACTS.update(id(box) for margin in page_box.children
+                              if isinstance(margin, boxes.MarginBox)
+                              for box in margin.descendants())
+        try:
+            draw_page(page_box, stream)
+        finally:
+            _ARTIFACTS.clear()
+
+    def decorative(box) -> bool:
+        """An image with an empty text alternative (``alt=""``): decoration, as in HTML."""
+        return (isinstance(box, boxes.ReplacedBox) and box.element is not None
+                and box.element.get("alt") == "")
+
+    def marked_or_artifact(self, box, tag):
+        if id(box) in _ARTIFACTS or decorative(box):
+            return self.artifact()
+        return marked(self, box, tag)
+
+    tags._build_box_tree = build
+    weasyprint.document.draw_page = draw
+    stream_module.Stream.marked = marked_or_artifact
+
+
+PYHANKO_VERSIONS = ("0.38.",)
+"""pyHanko releases whose writer's ``_update_meta`` the metadata fix was written for."""
+
+
+def metadata_kept(writer):
+    """An incremental pyHanko writer that leaves the document's metadata as it is.
+
+    On every signature pyHanko parses the XMP metadata and writes it anew, with the clock's
+    time as the modification date and its own name as producer. Its serialisation loses
+    what PDF/A asks of the PDF/UA extension schema (``rdf:parseType="Resource"`` items, the
+    namespace URI as text), so a signed PDF/A-3a + PDF/UA-1 letter would fail PDF/A.
+    The metadata describes the letter, which signing does not change: it is kept.
+    """
+    from importlib.metadata import version
+
+    found = version("pyhanko")
+    if not found.startswith(PYHANKO_VERSIONS):
+        raise UnsupportedVersion(f"pyHanko {found}: the metadata fix in undersigned.pdf.compat "
+                                 "was written for pyHanko " +
+                                 ", ".join(v + "x" for v in PYHANKO_VERSIONS))
+    writer._update_meta = lambda: None
+    return writer

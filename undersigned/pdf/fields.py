@@ -3,7 +3,7 @@
 Positions come from WeasyPrint's layout of the letter (the ``sign-space``
 element of each signature box), never from guessed coordinates. The fields are
 added while WeasyPrint writes the PDF, in the same single revision, so the
-letter stays PDF/A-3b and byte-reproducible: each widget is printable (/F 4)
+letter stays PDF/A and byte-reproducible: each widget is printable (/F 4)
 and has a normal appearance (an empty form XObject), and the form does not ask
 readers to regenerate appearances.
 """
@@ -11,6 +11,8 @@ readers to regenerate appearances.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .structure import pdf_object, structure_of
 
 CSS_PX_TO_PT = 0.75
 """PDF points per CSS pixel (72 per inch / 96 per inch)."""
@@ -82,36 +84,36 @@ def fields_finisher(fields: list[SignatureField]):
             page.setdefault("Annots", pydyf.Array()).append(widget.reference)
             form_fields.append(widget.reference)
             if "StructTreeRoot" in pdf.catalog:
-                _tag_widget(pdf, widget, page)
+                _tag_widget(pdf, widget, page, field.name)
         pdf.catalog["AcroForm"] = pydyf.Dictionary({"Fields": form_fields})
 
     return finish
 
 
-def _object(pdf, reference):
-    """The pydyf object behind a reference (``b"30 0 R"``)."""
-    text = reference.decode("ascii") if isinstance(reference, bytes) else str(reference)
-    return pdf.objects[int(text.split()[0])]
-
-
-def _tag_widget(pdf, widget, page) -> None:
-    """In a tagged PDF (PDF/UA), put the widget in a Form structure element, as screen
-    readers and PDF/UA require, registered in the structure parent tree."""
+def _tag_widget(pdf, widget, page, name: str) -> None:
+    """In a tagged PDF, put the widget in a Form structure element, as screen readers and
+    PDF/UA require, registered in the structure parent tree: inside the Member's signing
+    space, so that it is read with their name, or else at the end of the document."""
     import pydyf
 
-    root = _object(pdf, pdf.catalog["StructTreeRoot"])
-    document = _object(pdf, root["K"][0])
-    parent_tree = _object(pdf, root["ParentTree"])
+    root = pdf_object(pdf, pdf.catalog["StructTreeRoot"])
+    spaces = structure_of(pdf, element_id=name)
+    parent = spaces[0] if spaces else pdf_object(pdf, root["K"][0])
+    parent_tree = pdf_object(pdf, root["ParentTree"])
     nums = parent_tree["Nums"]
     key = max(nums[0::2], default=-1) + 1
     reference = pydyf.Dictionary({"Type": "/OBJR", "Obj": widget.reference,
                                   "Pg": page.reference})
     pdf.add_object(reference)
-    form = pydyf.Dictionary({"Type": "/StructElem", "S": "/Form", "P": document.reference,
-                             "K": pydyf.Array([reference.reference]), "Pg": page.reference})
+    # The object reference is the Form's one kid, not in an array: pyHanko recognises a
+    # signed field's widget in the structure tree only there (a path ending in /K /Obj), and
+    # would otherwise count the widget's change as an unexplained one.
+    form = pydyf.Dictionary({"Type": "/StructElem", "S": "/Form", "P": parent.reference,
+                             "K": reference.reference, "Pg": page.reference})
     if "TU" in widget:
         form["Alt"] = widget["TU"]
+        form["Lang"] = pydyf.String("en")  # "Signature of …" is English in every copy
     pdf.add_object(form)
-    document["K"].append(form.reference)
+    parent["K"].insert(0, form.reference)
     nums.extend([key, form.reference])
     widget["StructParent"] = key

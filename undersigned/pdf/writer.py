@@ -23,13 +23,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import FetchRefused, RenderError
-from .compat import unambiguous_stream_ends
+from .compat import tagging_fixes, unambiguous_stream_ends
 from .fetcher import make_fetcher
 from .fontconfig import confine_fonts
 from .glyphs import check_glyphs
-
-PDF_VARIANT = "pdf/a-3b"
-"""Archival PDF by default: fonts embedded, colours defined, metadata in XMP."""
+from .standards import DEFAULT_STANDARD, STANDARDS, add_ua_identification
+from .structure import join_signature_rows
 
 
 @contextmanager
@@ -51,22 +50,29 @@ def _weasyprint_messages():
 
 
 def render_pdf(html: str, campaign_root: Path, what: str, font_config=None,
-               variant: str = PDF_VARIANT) -> bytes:
+               variant: str = DEFAULT_STANDARD) -> bytes:
     """The PDF of ``html``; a RenderError naming ``what`` if anything went wrong."""
     return write_pdf(layout(html, campaign_root, what, font_config), what, variant=variant)
 
 
-def write_pdf(document, what: str, finisher=None, variant: str = PDF_VARIANT) -> bytes:
-    """The PDF bytes of a laid-out document in ``variant`` (PDF/A-3b by default, or
-    PDF/UA-1); ``finisher`` may add to it."""
+def write_pdf(document, what: str, finisher=None, variant: str = DEFAULT_STANDARD) -> bytes:
+    """The PDF bytes of a laid-out document in the standard ``variant`` (a key of
+    ``STANDARDS``: tagged PDF/A-3a and PDF/UA-1 by default); ``finisher`` may add to it."""
+    standard = STANDARDS[variant]
+
     def finish(document, pdf) -> None:
+        if standard.ua_in_pdf_a:
+            add_ua_identification(pdf)
+        join_signature_rows(pdf)
         _uncompressed_metadata(pdf)
+        _images_not_interpolated(pdf)
         if finisher is not None:
             finisher(document, pdf)
 
     unambiguous_stream_ends()
+    tagging_fixes()
     with _failures_named(what):
-        return document.write_pdf(pdf_variant=variant, finisher=finish)
+        return document.write_pdf(pdf_variant=standard.weasyprint_variant, finisher=finish)
 
 
 def _uncompressed_metadata(pdf) -> None:
@@ -75,6 +81,16 @@ def _uncompressed_metadata(pdf) -> None:
     reference = pdf.catalog.get("Metadata")
     if reference is not None:
         pdf.objects[int(reference.split()[0])].compress = False
+
+
+def _images_not_interpolated(pdf) -> None:
+    """Write every image with /Interpolate false, as PDF/A requires (ISO 19005-2, 6.2.8);
+    WeasyPrint 70 asks viewers to smooth any image whose CSS ``image-rendering`` is
+    ``auto``, as a template's logo or signature image is unless it says otherwise."""
+    for item in pdf.objects:
+        extra = getattr(item, "extra", None)
+        if extra is not None and extra.get("Subtype") == "/Image" and "Interpolate" in extra:
+            extra["Interpolate"] = "false"
 
 
 def layout(html: str, campaign_root: Path, what: str, font_config=None):

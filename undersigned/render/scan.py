@@ -83,6 +83,23 @@ def fetched_by_html(html: str) -> list[str]:
     return [url.strip() for url in urls if url.strip() and not url.strip().startswith("#")]
 
 
+def images_without_alt(html: str) -> list[str]:
+    """The ``src`` of each image of a rendered page that has no ``alt`` attribute: a tagged
+    PDF needs its text alternative (``alt=""`` says it is decoration)."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class _Images(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            values = dict(attrs)
+            if tag == "img" and "alt" not in values:
+                found.append(values.get("src") or "")
+
+    _Images(convert_charrefs=True).feed(html)
+    return found
+
+
 def local_resource(url: str, base: Path, roots: list[Path]) -> tuple[Path | None, str | None]:
     """The file a URL fetched relative to ``base`` (a folder) names, or why it cannot be
     fetched: (path, None), (None, None) for a ``data:`` URL, or (None, why)."""

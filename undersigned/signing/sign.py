@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import WriteFailed
 from ..files import read_regular, write_atomically, write_error, writer_lock
+from ..pdf.compat import metadata_kept
 from .keys import load_signer
 from .policy import campaign_of, copy_in, field_members, may_sign
 from .pdf import (PDF_LIMIT, SigningError, active_content, field_member, one_line, pdf_reader,
@@ -69,7 +70,7 @@ def sign_letter(pdf: Path, signatory: str, p12: Path, passphrase: bytes | None,
         pdf_signer = signers.PdfSigner(metadata, signer=signer, stamp_style=appearance)
         output = io.BytesIO()
         try:
-            writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+            writer = metadata_kept(IncrementalPdfFileWriter(io.BytesIO(data), strict=False))
             pdf_signer.sign_pdf(writer, output=output)
         except Exception as exc:  # pyHanko's errors for odd certificates, keys or files
             raise SigningError(f"{pdf}: signing failed: {one_line(exc)}") from exc
