@@ -239,7 +239,7 @@ def test_a_message_that_would_mix_languages_is_refused_before_anything_is_writte
     result = run("invite", LETTER, root)
     assert result.exit_code == 1
     assert result.output == (
-        "error: campaign.yaml: documents.appeal.subject: 'Освобождение журналистов' is not "
+        "error: campaign.yaml:54:7: documents.appeal.subject: 'Освобождение журналистов' is not "
         "written in the script of 'az' (Cyrl); a message in 'az' would mix languages: give "
         "its az text\n")
     assert not (root / "outputs" / "mail").exists()  # not even the French and German ones

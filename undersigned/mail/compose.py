@@ -83,10 +83,13 @@ def phrases(loaded: LoadedCampaign, lang: str):
     return t
 
 
-def in_language(value: LocalText | None, lang: str, where: str) -> str:
-    """The text of ``value`` in ``lang`` for a message in ``lang``; an error when it has
-    none or is written in another script (a Cyrillic subject in a French message)."""
+def in_language(value: LocalText | None, lang: str, loaded: LoadedCampaign,
+                loc: tuple) -> str:
+    """The text of ``value`` (at ``loc`` in campaign.yaml) in ``lang`` for a message in
+    ``lang``; an error when it has none or is written in another script (a Cyrillic
+    subject in a French message)."""
     text = None if value is None else value.get(lang)
+    where = campaign_place(loaded, loc, lang)
     if not text:
         raise UndersignedError(f"{where}: no '{lang}' text; a message in '{lang}' would "
                                f"mix languages: add {lang}: … to it")
@@ -96,6 +99,14 @@ def in_language(value: LocalText | None, lang: str, where: str) -> str:
                                f"({script}); a message in '{lang}' would mix languages: "
                                f"give its {lang} text")
     return text
+
+
+def campaign_place(loaded: LoadedCampaign, loc: tuple, lang: str | None = None) -> str:
+    """``campaign.yaml:LINE:COLUMN: dotted.path`` of a value of the campaign file (at its
+    ``lang`` text, where it has one)."""
+    line, column = loaded.files["campaign.yaml"].position(loc + ((lang,) if lang else ()))
+    path = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in loc).lstrip(".")
+    return f"campaign.yaml:{line}:{column}: {path}"
 
 
 def mail_date(value, lang: str) -> str:

@@ -11,8 +11,8 @@ from ..errors import UndersignedError
 from ..kinds import KINDS
 from ..render.environment import make_environment
 from ..signing.policy import sending_problems
-from .compose import (MAIL_DIR, Attachment, address, in_language, join_names, mail_date,
-                      message, render_mail, write_eml)
+from .compose import (MAIL_DIR, Attachment, address, campaign_place, in_language,
+                      join_names, mail_date, message, render_mail, write_eml)
 from .invite import MailReport, letter_with_sign_on, mail_settings, send_all
 from .record import MailRecord
 
@@ -98,39 +98,38 @@ def _copies_to_send(plan, document, trust: list[Path], verify_identities: bool) 
 
 def _common(loaded, document, doc_id: str, lang: str) -> dict:
     """What every message about the letter says, in ``lang``."""
-    where = f"campaign.yaml: documents.{doc_id}"
     return {
         "lang": lang,
         "document": {"id": doc_id,
-                     "subject": in_language(document.subject, lang, f"{where}.subject"),
+                     "subject": in_language(document.subject, lang, loaded,
+                                                  ("documents", doc_id, "subject")),
                      "date": mail_date(document.date, lang)},
-        "sender": {"name": in_language(loaded.campaign.sender.name, lang,
-                                       "campaign.yaml: sender.name")},
+        "sender": {"name": in_language(loaded.campaign.sender.name, lang, loaded,
+                                       ("sender", "name"))},
     }
 
 
-def cc_names(document, doc_id: str, lang: str) -> list[str]:
+def cc_names(loaded, document, doc_id: str, lang: str) -> list[str]:
     """The cc names in ``lang`` (a name written once is the same in every language)."""
     names = []
     for i, contact in enumerate(document.cc):
         name = contact.name.get(lang)
         if not name:
-            raise UndersignedError(f"campaign.yaml: documents.{doc_id}.cc[{i}].name: no "
-                                   f"'{lang}' text; a message in '{lang}' would mix "
-                                   f"languages: add {lang}: … to it")
+            where = campaign_place(loaded, ("documents", doc_id, "cc", i, "name"))
+            raise UndersignedError(f"{where}: no '{lang}' text; a message in '{lang}' would "
+                                   f"mix languages: add {lang}: … to it")
         names.append(name)
     return names
 
 
 def _context(loaded, document, doc_id: str, recipient_id: str, lang: str) -> dict:
     recipient = loaded.campaign.recipients[recipient_id]
-    where = f"campaign.yaml: recipients.{recipient_id}"
     return {
         **_common(loaded, document, doc_id, lang),
         "recipient": {"id": recipient_id, "name": recipient.name.get(lang),
-                      "salutation": in_language(recipient.salutation, lang,
-                                                f"{where}.salutation")},
-        "cc": join_names(cc_names(document, doc_id, lang), lang),
+                      "salutation": in_language(recipient.salutation, lang, loaded,
+                                                ("recipients", recipient_id, "salutation"))},
+        "cc": join_names(cc_names(loaded, document, doc_id, lang), lang),
     }
 
 

@@ -135,7 +135,6 @@ def greeting(loaded: LoadedCampaign, member, lang: str) -> str:
 
 
 def _context(loaded, document, doc_id, member, lang) -> dict:
-    where = f"campaign.yaml: documents.{doc_id}"
     deadline = document.sign_on.deadline
     return {
         "lang": lang,
@@ -143,7 +142,8 @@ def _context(loaded, document, doc_id, member, lang) -> dict:
         "member": {"id": member.id, "name": member.name, "display_name": member.display_name,
                    "title": member.title, "family": member.family},
         "document": {"id": doc_id,
-                     "subject": in_language(document.subject, lang, f"{where}.subject"),
+                     "subject": in_language(document.subject, lang, loaded,
+                                                  ("documents", doc_id, "subject")),
                      "date": mail_date(document.date, lang),
                      "deadline": mail_date(deadline, lang) if deadline else None},
         "sender": {"name": office_name(loaded, lang)},
@@ -156,7 +156,7 @@ def office_name(loaded: LoadedCampaign, lang: str) -> str:
     settings = loaded.campaign.mail
     if settings is not None and settings.from_name:
         return settings.from_name
-    return in_language(loaded.campaign.sender.name, lang, "campaign.yaml: sender.name")
+    return in_language(loaded.campaign.sender.name, lang, loaded, ("sender", "name"))
 
 
 def send_all(root: Path, settings, password, report: MailReport, kind: str, doc_id: str,
