@@ -5,7 +5,10 @@ anything is written. Against the test SMTP server of test_mail."""
 
 from __future__ import annotations
 
+import json
 import re
+import threading
+from contextlib import contextmanager
 from email import policy
 from email.parser import BytesParser
 from io import BytesIO
@@ -15,7 +18,11 @@ import yaml
 from pypdf import PdfReader
 
 from test_mail import run, server, tls  # noqa: F401 (fixtures)
+from test_serve import request
+from undersigned.batch.build import plan_build
 from undersigned.resources import CATALOGUES_DIR
+from undersigned.serve.server import make_server
+from undersigned.serve.views import campaign_view
 
 LETTER = "appeal"
 
@@ -120,6 +127,20 @@ def make_campaign(root: Path, port: int, stage: str = "draft") -> Path:
     return root
 
 
+@contextmanager
+def serving(root: Path):
+    server, sock, url = make_server(root, "127.0.0.1", 0, watch=False)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        threading.Event().wait(0.02)
+    try:
+        yield url.rstrip("/")
+    finally:
+        server.should_exit = True
+        thread.join(20)
+
+
 def english_fragments() -> list[str]:
     """Every piece of the English mail phrases between placeholders: none may appear in a
     message in another language."""
@@ -208,6 +229,22 @@ def test_a_delivery_to_a_president_in_azerbaijani_is_all_azerbaijani(tmp_path, s
     assert "an İlham Əliyev und Unterausschuss Menschenrechte gesandt" in text
     assert len(server.messages) == 2
 
+    # delivered state, from records/mail.json, in status and on serve's campaign page
+    day = json.loads((root / "records" / "mail.json").read_text())["sent"][0]["sent_at"][:10]
+    status = run("status", root)
+    assert f"{LETTER}.president.az.pdf (delivered {day})\n" in status.output
+    assert f"{LETTER}.droi.fr.pdf\n" in status.output  # not delivered: no address
+    view = campaign_view(root, plan_build(root), [], {}, set(), "t")
+    marks = {row.stem: row.delivered for row in view.copies}
+    assert marks == {f"{LETTER}.president.az": f"delivered {day}", f"{LETTER}.droi.fr": ""}
+    with serving(root) as url:
+        status_code, page = request(url, "/")
+        assert status_code == 200
+        assert f'<span class="state state-delivered">delivered {day}</span>' in page.decode()
+        _, signon = request(url, f"/signon/{LETTER}")
+        assert "deadline passed on 2024-03-15" in signon.decode()  # never "-995 days left"
+        assert "days left" not in signon.decode()
+
 
 def test_a_campaign_template_overrides_both_parts_or_neither(tmp_path, server):
     root = make_campaign(tmp_path / "c", server.port)
@@ -243,3 +280,22 @@ def test_a_message_that_would_mix_languages_is_refused_before_anything_is_writte
         "written in the script of 'az' (Cyrl); a message in 'az' would mix languages: give "
         "its az text\n")
     assert not (root / "outputs" / "mail").exists()  # not even the French and German ones
+
+
+def test_check_warns_of_a_deadline_passed_before_an_invitation_or_after_the_letter(tmp_path):
+    root = make_campaign(tmp_path / "c", 2525)
+    campaign = root / "campaign.yaml"
+    campaign.write_text(campaign.read_text().replace(
+        "{member: aliyeva, invited: 2024-03-01}", "{member: aliyeva, invited: 2024-03-16}"))
+    checked = run("check", root)
+    assert ("campaign.yaml:58:7: warning: documents.appeal.sign_on.deadline: the deadline "
+            "2024-03-15 had passed when aliyeva was invited; set a later deadline before "
+            "inviting them\n") in checked.output, checked.output
+
+    campaign.write_text(campaign.read_text().replace("deadline: 2024-03-15",
+                                                     "deadline: 2024-03-25"))
+    checked = run("check", root)
+    assert ("campaign.yaml:58:7: warning: documents.appeal.sign_on.deadline: the deadline "
+            "2024-03-25 is after the "
+            "letter's date 2024-03-20: Members would answer after the date the letter "
+            "carries; move one of the two") in checked.output, checked.output

@@ -14,7 +14,7 @@ from ..signing.policy import sending_problems
 from .compose import (MAIL_DIR, Attachment, address, campaign_place, in_language,
                       join_names, mail_date, message, render_mail, write_eml)
 from .invite import MailReport, letter_with_sign_on, mail_settings, send_all
-from .record import MailRecord
+from .record import MailRecord, Sent
 
 KIND = "delivery"
 COPY = "copy"
@@ -153,3 +153,14 @@ def _cc_messages(env, loaded, document, doc_id: str, copies: dict, attachments: 
         to = address(contact.name.get(lang) or contact.name.values()[0], contact.email)
         composed.append((cc_id(contact.email), contact.email, to, parts, attachments))
     return composed
+
+
+def delivered(root: Path | str) -> dict[tuple[str, str], Sent]:
+    """(document, recipient id) -> the last message that delivered that recipient's copies,
+    as records/mail.json says: what ``status`` and ``serve`` mark as delivered."""
+    return {(e.document, e.to): e for e in MailRecord(Path(root)).entries if e.kind == KIND}
+
+
+def delivered_mark(sent: Sent | None) -> str:
+    """``delivered 2024-03-21`` (the day the server accepted it, UTC), or nothing."""
+    return f"delivered {sent.sent_at[:10]}" if sent else ""
