@@ -1,7 +1,7 @@
 """The whole sign-on cycle against the real local SMTP server: invite → answers from a
 spreadsheet → the final letter carries exactly those who agreed → two Members sign →
-verify → send (each addressee gets their copies, with the letter's cc) → a second send
-sends nothing."""
+verify → send (each addressee gets their copies; each cc address one message with all of
+them) → a second send sends nothing."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ def test_the_full_sign_on_cycle(example, server, keys):  # noqa: F811
     start = text.index(f"  {APPEAL}:")
     text = text[:start] + text[start:].replace(
         "    languages: [en, ru]\n",
-        "    languages: [en, ru]\n    cc:\n      - {name: EU Delegation to Kazakhstan, "
-        "email: delegation@example.eu}\n", 1)
+        "    languages: [en, ru]\n    cc:\n      - {name: {en: EU Delegation to Kazakhstan, "
+        "ru: Представительство ЕС в Казахстане}, email: delegation@example.eu}\n", 1)
     campaign.write_text(text)
     built = run("build", root, "-d", APPEAL)
     assert built.exit_code == 0, built.output
@@ -63,20 +63,27 @@ def test_the_full_sign_on_cycle(example, server, keys):  # noqa: F811
     assert sent.exit_code == 0, sent.output
     deliveries = server.messages[3:]
     assert [str(m["To"]) for m in deliveries] == [
-        "Nursultan Nazarbayev <akorda@example.kz>", "Жакипу Асанову <prokuror@example.kz>"]
-    assert all(str(m["Cc"]) == "EU Delegation to Kazakhstan <delegation@example.eu>"
-               for m in deliveries)
-    assert [server.envelopes[3 + i][1] for i in range(2)] == [
-        ["akorda@example.kz", "delegation@example.eu"],
-        ["prokuror@example.kz", "delegation@example.eu"]]
+        "Nursultan Nazarbayev <akorda@example.kz>", "Жакипу Асанову <prokuror@example.kz>",
+        "EU Delegation to Kazakhstan <delegation@example.eu>"]
+    assert all(m["Cc"] is None for m in deliveries)
+    assert [server.envelopes[3 + i][1] for i in range(3)] == [
+        ["akorda@example.kz"], ["prokuror@example.kz"], ["delegation@example.eu"]]
+    bodies = [m.get_body(("plain",)).get_content() for m in deliveries]
+    assert "A copy goes to EU Delegation to Kazakhstan." in bodies[0]
+    assert "Копия: Представительство ЕС в Казахстане." in bodies[1]
     attachments = {a.get_filename(): a.get_content() for a in deliveries[0].iter_attachments()}
     assert sorted(attachments) == [f"{APPEAL}.president.en.pdf", f"{APPEAL}.president.ru.pdf"]
     assert attachments[f"{APPEAL}.president.en.pdf"] == letter.read_bytes()  # the signed copy
     assert len(PdfReader(BytesIO(attachments[f"{APPEAL}.president.en.pdf"]))
                .get_fields()) == 12
+    copied = sorted(a.get_filename() for a in deliveries[2].iter_attachments())
+    assert copied == sorted([*attachments, *(a.get_filename() for a in
+                                             deliveries[1].iter_attachments())])
+    assert deliveries[2]["Subject"].startswith("Copy: Appeal for the victims")
+    assert "as sent to Nursultan Nazarbayev and Zhakip Asanov." in bodies[2]
 
     again = run("send", APPEAL, root, "--trust", keys["ca"], "--send")
     assert again.exit_code == 0
-    assert len(server.messages) == 5
-    assert "already sent, left out (--resend sends again): president, prosecutor-general" \
-        in again.output
+    assert len(server.messages) == 6
+    assert ("already sent, left out (--resend sends again): president, prosecutor-general, "
+            "delegation@example.eu") in again.output

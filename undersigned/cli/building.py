@@ -244,15 +244,19 @@ def status(campaign_dir: Path, documents, recipients, langs):
       undersigned status --document appeal-political-prisoners
     """
     from ..batch.build import leftovers, plan_build
-    from ..signing.policy import signature_problems
     from ..errors import printable
+    from ..mail.deliver import delivered, delivered_mark
+    from ..signing.policy import signature_problems
 
     plan = plan_build(campaign_dir, documents, recipients, langs)
     problems = signature_problems(plan)
+    sent = delivered(campaign_dir)
     counts: dict[str, int] = {}
     for item in plan.everything:
         counts[item.state] = counts.get(item.state, 0) + 1
-        click.echo(f"{item.state:11} {', '.join(item.files)}")
+        output = getattr(item, "output", None)
+        mark = delivered_mark(output and sent.get((output.document, output.recipient)))
+        click.echo(f"{item.state:11} {', '.join(item.files)}" + (f" ({mark})" if mark else ""))
         for problem in problems.get(item.files[0], []):
             click.echo(printable(f"{'':11} {problem.field}: {problem.message}"))
     click.echo(", ".join(f"{n} {state}" for state, n in sorted(counts.items())))

@@ -226,7 +226,7 @@ class LetterKind(DocumentKind):
             "draft": document.sign_on.stage == "draft",
             "deadline": (i18n.format_date(document.sign_on.deadline, lang)
                          if document.sign_on.deadline else None),
-            "cc": [c.name for c in document.cc],
+            "cc": [local(c.name) for c in document.cc],
         })
         if document.sign_on.stage == "draft":
             for signatory in context["signatories"]:

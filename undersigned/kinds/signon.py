@@ -236,17 +236,37 @@ def check_sign_on(checker: Checker, doc_id: str, document, loc: tuple) -> None:
             add(cf, where + ("answered",), f"agreed on {invitation.answered}, after the letter's date "
                 f"{document.date}; date the letter on or after the last agreement it carries",
                 "warning")
-    if sign_on.deadline is not None:
-        early = min(i.invited for i in sign_on.members)
-        if sign_on.deadline < early:
-            add(cf, loc + ("deadline",), f"the deadline {sign_on.deadline} is before the first "
-                f"invitation ({early})")
+    _check_deadline(checker, document, loc)
     agreed = [i for i in sign_on.members if i.answer is Answer.AGREED]
     if sign_on.stage == "final" and not agreed:
         add(cf, loc + ("stage",), f"a final copy needs at least one Member who agreed; "
             f"{len(sign_on.members)} invited, none agreed yet (keep stage: draft while "
             "collecting answers)")
     _check_consent(checker, doc_id, loc, agreed)
+
+
+def _check_deadline(checker: Checker, document, loc: tuple) -> None:
+    """A deadline before the first invitation is an error; one that had passed when a
+    Member was invited, or that falls after the letter's date, a warning. (Dates from the
+    data, never today's: the same campaign checks the same way on any day.)"""
+    sign_on: SignOn = document.sign_on
+    deadline, where = sign_on.deadline, loc + ("deadline",)
+    if deadline is None:
+        return
+    early = min(i.invited for i in sign_on.members)
+    if deadline < early:
+        checker.add(checker.campaign_file, where, f"the deadline {deadline} is before the "
+                    f"first invitation ({early})")
+        return
+    late = [i.member for i in sign_on.members if i.invited > deadline]
+    if late:
+        checker.add(checker.campaign_file, where, f"the deadline {deadline} had passed when "
+                    f"{', '.join(late)} {'was' if len(late) == 1 else 'were'} invited; set a "
+                    "later deadline before inviting them", "warning")
+    if sign_on.stage == "draft" and deadline > document.date:
+        checker.add(checker.campaign_file, where, f"the deadline {deadline} is after the "
+                    f"letter's date {document.date}: Members would answer after the date "
+                    "the letter carries; move one of the two", "warning")
 
 
 def _check_consent(checker: Checker, doc_id: str, loc: tuple, agreed: list[Invitation]) -> None:

@@ -18,34 +18,107 @@ from ..campaign.loaded import LoadedCampaign
 from ..campaign.plan import Output, plan_outputs
 from ..errors import UndersignedError
 from ..files import plain_folder, write_atomically, write_error
+from ..model import i18n
+from ..model.models import LocalText, Recipient
 from ..model.invitations import MailSettings
 from ..render.environment import render_template
-from ..render.scan import template_exists
 from . import compat
 
 MAIL_DIR = Path("mail")
 """Where the ``.eml`` files go, inside the output folder."""
 
 
-def mail_template(env, kind: str, lang: str, suffix: str) -> str:
-    """``mail/KIND.LANG.SUFFIX`` (the campaign's, else the built-in one), else English."""
-    name = f"mail/{kind}.{lang}.{suffix}"
-    return name if template_exists(env, name) else f"mail/{kind}.en.{suffix}"
+def mail_templates(loaded: LoadedCampaign, kind: str, lang: str) -> tuple[str, str]:
+    """The (text, HTML) templates of a message: the campaign's ``mail/KIND.LANG.*``, else
+    its ``mail/KIND.*``, else the built-in ones (which take every phrase from the
+    language's catalogue). A campaign overrides both parts together, never one alone: a
+    message whose HTML part stays in another language than its text is what it prevents."""
+    folder = loaded.templates_dir
+    for stem in (f"mail/{kind}.{lang}", f"mail/{kind}"):
+        given = [suffix for suffix in ("txt", "html")
+                 if folder is not None and (folder / f"{stem}.{suffix}").is_file()]
+        if len(given) == 2:
+            return f"{stem}.txt", f"{stem}.html"
+        if given:
+            other = "html" if given == ["txt"] else "txt"
+            raise UndersignedError(
+                f"templates/{stem}.{given[0]}: a mail template has two parts; add "
+                f"templates/{stem}.{other} too (the plain text and the HTML part are "
+                "overridden together, so that both speak the same language)")
+    return f"builtin/mail/{kind}.txt", f"builtin/mail/{kind}.html"
 
 
 def render_mail(env, loaded: LoadedCampaign, kind: str, lang: str,
                 context: dict) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of a message: the text template's first line is
-    ``Subject: ...``."""
-    text_name = mail_template(env, kind, lang, "txt")
+    ``Subject: ...``. The templates' phrases come from the catalogue of ``lang``
+    (``t('mail.…')``)."""
+    text_name, html_name = mail_templates(loaded, kind, lang)
+    context = {**context, "t": phrases(loaded, lang)}
     text = render_template(env, text_name, context, loaded.root, f"{kind} ({lang})")
     first, _, body = text.partition("\n")
     if not first.startswith("Subject:"):
-        raise UndersignedError(f"templates/{text_name}: the first line must be "
-                               "'Subject: ...', the message's subject")
-    html = render_template(env, mail_template(env, kind, lang, "html"), context, loaded.root,
-                           f"{kind} ({lang})")
+        raise UndersignedError(f"templates/{text_name.removeprefix('builtin/')}: the first "
+                               "line must be 'Subject: ...', the message's subject")
+    html = render_template(env, html_name, context, loaded.root, f"{kind} ({lang})")
     return " ".join(first.removeprefix("Subject:").split()), body.strip() + "\n", html
+
+
+def phrases(loaded: LoadedCampaign, lang: str):
+    """``t(key, **values)`` for mail templates: a phrase of the ``lang`` catalogue; one
+    still marked for translation is an error (it would put English in the message)."""
+    catalogue = loaded.catalogues.get(lang)
+    if catalogue is None:
+        raise UndersignedError(f"there is no '{lang}' catalogue: mail in '{lang}' needs "
+                               f"catalogues/{lang}.yaml with the mail phrases (undersigned "
+                               "catalogue writes a starter)")
+
+    def t(key: str, **values) -> str:
+        text = catalogue.phrase(key, **values)
+        if catalogue.phrases[key].startswith(i18n.TRANSLATE_MARK):
+            label, line, column = catalogue.where[key]
+            raise UndersignedError(f"{label}:{line}:{column}: {key}: still to translate; "
+                                   f"a message in '{lang}' would carry English")
+        return text
+    return t
+
+
+def in_language(value: LocalText | None, lang: str, loaded: LoadedCampaign,
+                loc: tuple) -> str:
+    """The text of ``value`` (at ``loc`` in campaign.yaml) in ``lang`` for a message in
+    ``lang``; an error when it has none or is written in another script (a Cyrillic
+    subject in a French message)."""
+    text = None if value is None else value.get(lang)
+    where = campaign_place(loaded, loc, lang)
+    if not text:
+        raise UndersignedError(f"{where}: no '{lang}' text; a message in '{lang}' would "
+                               f"mix languages: add {lang}: … to it")
+    script = i18n.script_of_text(text)
+    if script is not None and script != i18n.script_of_language(lang):
+        raise UndersignedError(f"{where}: '{text}' is not written in the script of '{lang}' "
+                               f"({script}); a message in '{lang}' would mix languages: "
+                               f"give its {lang} text")
+    return text
+
+
+def campaign_place(loaded: LoadedCampaign, loc: tuple, lang: str | None = None) -> str:
+    """``campaign.yaml:LINE:COLUMN: dotted.path`` of a value of the campaign file (at its
+    ``lang`` text, where it has one)."""
+    line, column = loaded.files["campaign.yaml"].position(loc + ((lang,) if lang else ()))
+    path = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in loc).lstrip(".")
+    return f"campaign.yaml:{line}:{column}: {path}"
+
+
+def mail_date(value, lang: str) -> str:
+    """A date as the message's language writes it, with ordinary spaces."""
+    return i18n.format_date(value, lang).replace("\u00a0", " ")
+
+
+def join_names(names: list[str], lang: str) -> str:
+    """``A, B and C`` as ``lang`` writes a list (``A、B和C`` in Chinese)."""
+    from babel.lists import format_list
+
+    return format_list(list(names), locale=i18n.BABEL_LOCALES.get(lang, lang)) if names else ""
 
 
 def address(name: str | None, email: str) -> Address:
@@ -127,12 +200,7 @@ def draft_pdfs(loaded: LoadedCampaign, doc_id: str, langs: set[str], env) -> dic
     """The letter as a draft for co-signature (every invited Member, marked, no fields),
     once per language: its first copy in that language. Languages are rendered side by
     side, one worker process each (up to the number of CPUs), as ``build`` does."""
-    document = loaded.campaign.documents[doc_id]
-    draft = document.model_copy(update={"sign_on": document.sign_on.model_copy(
-        update={"stage": "draft"})})
-    campaign = loaded.campaign.model_copy(update={"documents": {
-        **loaded.campaign.documents, doc_id: draft}})
-    as_draft = dataclasses.replace(loaded, campaign=campaign, files={}, warnings=[])
+    as_draft = neutral_draft(loaded, doc_id, sorted(langs))
     outputs: list[Output] = plan_outputs(as_draft, [doc_id], env=env)
     chosen = [next(o for o in outputs if o.lang == lang) for lang in sorted(langs)]
     workers = min(len(chosen), os.cpu_count() or 1)
@@ -150,6 +218,31 @@ def draft_pdfs(loaded: LoadedCampaign, doc_id: str, langs: set[str], env) -> dic
                              initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         pdfs = list(pool.map(_draft_pdf, [as_draft] * len(chosen), chosen))
     return {output.lang: pdf for output, pdf in zip(chosen, pdfs)}
+
+
+DRAFT_ADDRESSEE = "addressee"
+"""The id of the neutral addressee a draft for co-signature is written to."""
+
+
+def neutral_draft(loaded: LoadedCampaign, doc_id: str, langs: list[str]) -> LoadedCampaign:
+    """The campaign with ``doc_id`` as a draft addressed to no one in particular: one copy
+    per language, whose address and salutation are the catalogue's placeholders
+    (``[Addressee]``, ``[Salutation]``), so that no Member reads another office's name as
+    the addressee of what they co-sign."""
+    document = loaded.campaign.documents[doc_id]
+    first = document.recipients[0]
+    placeholder = {key: LocalText({lang: phrases(loaded, lang)(f"mail.draft_{key}")
+                                   for lang in langs}) for key in ("addressee", "salutation")}
+    addressee = Recipient(name=placeholder["addressee"], salutation=placeholder["salutation"])
+    copy = first.model_copy(update={
+        "recipient": DRAFT_ADDRESSEE, "salutation": None, "complimentary_close": None,
+        "languages": langs, "additions": None, "intro": None})
+    draft = document.model_copy(update={"recipients": [copy], "sign_on": document.sign_on
+                                        .model_copy(update={"stage": "draft"})})
+    campaign = loaded.campaign.model_copy(update={
+        "documents": {**loaded.campaign.documents, doc_id: draft},
+        "recipients": {**loaded.campaign.recipients, DRAFT_ADDRESSEE: addressee}})
+    return dataclasses.replace(loaded, campaign=campaign, files={}, warnings=[])
 
 
 def _draft_pdf(loaded: LoadedCampaign, output: Output) -> bytes:

@@ -11,10 +11,9 @@ from ..campaign.loaded import LoadedCampaign
 from ..errors import UndersignedError, UsageError, did_you_mean
 from ..files import plain_folder, writer_lock
 from ..kinds.signon import Answer, invitations
-from ..model import i18n
 from ..render.environment import make_environment
-from .compose import (MAIL_DIR, Attachment, address, draft_pdfs, message, render_mail,
-                      write_eml)
+from .compose import (MAIL_DIR, Attachment, address, draft_pdfs, in_language, mail_date,
+                      message, phrases, render_mail, write_eml)
 from .journal import RECORD, MailRecord, Sent
 from .smtp import MailError, PartlyRefused, Refused, SmtpSession
 
@@ -102,16 +101,17 @@ def invite(root: Path | str, doc_id: str, reminder: bool = False, resend: bool =
     env = make_environment(loaded.templates_dir)
     language = {m.id: m.language if m.language in document.languages
                 else document.languages[0] for m in chosen}
+    composed = [(member, render_mail(env, loaded, kind, language[member.id],
+                                     _context(loaded, document, doc_id, member,
+                                              language[member.id])))
+                for member in chosen]  # every message composed before anything is written
     drafts = {lang: Attachment(f"{doc_id}.draft.{lang}.pdf", data) for lang, data in
               draft_pdfs(loaded, doc_id, set(language.values()), env).items()}
     folder = Path(loaded.campaign.output_dir) / MAIL_DIR / f"{kind}s" / doc_id
     messages = []
-    for member in chosen:
-        lang = language[member.id]
-        context = _context(loaded, document, doc_id, member, lang)
-        subject, text, html = render_mail(env, loaded, kind, lang, context)
+    for member, (subject, text, html) in composed:
         msg = message(settings, address(member.name, member.email), subject, text, html,
-                      [drafts[lang]])
+                      [drafts[language[member.id]]])
         path = write_eml(root, folder, f"{member.id}.eml", msg)
         report.written.append(path)
         messages.append((member, msg, path))
@@ -121,19 +121,42 @@ def invite(root: Path | str, doc_id: str, reminder: bool = False, resend: bool =
     return report
 
 
+TITLE_GENDERS = {"ms": "female", "mrs": "female", "miss": "female", "mme": "female",
+                 "frau": "female", "mr": "male", "m": "male", "herr": "male"}
+"""Titles that say the grammatical gender of a greeting, when ``gender`` is not given."""
+
+
+def greeting(loaded: LoadedCampaign, member, lang: str) -> str:
+    """"Dear Ms Zovko," in the language's form (the catalogue's ``mail.greeting_female`` or
+    ``_male``) when the Member's gender (or title) is known, else "Dear Željana Zovko,"."""
+    gender = member.gender or TITLE_GENDERS.get((member.title or "").lower().rstrip("."))
+    key = f"mail.greeting_{gender}" if gender else "mail.greeting"
+    return phrases(loaded, lang)(key, name=member.name, family=member.family)
+
+
 def _context(loaded, document, doc_id, member, lang) -> dict:
-    sender = loaded.campaign.sender
+    deadline = document.sign_on.deadline
     return {
         "lang": lang,
+        "greeting": greeting(loaded, member, lang),
         "member": {"id": member.id, "name": member.name, "display_name": member.display_name,
-                   "title": member.title},
-        "document": {"id": doc_id, "subject": document.subject.get(lang),
-                     "date": i18n.format_date(document.date, lang).replace("\u00a0", " "),
-                     "deadline": (i18n.format_date(document.sign_on.deadline, lang)
-                                  .replace("\u00a0", " ") if document.sign_on.deadline
-                                  else None)},
-        "sender": {"name": sender.name.get(lang)},
+                   "title": member.title, "family": member.family},
+        "document": {"id": doc_id,
+                     "subject": in_language(document.subject, lang, loaded,
+                                                  ("documents", doc_id, "subject")),
+                     "date": mail_date(document.date, lang),
+                     "deadline": mail_date(deadline, lang) if deadline else None},
+        "sender": {"name": office_name(loaded, lang)},
     }
+
+
+def office_name(loaded: LoadedCampaign, lang: str) -> str:
+    """Who signs invitations: the office that sends them (``mail.from_name``), else the
+    letter's sender."""
+    settings = loaded.campaign.mail
+    if settings is not None and settings.from_name:
+        return settings.from_name
+    return in_language(loaded.campaign.sender.name, lang, loaded, ("sender", "name"))
 
 
 def send_all(root: Path, settings, password, report: MailReport, kind: str, doc_id: str,

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .models import Email, Id, IsoDate, Model
+from .models import Email, Id, IsoDate, Lang, LocalText, Model
 
 
 class Answer(StrEnum):
@@ -74,10 +74,14 @@ class SignOn(Model):
 class Contact(Model):
     """Someone who receives a copy of a letter by e-mail."""
 
-    name: str = Field(min_length=1)
-    """Their name, as printed in the cc line."""
+    name: LocalText
+    """Their name, as printed in the cc line: plain text, or per language
+    (``{en: EU Delegation to Azerbaijan, fr: Délégation de l'UE en Azerbaïdjan}``)."""
     email: Email | None = None
-    """Their e-mail address; ``undersigned send`` copies the letter to it."""
+    """Their e-mail address; ``undersigned send`` sends it one message per letter, with
+    every addressee's copies."""
+    language: Lang | None = None
+    """The language of that message; by default the letter's first."""
 
 
 class MailSettings(Model):

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..batch.build import BuildPlan
-from ..errors import Problem, printable
+from ..errors import Problem, UndersignedError, printable
+from ..mail.deliver import delivered, delivered_mark
 from .renders import Rendered
 
 
@@ -36,6 +37,8 @@ class CopyRow:
     state: str
     """up-to-date, stale, missing, signed, modified, unknown, failed or rendering."""
     draft: bool
+    delivered: str = ""
+    """``delivered DATE`` when records/mail.json says the copy went to its addressee."""
 
 
 @dataclass
@@ -88,6 +91,7 @@ def campaign_view(root: Path, plan: BuildPlan | None, problems: list[Problem],
     if plan is None:
         return view
     documents = plan.loaded.campaign.documents
+    sent = _delivered(root)
     for item in plan.items:
         output = item.output
         state = str(item.state)
@@ -99,9 +103,19 @@ def campaign_view(root: Path, plan: BuildPlan | None, problems: list[Problem],
         sign_on = getattr(documents[output.document], "sign_on", None)
         view.copies.append(CopyRow(output.stem, output.document, output.recipient, output.lang,
                                    output.pdf, state,
-                                   bool(sign_on and sign_on.stage == "draft")))
+                                   bool(sign_on and sign_on.stage == "draft"),
+                                   delivered_mark(sent.get((output.document, output.recipient)))))
     view.sign_ons = sorted(d for d, doc in documents.items() if getattr(doc, "sign_on", None))
     return view
+
+
+def _delivered(root: Path) -> dict:
+    """What the mail record says was delivered; nothing when it cannot be read (``status``
+    and ``send`` say why)."""
+    try:
+        return delivered(root)
+    except UndersignedError:
+        return {}
 
 
 def copy_error(root: Path, last: Rendered) -> list[Located]:
