@@ -141,7 +141,8 @@ def _cc_messages(env, loaded, document, doc_id: str, copies: dict, attachments: 
     for contact in document.cc:
         if not contact.email:
             continue
-        if not resend and left_out(record, report, KIND, doc_id, cc_id(contact.email)):
+        if not resend and left_out(record, report, KIND, doc_id, cc_id(contact.email),
+                                       contact.email):
             continue
         lang = contact.language or document.languages[0]
         names = [loaded.campaign.recipients[r].name.get(lang)

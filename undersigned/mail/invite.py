@@ -221,18 +221,19 @@ def _abandon(record: MailRecord, entry: Sent) -> str | None:
 
 
 def left_out(record: MailRecord, report: MailReport, kind: str, doc_id: str,
-             to: str) -> bool:
-    """Whether ``to`` already got (or may have got) this message; said in the report."""
+             to: str, shown: str | None = None) -> bool:
+    """Whether ``to`` already got (or may have got) this message; said in the report (as
+    ``shown``, if given)."""
     entry = record.sent(kind, doc_id, to)
     if entry is None:
         return False
     if entry.uncertain:
         report.skipped.append(
-            f"{to}: may have been sent ({entry.sent_at}, Message-ID {entry.message_id}): "
+            f"{shown or to}: may have been sent ({entry.sent_at}, Message-ID {entry.message_id}): "
             f"the server's answer was not recorded in {RECORD}; look for it in the sent "
             f"mail, and if it did not go, send it again with --resend")
     else:
-        report.already.append(to)
+        report.already.append(shown or to)
     return True
 
 
