@@ -61,11 +61,14 @@ def check(campaign_dir: Path, strict: bool):
               help="Rebuild everything; signed or changed PDFs are moved aside, never deleted.")
 @click.option("--bundle", is_flag=True,
               help="Also write DOCUMENT.bundle.pdf: all copies of a document, for printing.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["pdf", "docx"]),
+              help="Also write each copy in this format (docx: a Word copy for review); "
+                   "the PDF is always written. Repeatable.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
 @click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Also write the outcome as JSON: counts, failures, time, worker memory.")
 def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force, bundle,
-          dry_run, report_json):
+          formats, dry_run, report_json):
     """Check the campaign, then render every document, recipient and language to PDF.
 
     Only outputs whose inputs changed since the last build are rendered;
@@ -77,19 +80,20 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
     Example:
       undersigned build
       undersigned build --document appeal-political-prisoners --lang ru --jobs 2
+      undersigned build --format docx
     """
     from ..batch.build import build as run_build, plan_build
 
     if dry_run:
-        _print_plan(plan_build(campaign_dir, documents, recipients, langs, strict, bundle),
-                    force)
+        _print_plan(plan_build(campaign_dir, documents, recipients, langs, strict, bundle,
+                               formats), force)
         return
     import time
 
     started = time.monotonic()
     progress = _Progress()
     report = run_build(campaign_dir, documents, recipients, langs, strict=strict, jobs=jobs,
-                       force=force, bundle=bundle, on_start=progress.start,
+                       force=force, bundle=bundle, formats=formats, on_start=progress.start,
                        on_result=progress.result, on_wait=say)
     progress.close()
     _print_report(report, campaign_dir)
