@@ -40,15 +40,23 @@ def numbered_paragraphs(path: Path) -> int:
                is not None)
 
 
+WATERMARK = {"en": "Reconstruction from the public record — not the text as sent",
+             "ru": "Реконструкция по открытым источникам — не подлинный текст"}
+
+
 def pdf_body_text(path: Path, footer_left: str) -> tuple[str, int]:
-    """The PDF's text without what it prints in the page margins, and how many list markers
-    ("1.") it holds: pypdf reads the markers apart, on lines of their own."""
+    """The PDF's text without what it prints on every page (the footer, the watermark),
+    and how many list markers ("1.") it holds: pypdf reads the markers apart, on lines of
+    their own."""
     pages, markers = [], 0
     for page in PdfReader(path).pages:
         text = page.extract_text()
         text = re.sub(r"(Page|Страница) \d+ (of|из) \d+", "", text)
-        if footer_left and (i := text.rfind(footer_left)) >= 0:
-            text = text[:i] + text[i + len(footer_left):]
+        for repeated in (footer_left, WATERMARK[path.stem.rsplit(".", 1)[1]]):
+            if repeated and (i := text.rfind(repeated)) >= 0:
+                text = text[:i] + text[i + len(repeated):]
+            else:
+                assert not repeated or repeated == footer_left, (path.name, "no watermark")
         markers += len(re.findall(r"(?m)^\d+\.\s*$", text))
         pages.append(re.sub(r"(?m)^\d+\.\s*$", "", text))
     return "\n".join(pages), markers
@@ -103,6 +111,8 @@ def test_the_letter_in_word(built_docx: Path):
     codes = [t.text.strip() for t in footer._p.iter(qn("w:instrText"))]
     assert codes == ["PAGE", "NUMPAGES"]
     assert document.core_properties.created.date().isoformat() == "2017-10-19"
+    # The watermark, in the header of every page.
+    assert [p.text for p in document.sections[0].header.paragraphs] == [WATERMARK["ru"]]
 
 
 def test_docx_is_in_the_manifest_and_rebuilt_when_missing(built_docx: Path, tmp_path: Path):
@@ -158,3 +168,19 @@ def test_libreoffice_converts_every_docx(built_docx: Path, tmp_path: Path):
         last = reader.pages[-1].extract_text()
         assert re.search(rf"(Page|Страница) {len(reader.pages)} (of|из) {len(reader.pages)}",
                          last), doc.name
+
+
+def test_questions_print_the_date_the_parliaments_page_gives(built_docx: Path):
+    """E-007095/2017: 17 November 2017 on the EP's page (tabled on the 13th); E-007094/2017:
+    the record gives no date, so none is printed."""
+    outputs = built_docx / "outputs"
+
+    def first_page(name: str) -> str:
+        return " ".join(PdfReader(outputs / name).pages[0].extract_text().split())
+
+    assert first_page("question-political-prisoners.en.pdf").startswith(
+        "17 November 2017 Question for written answer E-007095-17 ")
+    assert first_page("question-dzhakishev-tokmadi.en.pdf").startswith(
+        "Question for written answer E-007094-17 ")
+    assert (outputs / "question-dzhakishev-tokmadi.en.txt").read_text().startswith(
+        "Question for written answer E-007094-17\n")

@@ -37,15 +37,19 @@ def check(campaign_dir: Path, strict: bool):
     documents = loaded.campaign.documents
     kinds = ", ".join(count(sum(d.kind == kind.name for d in documents.values()), kind.noun,
                              kind.plural) for kind in KINDS.values())
-    pdfs = len(outputs)
+    pdfs = sum(KINDS[o.kind].printed for o in outputs)
+    pages = len(outputs) - pdfs
     texts = sum(len(o.exports) for o in outputs)
+    words = sum(bool(o.docx) for o in outputs)
     click.echo(f"{loaded.root / 'campaign.yaml'}: {loaded.campaign.title}")
     click.echo(f"  {count(len(loaded.cases), 'case')}, "
                f"{count(len(lists), 'signatory list')} ({count(members, 'signatory', 'signatories')}), "
                f"{count(len(loaded.campaign.recipients), 'recipient')}")
     click.echo(f"  {count(len(documents), 'document')}: {kinds}")
-    click.echo(f"  a build would write {count(pdfs + texts, 'file')} "
-               f"({count(pdfs, 'PDF')}, {count(texts, 'text export')}) "
+    others = "".join(f", {count(n, noun)}" for n, noun in ((pages, "web page"),
+                                                           (words, "Word copy")) if n)
+    click.echo(f"  a build would write {count(pdfs + pages + texts + words, 'file')} "
+               f"({count(pdfs, 'PDF')}{others}, {count(texts, 'text export')}) "
                f"to {loaded.campaign.output_dir}/")
     warnings = f" ({count(len(loaded.warnings), 'warning')})" if loaded.warnings else ""
     click.echo(f"ok{warnings}")

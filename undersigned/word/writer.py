@@ -178,7 +178,8 @@ class _Writer:
         style = self.style_of(element, inherited) if element.tag != "body" else inherited
         self.loose_text(element.text, style)
         for child in element:
-            if not isinstance(child.tag, str) or child.tag in SKIPPED_TAGS:
+            if not isinstance(child.tag, str) or child.tag in SKIPPED_TAGS or \
+                    "watermark" in (child.get("class") or "").split():  # the header's
                 self.loose_text(child.tail, style)
                 continue
             if "signature-row" in (child.get("class") or "").split():
