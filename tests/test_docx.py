@@ -184,3 +184,19 @@ def test_questions_print_the_date_the_parliaments_page_gives(built_docx: Path):
         "Question for written answer E-007094-17 ")
     assert (outputs / "question-dzhakishev-tokmadi.en.txt").read_text().startswith(
         "Question for written answer E-007094-17\n")
+
+
+def test_build_format_docx_plans_the_word_copies(example: Path):
+    from click.testing import CliRunner
+
+    from undersigned.cli import cli
+
+    result = CliRunner().invoke(cli, ["build", str(example), "--format", "docx", "--dry-run",
+                                      "-d", "question-political-prisoners"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "render  missing     question-political-prisoners.en.pdf, "
+        "question-political-prisoners.en.txt, question-political-prisoners.en.docx",
+        "1 output to render, 1 output planned; nothing was written"]
+    check = CliRunner().invoke(cli, ["check", str(example)])
+    assert "(8 PDFs, 2 web pages, 4 text exports)" in check.stdout
