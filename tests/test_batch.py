@@ -31,6 +31,9 @@ ALL = [
     "question-dzhakishev-tokmadi.en",
     "question-political-prisoners.en",
 ]
+PAGES = ["announcement-2017.en", "announcement-2017.ru"]
+"""The example's announcement: a web page per language, beside the copies."""
+EVERYTHING = sorted(ALL + PAGES)
 
 
 def stems(results, action=None):
@@ -38,10 +41,10 @@ def stems(results, action=None):
 
 
 @pytest.mark.parametrize("filters, expected", [
-    ({}, ALL),
+    ({}, EVERYTHING),
     ({"documents": ["appeal-political-prisoners"]}, ALL[3:6]),
     ({"recipients": ["prosecutor-general"]}, [ALL[2], ALL[5]]),
-    ({"langs": ["en"]}, [ALL[0], ALL[3], ALL[6], ALL[7]]),
+    ({"langs": ["en"]}, [PAGES[0], ALL[0], ALL[3], ALL[6], ALL[7]]),
     ({"documents": ["appeal-dzhakishev-tokmadi"], "langs": ["ru"]}, ALL[1:3]),
     ({"recipients": ["president"], "langs": ["ru"]}, [ALL[1], ALL[4]]),
     ({"documents": ["question-political-prisoners"], "recipients": ["president"]}, []),
@@ -55,11 +58,12 @@ def test_dry_run_prints_the_plan_and_writes_nothing(example):
     result = CliRunner().invoke(cli, ["build", str(example), "--dry-run", "-l", "ru"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
+        "render  missing     announcement-2017.ru.html, announcement-2017.ru.md",
         "render  missing     appeal-dzhakishev-tokmadi.president.ru.pdf",
         "render  missing     appeal-dzhakishev-tokmadi.prosecutor-general.ru.pdf",
         "render  missing     appeal-political-prisoners.president.ru.pdf",
         "render  missing     appeal-political-prisoners.prosecutor-general.ru.pdf",
-        "4 outputs to render, 4 outputs planned; nothing was written",
+        "5 outputs to render, 5 outputs planned; nothing was written",
     ]
     assert not (example / "outputs").exists()
 
@@ -67,7 +71,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(example):
 @pytest.fixture
 def built(example) -> Path:
     report = build(example, jobs=2)
-    assert stems(report.results, "built") == ALL
+    assert stems(report.results, "built") == EVERYTHING
     return example
 
 
@@ -77,8 +81,10 @@ def manifest(root: Path) -> dict:
 
 def test_manifest_matches_the_files_on_disk(built):
     entries = manifest(built)
-    assert sorted(entries) == ALL
+    assert sorted(entries) == EVERYTHING
     for stem, entry in entries.items():
+        if stem in PAGES:  # web pages: checked in test_announcement
+            continue
         pdf = built / "outputs" / entry["files"][0]
         assert entry["sha256"] == sha256_of(pdf)
         assert entry["pages"] == len(PdfReader(pdf).pages)
@@ -92,13 +98,13 @@ def test_manifest_matches_the_files_on_disk(built):
 def test_no_op_rebuild_renders_nothing(built):
     before = {p.name: p.stat().st_mtime_ns for p in (built / "outputs").glob("*.pdf")}
     report = build(built, jobs=2)
-    assert stems(report.results, "up-to-date") == ALL
+    assert stems(report.results, "up-to-date") == EVERYTHING
     assert report.count("built") == 0
     after = {p.name: p.stat().st_mtime_ns for p in (built / "outputs").glob("*.pdf")}
     assert before == after
     status = CliRunner().invoke(cli, ["status", str(built)])
     assert status.exit_code == 0
-    assert status.stdout.splitlines()[-1] == "8 up-to-date"
+    assert status.stdout.splitlines()[-1] == "10 up-to-date"
 
 
 def test_changing_one_case_rebuilds_exactly_the_outputs_that_use_it(built):
@@ -107,15 +113,15 @@ def test_changing_one_case_rebuilds_exactly_the_outputs_that_use_it(built):
     assert "penal colony in Petropavlovsk" in text
     path.write_text(text.replace("penal colony in Petropavlovsk", "penal colony near Petropavlovsk"))
     report = build(built, jobs=2)
-    # Bokayev is in the appeal on all 17 prisoners and its question, not in the others.
-    assert stems(report.results, "built") == ALL[3:6] + [ALL[7]]
+    # Bokayev is in the appeal on all 17 prisoners, its question and the announcement.
+    assert stems(report.results, "built") == PAGES + ALL[3:6] + [ALL[7]]
 
 
 def test_changing_the_signatory_list_rebuilds_every_output(built):
     path = built / "signatories" / "meps-2017.yaml"
     path.write_text(path.read_text().replace("given: Brando", "given: Brando Maria"))
     report = build(built, jobs=2)
-    assert stems(report.results, "built") == ALL
+    assert stems(report.results, "built") == EVERYTHING
 
 
 def test_changing_one_template_rebuilds_only_its_documents(built):
@@ -136,7 +142,7 @@ def test_status_names_stale_and_missing_outputs(built):
     lines = result.stdout.splitlines()
     assert "missing     question-political-prisoners.en.pdf, question-political-prisoners.en.txt" in lines
     assert "stale       appeal-political-prisoners.president.en.pdf" in lines
-    assert lines[-1] == "1 missing, 3 stale, 4 up-to-date"
+    assert lines[-1] == "1 missing, 3 stale, 6 up-to-date"
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +172,7 @@ def test_a_signed_pdf_is_never_overwritten(built, panzeri_p12):
             "earlier build (its inputs changed since, so it is not sent); it is kept as it is "
             "(build --resign makes a new copy to sign and keeps this one in "
             "outputs/superseded/)") in result.stderr
-    assert "7 built, 0 up to date, 1 kept, 0 failed" in result.stdout
+    assert "9 built, 0 up to date, 1 kept, 0 failed" in result.stdout
     status = CliRunner().invoke(cli, ["status", str(built)])
     assert "signed-stale appeal-political-prisoners.president.en.pdf" in status.stdout
 
@@ -200,14 +206,14 @@ def test_a_touched_but_unchanged_pdf_is_still_up_to_date(built):
     pdf = built / "outputs" / "question-political-prisoners.en.pdf"
     os.utime(pdf, ns=(time.time_ns(), time.time_ns()))
     report = build(built, jobs=1)
-    assert stems(report.results, "up-to-date") == ALL
+    assert stems(report.results, "up-to-date") == EVERYTHING
 
 
 def test_a_damaged_manifest_loses_nothing(built):
     (built / "outputs" / "manifest.json").write_text("{ not json")
     report = build(built, jobs=2)
-    assert stems(report.results, "up-to-date") == ALL  # the journal vouches for every file
-    assert sorted(manifest(built)) == ALL
+    assert stems(report.results, "up-to-date") == EVERYTHING  # the journal vouches for every file
+    assert sorted(manifest(built)) == EVERYTHING
 
 
 def test_bundle_has_every_copy_and_a_bookmark_each(built):
@@ -263,7 +269,7 @@ def test_a_batch_killed_mid_write_leaves_no_partial_pdf_and_resumes(example, die
     assert not report.failed
     assert sorted(p.name for p in out.glob("*.pdf")) == sorted(f"{s}.pdf" for s in ALL)
     assert not list(out.glob(".*.part"))
-    assert sorted(manifest(example)) == ALL
+    assert sorted(manifest(example)) == EVERYTHING
 
 
 def _workers() -> list[int]:
@@ -295,11 +301,11 @@ def test_a_killed_worker_fails_its_outputs_and_the_others_finish(example):
     for result in died:
         assert result.error.startswith(f"{result.label}: ")
     for result in report.results:
-        if result.action == "built":
+        if result.action == "built" and result.label not in PAGES:
             assert PdfReader(result.written[0]).pages
     rerun = build(example, jobs=1)
     assert not rerun.failed
-    assert sorted(manifest(example)) == ALL
+    assert sorted(manifest(example)) == EVERYTHING
     assert not list((example / "outputs").glob(".*.part"))
 
 
@@ -308,7 +314,7 @@ def test_plan_build_reports_states_without_rendering(built):
     plan = plan_build(built)
     states = {item.output.stem: item.state for item in plan.items}
     assert states["appeal-political-prisoners.president.en"] == "missing"
-    assert sum(state == "up-to-date" for state in states.values()) == 7
+    assert sum(state == "up-to-date" for state in states.values()) == 9
 
 
 def test_progress_bar_on_a_terminal_shows_count_rate_and_time_left(monkeypatch, capsys):

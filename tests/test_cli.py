@@ -28,8 +28,8 @@ def test_check_on_the_example_prints_its_summary(example):
     assert result.stdout.splitlines() == [
         f"{example / 'campaign.yaml'}: Political prisoners in Kazakhstan, autumn 2017",
         "  17 cases, 1 signatory list (13 signatories), 2 recipients",
-        "  4 documents: 2 letters, 2 written questions",
-        "  a build would write 10 files (8 PDFs, 2 text exports) to outputs/",
+        "  5 documents: 2 letters, 2 written questions, 1 announcement",
+        "  a build would write 14 files (8 PDFs, 2 web pages, 4 text exports) to outputs/",
         "ok",
     ]
     assert result.stderr == ""

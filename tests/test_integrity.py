@@ -141,7 +141,7 @@ def test_builds_killed_again_and_again_leave_nothing_stale(built, how):
     assert " 0 kept, 0 failed" in result.output
     for name in LETTERS:
         assert "Brando3 BENIFEI" in pdf_text(outputs / name), name
-    assert run("status", built).output.splitlines()[-1] == "8 up-to-date"
+    assert run("status", built).output.splitlines()[-1] == "10 up-to-date"
 
 
 def test_a_sigterm_lets_running_outputs_finish_and_exits_143(built):
@@ -149,8 +149,8 @@ def test_a_sigterm_lets_running_outputs_finish_and_exits_143(built):
     build_process = spawn("build", built, "-j", "2", tag="term")
     journal = built / "outputs" / ".manifest.journal"
     deadline = time.monotonic() + 30
-    while journal.read_text().count("\n") < 9 and time.monotonic() < deadline:
-        time.sleep(0.02)  # until the first output is written (after the 8 records of before)
+    while journal.read_text().count("\n") < 11 and time.monotonic() < deadline:
+        time.sleep(0.02)  # until the first output is written (after the 10 records of before)
     build_process.send_signal(signal.SIGTERM)
     stdout, stderr = build_process.communicate(timeout=60)
     assert build_process.returncode == 143, stdout + stderr
@@ -181,7 +181,7 @@ def test_after_a_manifest_that_could_not_be_saved_the_next_build_rebuilds_what_i
     assert status.output.splitlines()[0].startswith("up-to-date  question-political-prisoners")
     rename_benifei(built, "Brando Mario")
     again = run("build", built, "-j", "2")
-    assert again.exit_code == 0 and "8 built, 0 up to date, 0 kept" in again.output
+    assert again.exit_code == 0 and "10 built, 0 up to date, 0 kept" in again.output
 
 
 # --- 2. a file changed during a build is kept ---------------------------------------------
@@ -215,9 +215,9 @@ def test_two_builds_at_once_lose_no_record_and_no_file(built):
         assert process.returncode == 0, stdout + stderr
         assert "No such file" not in stderr
     assert run("status", built).output.splitlines()[-1] == (
-        "1 stale, 7 up-to-date")  # question-dzhakishev-tokmadi was in neither build
+        "3 stale, 7 up-to-date")  # in neither build: question-dzhakishev-tokmadi, the announcement
     manifest = json.loads((built / "outputs" / "manifest.json").read_text())["outputs"]
-    assert len(manifest) == 8
+    assert len(manifest) == 10
 
 
 def test_a_second_writer_waits_then_says_who_holds_the_folder(built):
@@ -252,9 +252,9 @@ def test_a_damaged_manifest_is_rebuilt_from_the_journal_and_keeps_hand_edits(bui
         "warning: outputs/manifest.json could not be read: it is not the JSON of a manifest")
     assert (f"kept: outputs/{QUESTIONS[1]} was changed after it was built; it is kept as it "
             "is (build --force moves it aside and rebuilds)") in result.stderr.splitlines()
-    assert "7 built, 0 up to date, 1 kept, 0 failed" in result.output
+    assert "9 built, 0 up to date, 1 kept, 0 failed" in result.output
     assert edited_pdf.read_bytes() == edited
-    assert run("status", built).output.splitlines()[-1] == "1 modified, 7 up-to-date"
+    assert run("status", built).output.splitlines()[-1] == "1 modified, 9 up-to-date"
 
 
 def test_without_manifest_nor_journal_every_file_is_moved_aside_not_overwritten(built):
@@ -265,13 +265,13 @@ def test_without_manifest_nor_journal_every_file_is_moved_aside_not_overwritten(
     edited = edited_pdf.read_bytes()
     (outputs / "manifest.json").unlink()
     (outputs / ".manifest.journal").unlink()
-    assert run("status", built).output.splitlines()[-1] == "8 unknown"
+    assert run("status", built).output.splitlines()[-1] == "10 unknown"
     result = run("build", built, "-j", "2")
     assert result.exit_code == 0, result.output
-    assert result.stderr.count("moved aside: ") == 8
+    assert result.stderr.count("moved aside: ") == 10
     [kept] = outputs.glob("question-political-prisoners.en.kept-*.pdf")
     assert kept.read_bytes() == edited
-    assert run("status", built).output.splitlines()[-1] == "8 up-to-date"
+    assert run("status", built).output.splitlines()[-1] == "10 up-to-date"
 
 
 def test_a_manifest_lost_during_a_killed_build_is_rebuilt_from_the_journal(built):
@@ -280,8 +280,8 @@ def test_a_manifest_lost_during_a_killed_build_is_rebuilt_from_the_journal(built
     build_process = spawn("build", built, "-j", "1", tag="lost")
     deadline = time.monotonic() + 30
     journal = outputs / ".manifest.journal"
-    while journal.read_text().count("\n") < 10 and time.monotonic() < deadline:
-        time.sleep(0.01)  # 8 records of the first build, then two of this one
+    while journal.read_text().count("\n") < 12 and time.monotonic() < deadline:
+        time.sleep(0.01)  # 10 records of the first build, then two of this one
     build_process.kill()
     build_process.communicate()
     (outputs / "manifest.json").unlink()
@@ -290,7 +290,7 @@ def test_a_manifest_lost_during_a_killed_build_is_rebuilt_from_the_journal(built
     assert not any(line.startswith(("unknown", "modified")) for line in lines), lines
     result = run("build", built, "-j", "2")
     assert result.exit_code == 0 and " 0 kept, 0 failed" in result.output
-    assert run("status", built).output.splitlines()[-1] == "8 up-to-date"
+    assert run("status", built).output.splitlines()[-1] == "10 up-to-date"
 
 
 # --- 6. "signed" is a parsed signature ----------------------------------------------------
@@ -324,8 +324,8 @@ def test_a_killed_build_leaves_no_process_and_no_late_write(built):
     build_process = spawn("build", built, "-j", "2", tag="nine")
     journal = built / "outputs" / ".manifest.journal"
     deadline = time.monotonic() + 60
-    while journal.read_text().count("\n") < 9 and time.monotonic() < deadline:
-        time.sleep(0.02)  # until a worker has written an output (after the 8 records of before)
+    while journal.read_text().count("\n") < 11 and time.monotonic() < deadline:
+        time.sleep(0.02)  # until a worker has written an output (after the 10 records of before)
     running = tagged("nine")
     assert len(running) >= 4, describe(running)  # the build, the fork server, two workers ...
     build_process.kill()
@@ -344,7 +344,7 @@ def test_a_report_that_cannot_be_written_is_a_message_after_the_build(built):
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == ("error: cannot write /nonexistent/r.json: No such "
                                               "file or directory; the build itself is done")
-    assert "0 built, 8 up to date" in result.output
+    assert "0 built, 10 up to date" in result.output
 
 
 def test_a_preview_that_cannot_be_written_is_a_message(example):
@@ -431,4 +431,4 @@ def test_status_reads_no_device_pipe_or_link(built, tmp_path, what):
         assert whole(target) and not target.is_symlink()
         assert outside.read_bytes() == (outputs / QUESTIONS[0]).read_bytes()
     else:  # the journal vouches for every file
-        assert status.stdout.splitlines()[-1] == "8 up-to-date"
+        assert status.stdout.splitlines()[-1] == "10 up-to-date"

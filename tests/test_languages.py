@@ -120,7 +120,11 @@ def test_every_catalogue_has_every_phrase_of_the_english_one(lang, catalogues):
     english = catalogues["en"].phrases
     phrases = catalogues[lang].phrases
     optional = {"member_of_parliament_female", "member_of_parliament_male"}
-    assert sorted(set(english) - set(phrases)) == []
+    # The announcement page's phrases exist in English and Russian only so far: another
+    # language's announcement is refused by check, naming the missing phrase.
+    later = {k for k in english if k.startswith("announcement.")} if lang not in ("en", "ru") \
+        else set()
+    assert sorted(set(english) - set(phrases) - later) == []
     assert sorted(set(phrases) - set(english) - optional) == []
     # A form of address may leave the name out ("Madame la Députée,", "Tisztelt Képviselő
     # Asszony!"): the greetings may use fewer placeholders, never others.

@@ -102,7 +102,7 @@ def test_a_signature_and_a_build_at_once_both_land(example, p12s):
                                      wait="120")
     stdout, stderr = finished(process, "both-build")
     assert process.returncode == 0, stderr
-    assert "8 built, 0 up to date, 0 kept" in stdout
+    assert "10 built, 0 up to date, 0 kept" in stdout
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith("waiting for process ")
     assert signed_fields(letter.read_bytes()) == ["sig-panzeri"]

@@ -125,8 +125,8 @@ def test_a_third_kind_needs_only_its_module_and_the_table(example, memo_kind):
 
     check = run("check", str(example))
     assert check.exit_code == 0, check.output
-    assert "  5 documents: 2 letters, 2 written questions, 1 memo" in check.output
-    assert "a build would write 14 files (10 PDFs, 4 text exports)" in check.output
+    assert "  6 documents: 2 letters, 2 written questions, 1 announcement, 1 memo" in check.output
+    assert "a build would write 18 files (10 PDFs, 2 web pages, 6 text exports)" in check.output
 
     result = run("build", str(example), "-d", "briefing", "-j", "1")
     assert result.exit_code == 0, result.output
@@ -145,7 +145,7 @@ def test_a_document_of_no_kind_names_every_kind(example, memo_kind):
     campaign.write_text(campaign.read_text().replace("    kind: question\n", "    kind: memoo\n", 1))
     result = run("check", str(example))
     assert result.exit_code == 1
-    assert ("documents.question-political-prisoners.kind: expected one of letter, question, "
+    assert ("documents.question-political-prisoners.kind: expected one of letter, question, announcement, "
             "memo; got 'memoo'; did you mean 'memo'?") in result.stderr
 
 

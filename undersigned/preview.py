@@ -12,6 +12,7 @@ from .campaign.load import load_campaign
 from .campaign.plan import plan_outputs
 from .errors import UndersignedError
 from .files import output_target, write_atomically, write_error, writer_lock
+from .kinds import KINDS
 
 
 def write_preview(root: Path | str, document: str, recipient: str | None = None,
@@ -33,7 +34,9 @@ def write_preview(root: Path | str, document: str, recipient: str | None = None,
                                f"{'recipient ' + recipient if recipient else ''}"
                                f"{' in ' + lang if lang else ''}".rstrip())
     output = outputs[0]
-    target = Path(target) if target is not None else loaded.output_dir / f"{output.stem}.html"
+    # A web page's built file is STEM.html: its preview goes beside it, never over it.
+    suffix = ".html" if KINDS[output.kind].printed else ".preview.html"
+    target = Path(target) if target is not None else loaded.output_dir / f"{output.stem}{suffix}"
     html = with_base(render_html(loaded, output), loaded.root, target).encode("utf-8")
     try:
         if target.parent.resolve() == loaded.output_dir.resolve():

@@ -23,6 +23,7 @@ from ..campaign.load import load_campaign
 from ..campaign.loaded import LoadedCampaign, collector_paused
 from ..campaign.plan import Output, all_outputs, bundle_stem, plan_outputs
 from ..errors import UndersignedError, WriteFailed
+from ..kinds import KINDS
 from ..files import move_aside, remove_stale_parts, writer_lock
 from .fingerprint import Fingerprinter, digest_of
 from .manifest import MANIFEST, Manifest, export_stamps, on_disk, signed_fields_of
@@ -133,15 +134,16 @@ class BuildReport:
 
 
 def plan_build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool = False,
-               bundle: bool = False) -> BuildPlan:
+               bundle: bool = False, formats=()) -> BuildPlan:
     """Check the campaign and work out every output's input hash and state on disk
     (a query: it writes nothing and takes no lock)."""
     with collector_paused():
         loaded = load_campaign(root, strict=strict)
-        return _plan(loaded, documents, recipients, langs, bundle)
+        return _plan(loaded, documents, recipients, langs, bundle, formats)
 
 
-def _plan(loaded: LoadedCampaign, documents, recipients, langs, bundle: bool) -> BuildPlan:
+def _plan(loaded: LoadedCampaign, documents, recipients, langs, bundle: bool,
+          formats=()) -> BuildPlan:
     """The plan of a loaded campaign.
 
     Bundles are planned for the selected documents when asked for, and, once a bundle
@@ -149,15 +151,15 @@ def _plan(loaded: LoadedCampaign, documents, recipients, langs, bundle: bool) ->
     languages: a bundle always holds every copy of its document, so it is kept as
     current as the copies themselves.
     """
-    outputs = plan_outputs(loaded, documents, recipients, langs)
+    outputs = plan_outputs(loaded, documents, recipients, langs, formats=formats)
     fingerprints = Fingerprinter(loaded)
     manifest = Manifest.load(loaded.output_dir)
     items = [_planned(manifest, output, fingerprints.output_hash(output)) for output in outputs]
     plan = BuildPlan(loaded, manifest, items)
     hashes = {p.output: p.input_hash for p in items}
     copies: dict[str, list[Output]] = {}
-    for output in all_outputs(loaded):
-        if not documents or output.document in documents:
+    for output in all_outputs(loaded, formats=formats):
+        if KINDS[output.kind].printed and (not documents or output.document in documents):
             copies.setdefault(output.document, []).append(output)
     for document, parts in sorted(copies.items()):
         stem = bundle_stem(document)
@@ -181,7 +183,7 @@ def _planned(manifest: Manifest, output: Output, input_hash: str) -> Planned:
 
 
 def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool = False,
-          jobs: int | None = None, force: bool = False, bundle: bool = False,
+          jobs: int | None = None, force: bool = False, bundle: bool = False, formats=(),
           resign: bool = False,
           on_start: Callable[[BuildPlan, int], None] | None = None,
           on_result: Callable[[Result], None] | None = None,
@@ -205,7 +207,7 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
         except OSError as exc:
             raise UndersignedError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
         with collector_paused():
-            plan = _plan(loaded, documents, recipients, langs, bundle)
+            plan = _plan(loaded, documents, recipients, langs, bundle, formats)
         plan.resign = resign
         return _run(plan, jobs, force, on_start, on_result)
 

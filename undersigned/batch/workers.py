@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..campaign.html import render_exports, render_html
+from ..campaign.html import render_docx, render_exports, render_html
 from ..campaign.loaded import LoadedCampaign
 from ..campaign.plan import Output
 from ..errors import UndersignedError
@@ -378,10 +378,10 @@ class Renderer:
         outcome.peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return outcome
 
-    def _layout(self, output: Output):
+    def _layout(self, output: Output, html: str | None = None):
         from ..pdf.writer import layout
 
-        html = render_html(self.loaded, output, self.env)
+        html = html or render_html(self.loaded, output, self.env)
         return layout(html, self.loaded.root, output.label, self.font_config)
 
     def _output(self, job: Job) -> Outcome:
@@ -389,15 +389,24 @@ class Renderer:
 
         output = job.target
         document = self.loaded.campaign.documents[output.document]
-        laid_out = self._layout(output)
-        finisher = KINDS[output.kind].finisher(self.loaded, document, output, laid_out)
-        written = {output.pdf: write_pdf(laid_out, output.label, finisher,
-                                         self.loaded.campaign.pdf_standard)}
+        kind = KINDS[output.kind]
+        html = render_html(self.loaded, output, self.env)
+        pages = 0
+        if kind.printed:
+            laid_out = self._layout(output, html)
+            finisher = kind.finisher(self.loaded, document, output, laid_out)
+            written = {output.pdf: write_pdf(laid_out, output.label, finisher,
+                                             self.loaded.campaign.pdf_standard)}
+            pages = len(laid_out.pages)
+        else:  # a web page: its HTML is the file
+            written = {output.pdf: html.encode()}
         for name, text in render_exports(self.loaded, output, self.env).items():
             written[name] = text.encode()
+        if output.docx:
+            written[output.docx] = render_docx(self.loaded, output, html)
         meta = {"document": output.document, "recipient": output.recipient,
                 "lang": output.lang, "kind": output.kind}
-        return self._write(job, written, meta, len(laid_out.pages))
+        return self._write(job, written, meta, pages)
 
     def _bundle(self, job: Job) -> Outcome:
         from ..pdf.writer import write_pdf

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, create_model
 
 from ..kinds import KINDS
-from ..model.models import Id, Model, Recipient, Sender
+from ..model.models import Id, LocalText, Model, Recipient, Sender
 from ..model.invitations import MailSettings
 from ..model.table_sources import TableSource
 
@@ -22,6 +22,9 @@ class CampaignBase(Model):
     """What the campaign is for."""
     sender: Sender
     """The letterhead."""
+    watermark: LocalText | None = None
+    """A line printed on every page of every copy, and at the top of an announcement
+    (``Reconstruction from the public record — not the text as sent``)."""
     output_dir: str = "outputs"
     """Where PDFs are written, relative to the campaign folder."""
     pdf_standard: Literal["pdf/a-3a+ua-1", "pdf/a-3b", "pdf/ua-1"] = "pdf/a-3a+ua-1"

@@ -132,6 +132,8 @@ class Checker:
         langs = kind.printed_languages(loaded.campaign, document)
         yield from local_fields(self.campaign_file, loc, document, langs)
         yield from kind.texts(self, doc_id, document, loc, langs)
+        if loaded.campaign.watermark is not None:  # printed on every page of every copy
+            yield self.campaign_file, ("watermark",), loaded.campaign.watermark, langs
         signatories = loaded.lists.get(document.signatories)
         if signatories is not None:
             # The Members the document may print: a draft prints every invited one.

@@ -48,7 +48,7 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
         "comma": list_comma(lang),
         "colon": colon(lang),
         "ltr": lambda text: _left_to_right_in_rtl(text, lang),
-        "campaign": {"title": campaign.title},
+        "campaign": {"title": campaign.title, "watermark": local(campaign.watermark)},
         "document": {
             "id": output.document,
             "kind": document.kind,
@@ -61,6 +61,12 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
         "fonts_url": FONTS_DIR.as_uri(),
         "output": {"stem": output.stem, "template": output.template},
     }
+    if not kind.printed:  # a web page links to the other copies: the plan names their files
+        from .plan import all_outputs
+
+        context["outputs"] = [{"document": o.document, "recipient": o.recipient,
+                               "lang": o.lang, "file": o.pdf}
+                              for o in all_outputs(loaded) if KINDS[o.kind].printed]
     kind.context(context, loaded, document, output)
     context["metadata"] = _metadata(context, kind.metadata(context), campaign.title, cases)
     return context

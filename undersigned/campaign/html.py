@@ -44,4 +44,20 @@ def render_exports(loaded: LoadedCampaign, output: Output,
             .translate(PLAIN_SPACES) for name, template in output.exports}
 
 
+def render_docx(loaded: LoadedCampaign, output: Output, html: str) -> bytes:
+    """The Word copy of one output, from the HTML its PDF is rendered from; its header and
+    footer carry what the PDF prints in the page's margins."""
+    from ..word.writer import Margins, docx_of
+
+    context = _context(loaded, output)
+    t, document, metadata = context["t"], context["document"], context["metadata"]
+    top = [t("draft.mark")] if document.get("draft") else []
+    if context["campaign"].get("watermark"):
+        top.append(context["campaign"]["watermark"])
+    reference = f"{t('reference')} {document['reference']}" if document.get("reference") else ""
+    margins = Margins(top, reference, t("page_of"))
+    return docx_of(html, output.lang, margins, metadata["title"], tuple(metadata["authors"]),
+                   loaded.campaign.documents[output.document].date)
+
+
 PLAIN_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})

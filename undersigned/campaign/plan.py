@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from .loaded import LoadedCampaign
 
 BUNDLE_SUFFIX = ".bundle"
+FORMATS = ("pdf", "docx")
+"""The formats a copy can be written in: the PDF always (it is what is signed and sent),
+and a Word copy for review where the document's ``formats`` or ``build --format`` ask."""
 
 
 @dataclass(frozen=True, order=True)
@@ -37,6 +40,8 @@ class Output:
     """The position of the recipient in the document's ``recipients`` list."""
     exports: tuple[tuple[str, str], ...] = ()
     """(file name, template) of each text export written beside the PDF."""
+    docx: str | None = None
+    """The file name of the Word copy for review, when one is made beside the PDF."""
     template_loc: tuple = field(default=(), compare=False)
     """Where in ``campaign.yaml`` the template was chosen (for messages)."""
 
@@ -47,12 +52,13 @@ class Output:
 
     @property
     def pdf(self) -> str:
-        return f"{self.stem}.pdf"
+        """The main file: the PDF, or the HTML of a web page (``KIND.printed`` is false)."""
+        return f"{self.stem}.{'pdf' if KINDS[self.kind].printed else 'html'}"
 
     @property
     def files(self) -> list[str]:
         """The files this output writes, relative to the output folder: the PDF first."""
-        return [self.pdf] + [name for name, _ in self.exports]
+        return [self.pdf] + [name for name, _ in self.exports] + ([self.docx] if self.docx else [])
 
     @property
     def templates(self) -> list[str]:
@@ -80,10 +86,11 @@ def bundle_stem(document: str) -> str:
 
 
 def plan_outputs(loaded: LoadedCampaign, documents=(), recipients=(), langs=(),
-                 env: Environment | None = None) -> list[Output]:
-    """Every output of a campaign, narrowed by the filters; unknown filter values are errors."""
+                 env: Environment | None = None, formats=()) -> list[Output]:
+    """Every output of a campaign, narrowed by the filters; unknown filter values are errors.
+    ``formats`` adds formats to every document's own (``build --format docx``)."""
     campaign = loaded.campaign
-    everything = all_outputs(loaded, env)
+    everything = all_outputs(loaded, env, formats)
     _known("document", documents, campaign.documents)
     _known("recipient", recipients, campaign.recipients)
     _known("language", langs, {output.lang for output in everything})
@@ -94,7 +101,8 @@ def plan_outputs(loaded: LoadedCampaign, documents=(), recipients=(), langs=(),
 
 
 @collector_paused()
-def all_outputs(loaded: LoadedCampaign, env: Environment | None = None) -> list[Output]:
+def all_outputs(loaded: LoadedCampaign, env: Environment | None = None,
+                formats=()) -> list[Output]:
     """Every copy of every document, in a stable order. References that do not resolve (a
     campaign still being checked) are skipped rather than guessed."""
     from ..render.environment import make_environment
@@ -112,12 +120,14 @@ def all_outputs(loaded: LoadedCampaign, env: Environment | None = None) -> list[
     outputs = []
     for doc_id, document in sorted(loaded.campaign.documents.items()):
         kind = KINDS[document.kind]
+        word = kind.printed and "docx" in (*getattr(document, "formats", ()), *formats)
         for copy in kind.copies(loaded.campaign, doc_id, document):
             stem = output_stem(doc_id, copy.recipient, copy.lang)
             exports = tuple((f"{stem}.{suffix}", export_template(copy.template, suffix, default))
                             for suffix, default in kind.text_exports.items())
+            docx = f"{stem}.docx" if word else None
             outputs.append(Output(doc_id, copy.recipient, copy.lang, kind.name, copy.template,
-                                  copy.copy_index, exports, copy.template_loc))
+                                  copy.copy_index, exports, docx, copy.template_loc))
     return outputs
 
 

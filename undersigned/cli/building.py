@@ -38,15 +38,19 @@ def check(campaign_dir: Path, strict: bool):
     documents = loaded.campaign.documents
     kinds = ", ".join(count(sum(d.kind == kind.name for d in documents.values()), kind.noun,
                              kind.plural) for kind in KINDS.values())
-    pdfs = len(outputs)
+    pdfs = sum(KINDS[o.kind].printed for o in outputs)
+    pages = len(outputs) - pdfs
     texts = sum(len(o.exports) for o in outputs)
+    words = sum(bool(o.docx) for o in outputs)
     click.echo(f"{loaded.root / 'campaign.yaml'}: {loaded.campaign.title}")
     click.echo(f"  {count(len(loaded.cases), 'case')}, "
                f"{count(len(lists), 'signatory list')} ({count(members, 'signatory', 'signatories')}), "
                f"{count(len(loaded.campaign.recipients), 'recipient')}")
     click.echo(f"  {count(len(documents), 'document')}: {kinds}")
-    click.echo(f"  a build would write {count(pdfs + texts, 'file')} "
-               f"({count(pdfs, 'PDF')}, {count(texts, 'text export')}) "
+    others = "".join(f", {count(n, noun)}" for n, noun in ((pages, "web page"),
+                                                           (words, "Word copy")) if n)
+    click.echo(f"  a build would write {count(pdfs + pages + texts + words, 'file')} "
+               f"({count(pdfs, 'PDF')}{others}, {count(texts, 'text export')}) "
                f"to {loaded.campaign.output_dir}/")
     warnings = f" ({count(len(loaded.warnings), 'warning')})" if loaded.warnings else ""
     click.echo(f"ok{warnings}")
@@ -65,12 +69,15 @@ def check(campaign_dir: Path, strict: bool):
 @click.option("--resign", is_flag=True,
               help="Render anew the signed copies whose inputs changed (signed-stale), "
                    "keeping the signed ones in outputs/superseded/, to be signed again.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["pdf", "docx"]),
+              help="Also write each copy in this format (docx: a Word copy for review); "
+                   "the PDF is always written. Repeatable.")
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
 @click.option("--report-json", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               callback=output_file,
               help="Also write the outcome as JSON: counts, failures, time, worker memory.")
 def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force, bundle,
-          resign, dry_run, report_json):
+          resign, formats, dry_run, report_json):
     """Check the campaign, then render every document, recipient and language to PDF.
 
     Only outputs whose inputs changed since the last build are rendered;
@@ -82,11 +89,12 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
     Example:
       undersigned build
       undersigned build --document appeal-political-prisoners --lang ru --jobs 2
+      undersigned build --format docx
     """
     from ..batch.build import build as run_build, plan_build
 
     if dry_run:
-        plan = plan_build(campaign_dir, documents, recipients, langs, strict, bundle)
+        plan = plan_build(campaign_dir, documents, recipients, langs, strict, bundle, formats)
         plan.resign = resign
         _print_plan(plan, force)
         return
@@ -95,7 +103,8 @@ def build(campaign_dir: Path, documents, recipients, langs, strict, jobs, force,
     started = time.monotonic()
     progress = _Progress()
     report = run_build(campaign_dir, documents, recipients, langs, strict=strict, jobs=jobs,
-                       force=force, bundle=bundle, resign=resign, on_start=progress.start,
+                       force=force, bundle=bundle, resign=resign, formats=formats,
+                       on_start=progress.start,
                        on_result=progress.result, on_wait=say)
     progress.close()
     _print_report(report, campaign_dir)

@@ -6,10 +6,11 @@ Adding a kind means writing its module (model, copies, context, checks; see
 
 from __future__ import annotations
 
-from . import letter, question
+from . import announcement, letter, question
 from .base import Copy, DocumentKind, Input
 
-KINDS: dict[str, DocumentKind] = {kind.name: kind for kind in (letter.KIND, question.KIND)}
+KINDS: dict[str, DocumentKind] = {kind.name: kind for kind in (letter.KIND, question.KIND,
+                                                              announcement.KIND)}
 """Kind name (the ``kind:`` of a document) -> its declaration, in the order ``check`` lists them."""
 
 

@@ -69,6 +69,9 @@ class DocumentKind:
     """Suffix -> the default template of a text export written beside the PDF
     (``{"txt": "question.txt"}``); a document's own template ``X.html`` uses ``X.SUFFIX``
     where it exists."""
+    printed: ClassVar[bool] = True
+    """Rendered to a PDF (and, if asked, a Word copy); a web page (the announcement) is
+    written as its HTML instead, and is never bundled or signed."""
     group_form: ClassVar[str] = "english"
     """Which form of a political group the document prints: ``english`` (EPP) or ``ep`` (PPE)."""
 

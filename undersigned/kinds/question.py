@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, StrictBool, StrictInt
 
 from ..errors import did_you_mean
-from ..model.models import DocumentBase, Id, LocalText
+from ..model import i18n
+from ..model.models import DocumentBase, Id, IsoDate, LocalText
 from ..model.terms import ADDRESSEES, TERMS
 from ..render.filters import markdown, markdown_inline, plain
 from ..render.typography import typeset
@@ -33,6 +34,11 @@ class Question(DocumentBase):
     """``vp-hr``, ``commission``, ``council`` or ``european-council``."""
     number: str | None = Field(default=None, pattern=r"^[EP]-\d{6}/\d{4}$")
     """The number the Parliament gave it, in citation form (``E-007095/2017``); none while drafting."""
+    published: IsoDate | None = None
+    """The date the Parliament's page of the question gives (it can differ from the day it
+    was tabled, ``date``); printed in the header in place of ``date``."""
+    print_date: StrictBool = True
+    """``false``: the header prints no date (where the public record gives none)."""
     priority: StrictBool = False
     """A priority question (one per author a month, answered within three weeks)."""
     authors: list[Id] = Field(min_length=1)
@@ -130,7 +136,10 @@ class QuestionKind(DocumentKind):
         subject = typeset(question.subject.get(lang), lang)
         if question.addressee == "vp-hr" and term.vp_hr_prefix:
             subject = t("question.vp_hr_prefix") + subject
+        printed = (question.published or question.date) if question.print_date else None
         context["document"].update({
+            # The header's date: the Parliament's, or none where the record has none.
+            "date": i18n.format_date(printed, lang) if printed else "",
             "number": number,
             "header_number": header_number,
             "priority": question.priority,

@@ -591,6 +591,9 @@ class DocumentBase(Model):
     """The cases the document concerns (files in ``cases/`` without ``.yaml``)."""
     languages: list[Lang] = Field(default=["en"], min_length=1)
     """The languages to produce."""
+    formats: list[Literal["pdf", "docx"]] = ["pdf"]
+    """The formats of each copy: the PDF always; ``docx`` adds a Word copy for review
+    (``DOCUMENT.RECIPIENT.LANG.docx``), made from the same HTML as the PDF."""
     notes: str | None = None
     """Editorial notes: what the sources leave open. Never printed."""
 

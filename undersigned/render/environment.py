@@ -183,7 +183,7 @@ def make_environment(campaign_templates: Path | None) -> SandboxedEnvironment:
     env = _Sandbox(
         loader=ChoiceLoader(loaders),
         undefined=_Undefined,
-        autoescape=lambda name: not (name or "").endswith((".css", ".txt")),
+        autoescape=lambda name: not (name or "").endswith((".css", ".txt", ".md")),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -230,7 +230,7 @@ def error_position(exc: BaseException, campaign_root: Path | None) -> tuple[str,
 
 def _template_frame(exc: BaseException):
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.endswith((".html", ".css", ".txt", ".j2")):
+        if frame.filename.endswith((".html", ".css", ".txt", ".md", ".j2")):
             return frame
     return None
 

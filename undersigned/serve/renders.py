@@ -25,6 +25,7 @@ from ..batch.lifeline import BUILD_PID_VARIABLE, die_with_parent
 from ..batch.workers import RENDER_SECONDS, WATCHDOG_GRACE, cap_memory
 from ..campaign.plan import Output
 from ..errors import CampaignInvalid, Problem, UndersignedError
+from ..kinds import KINDS
 
 PAGE_SCALE = 1.5
 """Pixels per PDF point of the page images (108 dpi: an A4 page is 893 pixels wide, sharp
@@ -72,6 +73,8 @@ def render_round(root: str, outputs: list[Output], page_dir: str, server_pid: in
             failed = [r for r in report.results if r.action == Action.FAILED]
             if failed:
                 rendered.error = failed[0].error
+            elif not KINDS[output.kind].printed:  # a web page (announcement): no pages
+                rendered.pages = []
             else:
                 rendered.pages = _draw_pages(Path(report.loaded.output_dir) / output.pdf,
                                              Path(page_dir), output.stem)

@@ -32,6 +32,9 @@ def copies_to_sign(root: Path, member: str, documents=()) -> list[Path]:
     for item in plan.items:
         if item.state not in (State.UP_TO_DATE, State.SIGNED):
             continue
+        document = plan.loaded.campaign.documents[item.output.document]
+        if getattr(document, "sign_on", None) is None:
+            continue  # not a letter Members sign (a question, an announcement)
         if may_sign(CampaignCopy(plan.loaded, item.output), member) is not None:
             continue
         pdf = plan.loaded.output_dir / item.output.pdf
