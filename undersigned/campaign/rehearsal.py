@@ -42,6 +42,30 @@ if TYPE_CHECKING:
     from .plan import Output
 
 
+def _render_copy(loaded: LoadedCampaign, output: Output, env: Environment,
+                 scan: TemplateScan, context: dict, quiet: bool, tagged: bool,
+                 failures: dict, glyphs: dict, fetched: dict) -> None:
+    """Render one copy's templates and note what would fail its build: a template error,
+    a character no font draws, an image without alt text, a file it cannot fetch."""
+    for number, template in enumerate(output.templates):
+        html, failure = _render(env, template, context, loaded.root)
+        if failure is not None:
+            if not (quiet and failure.missing_phrase):
+                failures.setdefault((failure.label or output.template, failure.line,
+                                     failure.message), output.label)
+            continue
+        if number == 0:  # the PDF's HTML; text exports are not drawn
+            for c in missing_glyphs(html):
+                glyphs.setdefault(c, output.label)
+            if tagged and not quiet:
+                _images_without_alt(html, scan.label(output.template), output, failures)
+            for url in ([] if quiet else fetched_by_html(html)):
+                _, fault = local_resource(url, loaded.root, [loaded.root, PACKAGE_DIR])
+                if fault and url not in _constant_urls(scan, output):
+                    fetched.setdefault((scan.label(output.template), url, fault),
+                                       output.label)
+
+
 def rehearse(loaded: LoadedCampaign, outputs: list[Output], env: Environment,
              scan: TemplateScan, problems: Problems, data_valid: bool) -> None:
     """Render the HTML of ``outputs`` (one per shape) and report what would fail the build.
@@ -99,23 +123,8 @@ def rehearse(loaded: LoadedCampaign, outputs: list[Output], env: Environment,
                 problems.add(template_label(None, None, output.template), 0, 0, output.label,
                              f"cannot build the template context: {exc}")
             continue
-        for number, template in enumerate(output.templates):
-            html, failure = _render(env, template, context, loaded.root)
-            if failure is not None:
-                if not (quiet and failure.missing_phrase):
-                    failures.setdefault((failure.label or output.template, failure.line,
-                                         failure.message), output.label)
-                continue
-            if number == 0:  # the PDF's HTML; text exports are not drawn
-                for c in missing_glyphs(html):
-                    glyphs.setdefault(c, output.label)
-                if tagged and not quiet:
-                    _images_without_alt(html, scan.label(output.template), output, failures)
-                for url in ([] if quiet else fetched_by_html(html)):
-                    _, fault = local_resource(url, loaded.root, [loaded.root, PACKAGE_DIR])
-                    if fault and url not in _constant_urls(scan, output):
-                        fetched.setdefault((scan.label(output.template), url, fault),
-                                           output.label)
+        _render_copy(loaded, output, env, scan, context, quiet, tagged, failures, glyphs,
+                     fetched)
     faulty = {(label, line) for label, line, _, _ in scan.faults}  # reported as such
     for (label, line, message), copy in failures.items():
         if (label, line) not in faulty:

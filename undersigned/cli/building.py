@@ -36,8 +36,10 @@ def check(campaign_dir: Path, strict: bool):
     lists = loaded.lists
     members = sum(len(sl.signatories) for sl in lists.values())
     documents = loaded.campaign.documents
-    kinds = ", ".join(count(sum(d.kind == kind.name for d in documents.values()), kind.noun,
-                             kind.plural) for kind in KINDS.values())
+    numbers = {kind: sum(d.kind == kind.name for d in documents.values())
+               for kind in KINDS.values()}
+    kinds = ", ".join(count(n, kind.noun, kind.plural) for kind, n in numbers.items()
+                      if n or kind.name in ("letter", "question"))
     pdfs = sum(KINDS[o.kind].printed for o in outputs)
     pages = len(outputs) - pdfs
     texts = sum(len(o.exports) for o in outputs)
