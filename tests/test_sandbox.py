@@ -245,24 +245,27 @@ def test_a_worker_stuck_past_its_time_limit_is_killed_and_the_build_goes_on(unch
 
     from undersigned.isolate import limits
 
+    real = limits.RENDER_SECONDS, limits.WATCHDOG_GRACE
     monkeypatch.setattr(limits, "RENDER_SECONDS", 2)
     monkeypatch.setattr(limits, "WATCHDOG_GRACE", 0.5)
     intro(example, ENDLESS)
     started = time.monotonic()
-    report = build(example, jobs=2)
+    report = build(example, documents=[APPEAL], jobs=2)
     assert time.monotonic() - started < 60
     failed = {r.label: r.error for r in report.failed}
     endless = [f"{APPEAL}.{rest}" for rest in ("president.en", "president.ru",
                                                "prosecutor-general.ru")]
     assert set(endless) <= set(failed)
-    # Each endless copy is reported overrun; when the watchdog's kill breaks the pool while
-    # another copy runs, that copy may be reported as its worker's death instead.
+    # Each endless copy is reported overrun; a worker the watchdog kills fails its own
+    # copy only.
     reasons = ("took longer than 2 s to render and was stopped; is some text in it unusually "
-               "long?", "a worker process died while rendering it (killed, or out of memory)",
-               "not rendered, the worker pool stopped")
+               "long?",)
     assert all(error in (f"{label}: {why}" for why in reasons)
                for label, error in failed.items()), failed
     assert any(failed[label].endswith("unusually long?") for label in endless), failed
+    # The others, under the real limits (2 s is no time for a letter on a loaded machine):
+    monkeypatch.setattr(limits, "RENDER_SECONDS", real[0])
+    monkeypatch.setattr(limits, "WATCHDOG_GRACE", real[1])
     others = ["appeal-dzhakishev-tokmadi", "question-dzhakishev-tokmadi",
               "question-political-prisoners"]
     assert not build(example, documents=others, jobs=2).failed
