@@ -309,7 +309,7 @@ def test_plan_build_reports_states_without_rendering(built):
 
 
 def test_progress_bar_on_a_terminal_shows_count_rate_and_time_left(monkeypatch, capsys):
-    from undersigned import cli as cli_module
+    from undersigned.cli import building as cli_module
     from undersigned.batch.build import Result
 
     monkeypatch.setattr(cli_module.sys.stdout, "isatty", lambda: True)
@@ -326,7 +326,7 @@ def test_progress_bar_on_a_terminal_shows_count_rate_and_time_left(monkeypatch, 
 
 
 def test_progress_elsewhere_is_one_plain_line_per_output(capsys):
-    from undersigned import cli as cli_module
+    from undersigned.cli import building as cli_module
     from undersigned.batch.build import Result
 
     progress = cli_module._Progress()

@@ -153,3 +153,31 @@ def test_help_is_fast_because_it_imports_no_library():
             "loaded = [m for m in ('weasyprint', 'pydantic', 'jinja2', 'babel') if m in sys.modules]\n"
             "assert not loaded, loaded")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_every_error_speaks_in_one_voice_usage_mistakes_included(example):
+    unknown_option = run("build", str(example), "--nope")
+    assert unknown_option.exit_code == 2
+    assert unknown_option.stderr == ("error: No such option '--nope'. Did you mean '--force'? "
+                                     "(see: undersigned build --help)\n")
+    missing_argument = run("respond")
+    assert missing_argument.exit_code == 2
+    assert missing_argument.stderr == ("error: Missing argument 'DOCUMENT'. "
+                                       "(see: undersigned respond --help)\n")
+    assert "Usage:" not in unknown_option.output + missing_argument.output
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly():
+    """`undersigned … | head`: no 'Broken pipe' error, no traceback (the pipe's reader is
+    gone before the command writes its first line)."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        process = subprocess.run([sys.executable, "-m", "undersigned.cli", "schema", "case"],
+                                 stdout=write_end, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(write_end)
+    assert process.stderr == ""
+    assert process.returncode == 1

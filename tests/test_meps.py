@@ -290,12 +290,206 @@ def test_a_broken_list_to_update_or_check_is_said_without_a_traceback(tmp_path):
     broken.write_text("term: 8\nsignatories: [a\n")
     result = run("meps", "import", TERM_8, "--term", 8, "--id", 28365, "-o", broken)
     assert result.exit_code == 1
-    assert result.output == ("error: the signatory list to update is not valid YAML (line 3, "
-                             "column 1): expected ',' or ']', but got '<stream end>'; fix it "
-                             "or write to a new file\n")
+    assert result.output == (f"error: {broken}:2:14: invalid YAML: the '[' opened here is "
+                             "never closed; close it, or put a text that starts with '[' in "
+                             "double quotes; fix the list to update, or import into a new "
+                             "file; nothing was written\n")
     assert broken.read_text() == "term: 8\nsignatories: [a\n"  # nothing lost
     not_a_list = tmp_path / "list.yaml"
     not_a_list.write_text("- 1\n- 2\n")
     checked = run("meps", "check", not_a_list, TERM_8)
     assert checked.exit_code == 2
-    assert checked.output.endswith("Error: the list has no term: give --term\n")
+    assert checked.output.endswith("error: the list has no term: give --term "
+                                   "(see: undersigned meps check --help)\n")
+
+
+# --- updating a list: an edit in place, never a re-dump (issues 20 and 27) ---------------
+
+
+def hand_edited_list() -> str:
+    """The example list as people edit it: YAML 1.1's booleans that YAML 1.2 reads as text,
+    a comment with a tab between entries, a comment after a value, Šoltes without his
+    diacritic."""
+    text = EXAMPLE_LIST.read_text()
+    start = text.index("notes: >-")
+    text = text[:start] + "notes: on\n" + text[text.index("signatories:"):]
+    text = text.replace("  - id: benifei\n", "  # Benifei: confirmed by phone\t(Rome)\n"
+                        "  - id: benifei\n")
+    kelam = text.index("country: EE")
+    text = text[:kelam] + "country: NO  # Norway, to test" + text[kelam + len("country: EE"):]
+    return text.replace("family: Šoltes", "family: Soltes")
+
+
+def test_an_update_keeps_every_byte_it_does_not_change(tmp_path):
+    """``country: NO`` stays Norway, ``notes: on`` stays text, comments in the middle and at
+    the end of lines stay: the update changes the Parliament's fields and nothing else."""
+    listed = tmp_path / "meps.yaml"
+    before = hand_edited_list().encode("utf-8")
+    listed.write_bytes(before)
+    result = run("meps", "import", TERM_8, "--term", 8, "--id", 125003, "--id", 4751,
+                 "-o", listed)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"updated {listed}: 2 Members from {TERM_8}\n"
+    line = hand_edited_list().splitlines().index("    family: Soltes") + 1
+    assert result.stderr == (f"{listed}:{line}:5: warning: signatories[9].family: 'Soltes' "
+                             "replaced by the Parliament's 'Šoltes' (no earlier import of this "
+                             "Member is recorded)\n")
+    expected = (before.replace(b"family: Soltes", "family: Šoltes".encode())
+                .replace(b"    country: SI\n    group: Verts/ALE\n",
+                         b"    country: SI\n    group: Verts/ALE\n    gender: male\n")
+                .replace(b"    country: BE\n    group: Verts/ALE\n",
+                         b"    country: BE\n    group: Verts/ALE\n    gender: male\n"))
+    assert listed.read_bytes() == expected
+    # The same import again changes nothing at all.
+    again = run("meps", "import", TERM_8, "--term", 8, "--id", 125003, "--id", 4751,
+                "-o", listed)
+    assert again.exit_code == 0 and again.stderr == ""
+    assert listed.read_bytes() == expected
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252"])
+def test_a_list_to_update_not_in_utf8_is_refused_in_one_line(tmp_path, encoding):
+    listed = tmp_path / "meps.yaml"
+    before = hand_edited_list().replace("Soltes", "Šoltes").replace(
+        "# Benifei", "# Benifei (à Rome)").encode(encoding, "replace")
+    listed.write_bytes(before)
+    result = run("meps", "import", TERM_8, "--term", 8, "--id", 125003, "-o", listed)
+    assert result.exit_code == 1
+    line = hand_edited_list().splitlines().index("  # Benifei: confirmed by phone\t(Rome)") + 1
+    assert result.output == (f"error: {listed}:{line}:14: not valid UTF-8 (byte 0xe0); save "
+                             "the file as UTF-8 (a Latin-1 or Windows-1252 file?); the list to "
+                             "update was not changed\n")
+    assert listed.read_bytes() == before
+    assert not (tmp_path / "meps.import.json").exists()
+
+
+CSV_HEADER = "mep_identifier,mep_honorific_prefix,mep_given_name,mep_family_name,mep_gender," \
+             "mep_citizenship,mep_email\n"
+
+
+def write_source(folder: Path, rows: list[str]) -> Path:
+    source = folder / "meps.csv"
+    source.write_text(CSV_HEADER + "".join(row + "\n" for row in rows), encoding="utf-8")
+    return source
+
+
+def test_a_second_import_keeps_what_was_corrected_by_hand(tmp_path):
+    """Issue 27: corrections (a country, a repaired name, an e-mail) survive the next import,
+    each said at its line; a field nobody touched follows the Parliament's list."""
+    source = write_source(tmp_path, [
+        "1001,Ms,Isabel,Santos,female,Portugal,"
+        "icsantos@example.org; mailto:isabel.santos@europarl.europa.eu",
+        "1002,Mr,Nesimi,Agayev,male,Germany,mailto:nesimi.agayev@europarl.europa.eu",
+        "1003,Ms,Anna,Fotyga,female,Poland,anna.fotyga@europarl.europa.eu"])
+    listed = tmp_path / "signatories" / "list.yaml"
+    first = run("meps", "import", source, "--term", 9, "-o", listed)
+    assert first.exit_code == 0, first.output
+    assert first.stdout == f"wrote {listed}: 3 Members from {source}\n"
+    assert first.stderr.splitlines()[0] == (
+        f"{source.name}:2: warning: mep_email: Isabel SANTOS: 2 e-mail addresses in one cell; kept "
+        "icsantos@example.org, left out isabel.santos@europarl.europa.eu (a Member has one "
+        "email:)")
+    made = yaml.safe_load(listed.read_text())["signatories"]
+    assert [s["email"] for s in made] == ["icsantos@example.org",
+                                          "nesimi.agayev@europarl.europa.eu",
+                                          "anna.fotyga@europarl.europa.eu"]
+    assert (tmp_path / "signatories" / "list.import.json").is_file()
+    corrected = (listed.read_text()
+                 .replace("country: PT", "country: LU  # elected in Luxembourg")
+                 .replace("family: Agayev", "family: Ağayev")
+                 .replace("anna.fotyga@europarl", "afotyga@europarl"))
+    listed.write_text(corrected)
+    # The Parliament changes an address nobody corrected by hand.
+    write_source(tmp_path, [
+        "1001,Ms,Isabel,Santos,female,Portugal,isabel.santos@europarl.europa.eu",
+        "1002,Mr,Nesimi,Agayev,male,Germany,mailto:n.agayev@europarl.europa.eu",
+        "1003,Ms,Anna,Fotyga,female,Poland,anna.fotyga@europarl.europa.eu"])
+    second = run("meps", "import", source, "--term", 9, "-o", listed)
+    assert second.exit_code == 0, second.output
+    assert second.stdout == f"updated {listed}: 3 Members from {source}\n"
+    lines = corrected.splitlines()
+
+    def at(needle: str) -> str:
+        number = next(n for n, line in enumerate(lines, 1) if needle in line)
+        return f"{listed}:{number}:3"  # safe_dump writes "- id:" at the margin
+
+    assert second.stderr.splitlines()[:3] == [
+        f"{at('country: LU')}: warning: signatories[0].country: kept 'LU', changed by hand "
+        "since the last import (which wrote 'PT'); the Parliament's list says 'PT'",
+        f"{at('family: Ağayev')}: warning: signatories[1].family: kept 'Ağayev', changed by "
+        "hand since the last import (which wrote 'Agayev'); the Parliament's list says "
+        "'Agayev'",
+        f"{at('afotyga')}: warning: signatories[2].email: kept 'afotyga@europarl.europa.eu', "
+        "changed by hand since the last import (which wrote 'anna.fotyga@europarl.europa.eu'); "
+        "the Parliament's list says 'anna.fotyga@europarl.europa.eu'"]
+    assert listed.read_text() == corrected.replace(
+        "email: icsantos@example.org", "email: isabel.santos@europarl.europa.eu").replace(
+        "email: nesimi.agayev@", "email: n.agayev@")
+    # And a third run says the same, and changes nothing.
+    third = run("meps", "import", source, "--term", 9, "-o", listed)
+    assert third.stderr.splitlines()[:3] == second.stderr.splitlines()[:3]
+
+
+@pytest.mark.parametrize("number", [8, 9, 10])
+def test_the_left_and_gue_ngl_are_one_group_in_every_term(number):
+    """Issue 27: "The Left" was accepted as a group of its own beside GUE/NGL."""
+    from undersigned.model.terms import TERMS
+
+    term = TERMS[number]
+    spellings = ["The Left", "GUE/NGL", "Left", "GUE", "European United Left",
+                 "The Left group in the European Parliament - GUE/NGL",
+                 "Confederal Group of the European United Left - Nordic Green Left"]
+    assert len({term.find_group(written) for written in spellings}) == 1
+    assert None not in {term.find_group(written) for written in spellings}
+    left = [g for g in term.groups if {g.ep, *g.also} & {"GUE/NGL", "The Left"}]
+    assert len(left) == 1
+    if number == 9:  # renamed during the term: both acronyms are the one group
+        assert term.group("The Left") is term.group("GUE/NGL") is left[0]
+
+
+def test_a_list_of_flow_entries_with_crlf_and_a_byte_order_mark_keeps_them(tmp_path):
+    listed = tmp_path / "meps.yaml"
+    before = ("\ufeff# hand-made\r\nterm: 8\r\nsignatories:\r\n"
+              "  - {id: soltes, title: Mr, given: Igor, family: Soltes, country: SI, "
+              "group: Greens/EFA, ep_id: 125003}  # the Greens' form of the group\r\n"
+              "  - {id: staes, given: Bart, family: Staes, country: BE, ep_id: 4751}\r\n")
+    listed.write_bytes(before.encode("utf-8"))
+    result = run("meps", "import", TERM_8, "--term", 8, "--id", 125003, "--id", 28365,
+                 "--groups", XML, "-o", listed)
+    assert result.exit_code == 0, result.output
+    after = listed.read_bytes().decode("utf-8")
+    assert after == before.replace("family: Soltes", "family: Šoltes").replace(
+        "ep_id: 125003}", "gender: male, ep_id: 125003}").replace(
+        "ep_id: 4751}\r\n", "ep_id: 4751}\r\n  - {id: panzeri, title: Mr, given: Pier Antonio, "
+        "family: Panzeri, country: IT, group: S&D, gender: male, ep_id: 28365}\r\n") + (
+        'title: "Members of the 8th term, from meps-term-8.csv"\r\n')
+
+
+def test_an_import_that_changes_nothing_leaves_the_files_alone(tmp_path):
+    source = write_source(tmp_path, ["1003,Ms,Anna,Fotyga,female,Poland,a.fotyga@example.org"])
+    listed = tmp_path / "list.yaml"
+    first = run("meps", "import", source, "--term", 9, "-o", listed)
+    assert first.exit_code == 0, first.output
+    record = tmp_path / "list.import.json"
+    inodes = (listed.stat().st_ino, record.stat().st_ino)
+    again = run("meps", "import", source, "--term", 9, "-o", listed)
+    assert again.exit_code == 0
+    assert again.stderr == first.stderr == (f"{listed}: warning: signatories[0]: Anna Fotyga: "
+                                            "no political group in the source; add group: (or "
+                                            "give --groups with the Parliament's XML list)\n")
+    assert (listed.stat().st_ino, record.stat().st_ino) == inodes
+
+
+def test_a_record_that_is_not_one_is_refused_in_one_line(tmp_path):
+    source = write_source(tmp_path, ["1003,Ms,Anna,Fotyga,female,Poland,a.fotyga@example.org"])
+    listed = tmp_path / "list.yaml"
+    assert run("meps", "import", source, "--term", 9, "-o", listed).exit_code == 0
+    record = tmp_path / "list.import.json"
+    record.write_text("{not json")
+    before = listed.read_bytes()
+    result = run("meps", "import", source, "--term", 9, "-o", listed)
+    assert result.exit_code == 1
+    assert result.output == (f"error: {record}: not the record of an import; delete it (the "
+                             "next import then takes every field from the Parliament's list) "
+                             "and run again\n")
+    assert listed.read_bytes() == before and record.read_text() == "{not json"

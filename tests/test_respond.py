@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from undersigned.answers.edit import render_scalar
+from undersigned.model.yamlfile import render_scalar
 from undersigned.answers.record import respond, respond_from
 from undersigned.campaign.load import load_campaign
 from undersigned.cli import cli
@@ -494,3 +494,170 @@ def test_a_flow_list_of_members_and_a_byte_order_mark(example):
         "{member: benifei, invited: 2017-10-19}]",
         "{member: benifei, invited: 2017-10-19, answer: declined, answered: 2017-10-20}, "
         "{member: kelam, invited: 2017-10-20}]") + text[end:]
+
+
+# --- YAML's corners (issue 28, class I, and class A's alias) ----------------------------
+
+OTHER = "appeal-dzhakishev-tokmadi"
+
+
+def with_entry(root: Path, block: str, member: str = "panzeri") -> str:
+    """campaign.yaml with the first letter's entry of ``member`` written as ``block``."""
+    path = root / "campaign.yaml"
+    path.write_text(path.read_text().replace(entry(member), block, 1))
+    return path.read_text()
+
+
+def test_a_block_note_followed_by_another_key_is_answered(example):
+    before = with_entry(example, "        - member: panzeri\n          note: |\n"
+                                 "            by phone\n          invited: 2017-10-19\n"
+                                 "          answer: agreed\n          answered: 2017-10-19\n")
+    result = run("respond", APPEAL, "panzeri", str(example), "--declined", "--on",
+                 "2017-10-20", "--note", "by e-mail")
+    assert result.exit_code == 0, result.output
+    assert (example / "campaign.yaml").read_text() == before.replace(
+        "          note: |\n            by phone\n          invited: 2017-10-19\n"
+        "          answer: agreed\n          answered: 2017-10-19\n",
+        "          note: by e-mail\n          invited: 2017-10-19\n"
+        "          answer: declined\n          answered: 2017-10-20\n", 1)
+
+
+def test_comments_between_and_after_keys_stay_on_their_own_lines(example):
+    block = ("        - member: panzeri   # the Chair\n"
+             "          invited: 2017-10-19\t# by post\n"
+             "          # she may change her mind\n"
+             "          answer: declined\n"
+             "          answered: 2017-10-19  # by phone\n"
+             "          # end of panzeri\n")
+    before = with_entry(example, block)
+    respond(example, APPEAL, "panzeri", Answer.AGREED, dt.date(2017, 10, 19), today=TODAY)
+    digest = current_fingerprint(example)
+    assert (example / "campaign.yaml").read_text() == before.replace(block, block.replace(
+        "answer: declined", "answer: agreed").replace(
+        "answered: 2017-10-19  # by phone\n",
+        f"answered: 2017-10-19  # by phone\n          wording: {digest}\n"), 1)
+
+
+def test_an_anchored_value_is_kept_and_its_alias_answered(example):
+    """No "undefined alias": the anchor stays with its value."""
+    before = with_entry(example, entry("panzeri", "invited: &d 2017-10-19, answer: agreed, "
+                                                  "answered: *d"))
+    respond(example, APPEAL, "panzeri", Answer.DECLINED, dt.date(2017, 10, 20), today=TODAY)
+    assert (example / "campaign.yaml").read_text() == before.replace(
+        "answer: agreed, answered: *d}", "answer: declined, answered: 2017-10-20}", 1)
+    # An answer that leaves the aliased value alone keeps the alias.
+    with_entry(example, entry("benifei", "invited: &i 2017-10-19, answer: agreed, "
+                                         "answered: *i"), "benifei")
+    respond(example, APPEAL, "benifei", Answer.AGREED, dt.date(2017, 10, 19), "again",
+            today=TODAY)
+    assert (f"answered: *i, wording: {current_fingerprint(example)}, note: again}}"
+            in (example / "campaign.yaml").read_text())
+
+
+def shared_entry(root: Path) -> str:
+    """The first letter's panzeri anchored as &pz, the second letter's entry *pz."""
+    path = root / "campaign.yaml"
+    text = path.read_text().replace(entry("panzeri"), entry("panzeri").replace(
+        "- {", "- &pz {"), 1)
+    second = text.index(entry("panzeri"))
+    text = text[:second] + "        - *pz\n" + text[second + len(entry("panzeri")):]
+    path.write_text(text)
+    return text
+
+
+def test_an_answer_through_an_alias_changes_that_letters_entry_only(example):
+    before = shared_entry(example)
+    result = run("respond", OTHER, "panzeri", str(example), "--declined", "--on", "2017-10-20")
+    assert result.exit_code == 0, result.output
+    after = (example / "campaign.yaml").read_text()
+    assert changed_lines(before, after) == {line_of(before, "- *pz"): (
+        "        - *pz\n", entry("panzeri", "invited: 2017-10-19, answer: declined, "
+                                          "answered: 2017-10-20"))}
+    members = load_campaign(example).campaign.documents
+    assert members[APPEAL].sign_on.members[0].answer is Answer.AGREED
+    assert members[OTHER].sign_on.members[0].answer is Answer.DECLINED
+
+
+def test_an_answer_to_an_entry_another_letter_repeats_is_refused_where_it_stands(example):
+    before = shared_entry(example)
+    line = line_of(before, "&pz")
+    assert refused(example, APPEAL, "panzeri", str(example), "--declined", "--on",
+                   "2017-10-20") == (
+        f"campaign.yaml:{line}:11: documents.{APPEAL}.sign_on.members: this value is anchored "
+        f"(&pz) and repeated through *pz on line {line_of(before, '- *pz')}: an edit here "
+        "would change both; write the value out in full in place of *pz, then run again\n"
+        "1 error, 0 warnings; nothing was written\n")
+
+
+def test_a_problem_in_the_edit_is_located_in_the_file_as_it_is(example):
+    """The check of the edited file finds that nobody agrees any more: the error names the
+    line of ``stage: final`` in the file on disk, not in the edited text (a line shorter)."""
+    path = example / "campaign.yaml"
+    text = path.read_text()
+    start = text.index("      stage: final\n")
+    text = text[:start] + text[start:].replace("      stage: final\n", "", 1).replace(
+        "    languages:", "      stage: final\n    languages:", 1)
+    path.write_text(text)
+    with_entry(example, "        - member: panzeri\n          invited: 2017-10-19\n"
+                        "          answer: agreed\n          answered: 2017-10-19\n"
+                        f"          wording: {current_fingerprint(example)}\n")
+    before = path.read_text()
+    table = write_csv(example, "member,answer,date\n" + "".join(
+        f"{member},no,2017-10-20\n" for member in MEMBERS))
+    result = run("respond", APPEAL, str(example), "--from", str(table))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"campaign.yaml:{line_of(before, 'stage: final')}:7: documents.{APPEAL}.sign_on.stage: "
+        "a final copy needs at least one Member who agreed; 13 invited, none agreed yet (keep "
+        "stage: draft while collecting answers)\n1 error, 0 warnings; nothing was written\n")
+    assert path.read_text() == before
+
+
+def test_block_entries_with_carriage_returns_and_quoted_keys(example):
+    path = example / "campaign.yaml"
+    with_entry(example, "        - \"member\": panzeri\n          'invited': 2017-10-19\n"
+                        "          \"answer\": agreed   # yes\n          answered: 2017-10-19\n")
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    before = path.read_bytes()
+    respond(example, APPEAL, "panzeri", Answer.INVITED, dt.date(2017, 10, 20), today=TODAY)
+    assert path.read_bytes() == before.replace(
+        b"          'invited': 2017-10-19\r\n          \"answer\": agreed   # yes\r\n"
+        b"          answered: 2017-10-19\r\n", b"          'invited': 2017-10-20\r\n", 1)
+
+
+@pytest.mark.parametrize("corner, first", [
+    ("merge", "merge keys (<<) are not supported; write the fields out in full"),
+    ("two-documents", "invalid YAML: expected a single document in the stream"),
+])
+def test_corners_the_reader_refuses_are_said_before_any_edit(example, corner, first):
+    path = example / "campaign.yaml"
+    if corner == "merge":
+        with_entry(example, "        - &base {member: panzeri, invited: 2017-10-19}\n")
+        with_entry(example, "        - {<<: *base, member: benifei}\n", "benifei")
+    else:
+        path.write_text(path.read_text() + "---\nmore: 1\n")
+    message = refused(example, APPEAL, "kelam", str(example), "--declined", "--on",
+                      "2017-10-20")
+    assert first in message and "Traceback" not in message
+
+
+def test_a_members_list_shared_by_two_letters_is_refused_for_either(example):
+    path = example / "campaign.yaml"
+    text = path.read_text()
+    first = text.index("      members:\n")
+    text = text[:first] + "      members: &all\n" + text[first + len("      members:\n"):]
+    second = text.index("      members:\n")
+    end = text.index("    languages:", second)
+    path.write_text(text[:second] + "      members: *all\n" + text[end:])
+    before = path.read_text()
+    alias = line_of(before, "members: *all")
+    assert refused(example, OTHER, "panzeri", str(example), "--declined", "--on",
+                   "2017-10-20") == (
+        f"campaign.yaml:{alias}:16: documents.{OTHER}.sign_on.members: this letter's members "
+        "are *all, a list another letter holds too: an answer would be recorded for both; "
+        "write this letter's list out in full, then run again\n"
+        "1 error, 0 warnings; nothing was written\n")
+    message = refused(example, APPEAL, "panzeri", str(example), "--declined", "--on",
+                      "2017-10-20")
+    assert message.startswith(f"campaign.yaml:{line_of(before, '&all')}:16: ")
+    assert f"(&all) and repeated through *all on line {alias}" in message

@@ -10,7 +10,7 @@ once never lose an answer.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..campaign.load import CAMPAIGN_FILE, LoadedCampaign, load_campaign
@@ -19,7 +19,7 @@ from ..files import read_regular, write_atomically, write_error, writer_lock
 from ..kinds.signon import fingerprint, keep_wording, wording
 from ..model.models import Signatory, SignatoryList
 from ..model.signon import Answer, Invitation
-from ..model.yamlfile import MAX_FILE_BYTES, YamlFile, dotted
+from ..model.yamlfile import MAX_FILE_BYTES, EditRefused, YamlFile, YamlText, dotted
 from . import edit
 from .members import find_member, sign_on_letter, suggest_member
 from .table import read_answers
@@ -105,8 +105,9 @@ def record(root: Path, doc_id: str, replies: list[Reply], today: dt.date,
             return outcome
         path = root / CAMPAIGN_FILE
         old = read_regular(path, MAX_FILE_BYTES, CAMPAIGN_FILE)
-        new = plan.edited(old.decode("utf-8")).encode("utf-8")
-        checked = load_campaign(root, campaign_bytes=new)
+        doc = plan.edited(old.decode("utf-8"))
+        new = doc.edited().encode("utf-8")
+        checked = _check_edit(root, doc, new)
         members = checked.campaign.documents[doc_id].sign_on.members
         if list(members) != plan.expected():  # the edit must say exactly what was meant
             raise UndersignedError(f"{CAMPAIGN_FILE}: the edited sign-on of '{doc_id}' did "
@@ -244,17 +245,36 @@ class _Plan:
     def _as_invitation(values: dict) -> Invitation:
         return Invitation.model_validate({k: v for k, v in values.items() if v is not None})
 
-    def edited(self, text: str) -> str:
-        """``text`` with the answers recorded, each entry in its own style."""
-        members = edit.find_members(text, self.doc_id)
-        if members is None or len(members.node.value) != len(self.members):
-            raise UndersignedError(f"{CAMPAIGN_FILE}: the sign-on of '{self.doc_id}' is not "
-                                   "written as a list of members that can be edited; record "
-                                   "the answers by hand")
-        edits = []
-        for index, values in self.changes.items():
-            edits += edit.rewrite_entry(members, index, values)
-        for values in self.added:
-            edits += edit.append_entry(members, {k: v for k, v in values.items()
-                                                 if v is not None})
-        return edit.apply(text, edits)
+    def edited(self, text: str) -> YamlText:
+        """``text`` with the answers recorded as edits, each entry in its own style."""
+        try:
+            doc = YamlText(text)
+            members = edit.find_members(doc, self.doc_id)
+            if members is None or len(members.items) != len(self.members):
+                raise UndersignedError(f"{CAMPAIGN_FILE}: the sign-on of '{self.doc_id}' is "
+                                       "not written as a list of members that can be edited; "
+                                       "record the answers by hand")
+            for index, values in self.changes.items():
+                edit.rewrite_entry(doc, members.items[index], values)
+            for values in self.added:
+                edit.append_entry(doc, members, values)
+        except EditRefused as exc:
+            raise CampaignInvalid([Problem(CAMPAIGN_FILE, exc.line, exc.column,
+                                           f"documents.{self.doc_id}.sign_on.members",
+                                           exc.message)]) from exc
+        return doc
+
+
+def _check_edit(root: Path, doc: YamlText, new: bytes) -> LoadedCampaign:
+    """The campaign with the edited file, checked as ``check`` does; a problem found in the
+    edit is reported at its place in the file as it is on disk, never in the edited text."""
+    try:
+        return load_campaign(root, campaign_bytes=new)
+    except CampaignInvalid as exc:
+        def located(problem: Problem) -> Problem:
+            if problem.path != CAMPAIGN_FILE or not problem.line:
+                return problem
+            line, column = doc.original_position(problem.line, problem.column)
+            return replace(problem, line=line, column=column if problem.column else 0)
+
+        raise CampaignInvalid([located(p) for p in exc.problems]) from exc

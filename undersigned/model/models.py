@@ -26,8 +26,14 @@ Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Lang = Annotated[str, Field(pattern=LANG_PATTERN)]
 """A language code (ISO 639-1 where one exists): ``en``, ``ru``, ``kk``."""
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
-Email = Annotated[str, Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$", max_length=254)]
+EMAIL_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
+Email = Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]
 """An e-mail address (``pier.panzeri@europarl.europa.eu``)."""
+
+
+def is_email(text: str) -> bool:
+    """Whether ``text`` is one e-mail address, as ``email:`` fields accept them."""
+    return len(text) <= 254 and re.fullmatch(EMAIL_PATTERN, text) is not None
 
 
 def _iso_date_only(value: Any) -> Any:

@@ -23,6 +23,9 @@ class Group:
     """The English acronym, e.g. ``EPP`` (the same as ``ep`` for most groups)."""
     name: str
     """The group's full English name."""
+    also: tuple[str, ...] = ()
+    """Other acronyms of the same group in the same term (it was renamed during the term):
+    accepted as the group, never a group of their own."""
 
 
 @dataclass(frozen=True)
@@ -43,14 +46,15 @@ class Term:
     def group(self, acronym: str) -> Group | None:
         """The group written ``acronym`` in either form, or None."""
         for group in self.groups:
-            if acronym in (group.ep, group.english):
+            if acronym in (group.ep, group.english) + group.also:
                 return group
         return None
 
     def group_acronyms(self) -> list[str]:
         """Every accepted spelling, EP forms first."""
         names = [g.ep for g in self.groups]
-        return names + [g.english for g in self.groups if g.english not in names]
+        names += [g.english for g in self.groups if g.english not in names]
+        return names + [a for g in self.groups for a in g.also if a not in names]
 
     def suggestion(self, written: str) -> str | None:
         """What to write instead of a group written as people write it ('Renew Europe',
@@ -69,7 +73,8 @@ class Term:
         full English name as the Parliament's lists give it, or a common alias."""
         key = _alias_key(written)
         for group in self.groups:
-            spellings = (group.ep, group.english, group.name) + ALIASES.get(group.ep, ())
+            spellings = (group.ep, group.english, group.name) + group.also + tuple(
+                alias for acronym in (group.ep,) + group.also for alias in ALIASES.get(acronym, ()))
             if key in (_alias_key(spelling) for spelling in spellings):
                 return group
         return None
@@ -97,6 +102,9 @@ GREENS = Group("Verts/ALE", "Greens/EFA", "Group of the Greens/European Free All
 GUE = Group("GUE/NGL", "GUE/NGL", "Confederal Group of the European United Left - "
             "Nordic Green Left")
 LEFT = Group("The Left", "The Left", "The Left group in the European Parliament - GUE/NGL")
+# GUE/NGL took the name The Left in January 2021, in the middle of the 9th term: one group
+# under both acronyms (and both full names), never two groups.
+GUE_LEFT = Group("GUE/NGL", "GUE/NGL", LEFT.name, also=("The Left",))
 NI = Group("NI", "NI", "Non-attached Members")
 RENEW = Group("Renew", "Renew", "Renew Europe Group")
 
@@ -112,7 +120,7 @@ TERMS: dict[int, Term] = {
     9: Term(9, dt.date(2019, 7, 2), dt.date(2024, 7, 15), 138, (
         PPE, SD, RENEW,
         Group("ID", "ID", "Identity and Democracy Group"),
-        GREENS, ECR, GUE, LEFT, NI,
+        GREENS, ECR, GUE_LEFT, NI,
     ), {**_COMMON_ADDRESSEES, "vp-hr": _VP_HR_LONG}),
     10: Term(10, dt.date(2024, 7, 16), None, 144, (
         PPE, SD,
@@ -132,8 +140,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "ALDE": ("ALDE Group", "Liberals", "ALDE/ADLE", "ADLE"),
     "Verts/ALE": ("Greens", "Greens-EFA", "Greens/ALE", "Verts", "Greens EFA", "The Greens",
                   "Greens/EFA Group", "G/EFA"),
-    "GUE/NGL": ("GUE", "GUE-NGL", "GUENGL", "European United Left", "GUE/NGL Group"),
-    "The Left": ("Left", "The Left Group", "Left Group", "LEFT", "GUE/NGL"),
+    "GUE/NGL": ("GUE", "GUE-NGL", "GUENGL", "European United Left", "GUE/NGL Group",
+                "The Left", "Left", "The Left Group", "Left Group", "LEFT", GUE.name, LEFT.name),
+    "The Left": ("Left", "The Left Group", "Left Group", "LEFT", "GUE/NGL", "GUE", "GUE-NGL",
+                 "GUENGL", "European United Left", "GUE/NGL Group", GUE.name),
     "NI": ("NA", "Non-attached", "Non attached", "Non-inscrits", "Non-Inscrits", "NI Group",
            "Non-attached Members", "independent"),
     "ECR": ("ECR Group", "European Conservatives and Reformists", "Conservatives"),

@@ -1,4 +1,5 @@
-"""Reading campaign YAML safely, with the line and column of every value.
+"""Reading campaign YAML safely, with the line and column of every value; and editing a
+YAML file in place, span by span (:class:`YamlText`, at the end of this module).
 
 PyYAML's safe loader is the parser, but not its constructor: we build the
 Python values ourselves from the node tree so that
@@ -12,6 +13,8 @@ Python values ourselves from the node tree so that
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -464,3 +467,337 @@ def dotted(loc: tuple[Key, ...]) -> str:
     return out
 
 
+
+
+# --- Editing a file span by span ---------------------------------------------------------
+#
+# A round-trip library that loads and dumps a whole file re-indents lists, re-wraps flow
+# lists and long lines, and reads YAML 1.1 (``NO`` becomes ``false``). So a file is never
+# dumped: the parser gives the span of each value in the text, and only the spans that
+# change are rewritten. Everything else (comments, quoting, line endings, a byte-order
+# mark) stays byte for byte. The span of ``*x`` is the alias itself, never the anchored
+# value, and a value that is anchored and repeated elsewhere is not edited in place (both
+# places would change): such an edit is refused at its position in the original file.
+
+
+class EditRefused(Exception):
+    """Raised when an edit cannot be made in place; ``line`` and ``column`` are in the
+    original text."""
+
+    def __init__(self, line: int, column: int, message: str):
+        super().__init__(message)
+        self.line, self.column, self.message = line, column, message
+
+
+@dataclass(eq=False, slots=True)
+class Span:
+    """One value of a YAML text, and where its own text stands (anchor and tag aside)."""
+
+    kind: str
+    """``scalar``, ``mapping``, ``sequence`` or ``alias``."""
+    start: int
+    end: int
+    """Where the value's text ends: a block scalar's last character, a block collection's
+    last value's end; never the comments and blank lines after it."""
+    flow: bool = False
+    value: str | None = None
+    """A scalar's text as read (quotes aside); an alias's anchor name."""
+    anchor: str | None = None
+    anchor_start: int = 0
+    """Where the value's anchor (``&x``) stands, if it has one."""
+    parent: Span | None = None
+    pairs: list[list[Span]] = field(default_factory=list)
+    """A mapping's [key, value] spans."""
+    items: list[Span] = field(default_factory=list)
+    """A sequence's items."""
+    aliases: list[Span] = field(default_factory=list)
+    """The aliases that repeat this (anchored) value."""
+    target: Span | None = None
+    """The value an alias repeats."""
+
+    def get(self, key: Key) -> Span | None:
+        """The value at ``key`` (a mapping's key, a sequence's index), or None."""
+        if self.kind == "sequence":
+            ok = isinstance(key, int) and -len(self.items) <= key < len(self.items)
+            return self.items[key] if ok else None
+        return next((value for k, value in self.pairs
+                     if k.kind == "scalar" and k.value == str(key)), None)
+
+
+_SPAN_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml where PyYAML has it: it reads what the campaign's reader reads (a tab before a
+comment, which PyYAML's own scanner refuses), and its marks count characters too."""
+
+
+def _scalar_starts(text: str) -> dict[int, int]:
+    """Where each scalar's own text starts (after its anchor and tag), by where it ends."""
+    return {token.end_mark.index: token.start_mark.index
+            for token in yaml.scan(text, Loader=_SPAN_LOADER)
+            if isinstance(token, yaml.ScalarToken)}
+
+
+def _block_scalar_end(text: str, start: int, end: int) -> int:
+    """Where a block scalar's text ends: after its last character, or, when it keeps its
+    trailing line breaks (``|+``), at the last of them (they are part of its value)."""
+    body = text[start:end]
+    if "+" not in body.split("\n", 1)[0].split("#", 1)[0]:
+        return start + len(body.rstrip())
+    kept = body.rstrip(" \t")
+    if kept.endswith("\n"):
+        return start + len(kept) - (2 if kept.endswith("\r\n") else 1)
+    return start + len(kept)
+
+
+def parse_spans(text: str) -> Span | None:
+    """The spans of the values of ``text``: the root, or None for an empty document.
+    Raises yaml.YAMLError if it is not YAML, EditRefused if it holds two documents."""
+    starts = _scalar_starts(text)
+    anchors: dict[str, Span] = {}
+    stack: list[Span] = []
+    root = None
+    for event in yaml.parse(text, Loader=_SPAN_LOADER):
+        if isinstance(event, yaml.DocumentStartEvent) and root is not None:
+            raise EditRefused(event.start_mark.line + 1, event.start_mark.column + 1,
+                              "a second YAML document; keep one document in the file")
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            done = stack.pop()
+            last = done.pairs[-1][1] if done.pairs else done.items[-1] if done.items else None
+            done.end = event.end_mark.index if done.flow or last is None else last.end
+            continue
+        if isinstance(event, yaml.AliasEvent):
+            span = Span("alias", event.start_mark.index, event.end_mark.index,
+                        value=event.anchor, target=anchors.get(event.anchor))
+            if span.target is not None:
+                span.target.aliases.append(span)
+        elif isinstance(event, yaml.ScalarEvent):
+            end = event.end_mark.index
+            start = starts.get(end, end)
+            if event.style in ("|", ">"):
+                end = _block_scalar_end(text, start, end)
+            span = Span("scalar", start, end, value=event.value, anchor=event.anchor)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            kind = "mapping" if isinstance(event, yaml.MappingStartEvent) else "sequence"
+            flow = bool(event.flow_style)
+            at = event.end_mark.index - 1 if flow else -1  # a block one: at its first child
+            span = Span(kind, at, at, flow=flow, anchor=event.anchor)
+        else:
+            continue
+        if event.anchor:
+            anchors[event.anchor] = span
+            span.anchor_start = event.start_mark.index
+        if stack:
+            _attach(stack[-1], span, text)
+        else:
+            root = span
+        if isinstance(event, yaml.CollectionStartEvent):
+            stack.append(span)
+    return root
+
+
+def _attach(parent: Span, span: Span, text: str) -> None:
+    span.parent = parent
+    if parent.start < 0:  # a block collection starts at its first key, or its first '-'
+        parent.start = span.start if parent.kind == "mapping" else text.rfind("-", 0, span.start)
+    if parent.kind == "sequence":
+        parent.items.append(span)
+    elif parent.pairs and len(parent.pairs[-1]) == 1:
+        parent.pairs[-1].append(span)
+    else:
+        parent.pairs.append([span])
+
+
+def render_scalar(value: str | int | dt.date) -> str:
+    """``value`` as a YAML scalar that reads back as the same value, by this module (YAML
+    1.2) and by YAML 1.1 readers alike: plain where that is safe, in double quotes
+    otherwise (so ``NO``, ``on``, ``1e3`` and ``2017-10-19`` as text are quoted)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if _reads_back_plain(value):
+        return value
+    quoted = json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML one
+    return "".join(c if c.isprintable() or c == " " else
+                   f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}" for c in quoted)
+
+
+_PLAIN_SAFE = re.compile(r"[A-Za-z0-9\u00c0-\uffff][^,\[\]{}#:\"'\\\n\r\t]*")
+
+
+def _reads_back_plain(text: str) -> bool:
+    if not _PLAIN_SAFE.fullmatch(text) or text != text.strip() or not text.isprintable():
+        return False
+    try:
+        node = _compose(f"{{k: {text}}}")
+        core = node.value[0][1]
+        return (yaml.safe_load(f"{{k: {text}}}") == {"k": text}
+                and core.tag == _CORE + "str" and core.value == text)
+    except (yaml.YAMLError, IndexError, AttributeError):
+        return False
+
+
+def render_flow(pairs: list[tuple[str, str]]) -> str:
+    """A flow mapping of keys and their rendered values: ``{member: panzeri, ...}``."""
+    return "{" + ", ".join(f"{key}: {value}" for key, value in pairs) + "}"
+
+
+class YamlText:
+    """A YAML text to edit in place: the spans of its values, and the edits to make.
+
+    Edits are collected (``replace``, ``remove``, ``add``, ``append``) and made at once by
+    ``edited``; ``original_position`` takes a position in the edited text back to the
+    original one, so that a problem found in the edit is reported where the user can see
+    it. Raises EditRefused (at the original position) for an edit that cannot be made.
+    """
+
+    def __init__(self, text: str):
+        self.bom = "\ufeff" if text.startswith("\ufeff") else ""
+        self.text = text[len(self.bom):]
+        self.newline = "\r\n" if "\r\n" in self.text else "\n"
+        try:
+            self.root = parse_spans(self.text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            raise EditRefused(mark.line + 1, mark.column + 1, f"invalid YAML: {exc.problem}")
+        self.edits: list[tuple[int, int, str]] = []
+
+    def position(self, index: int, text: str | None = None) -> Position:
+        """(line, column) of a character index, both from 1."""
+        text = self.text if text is None else text
+        line_start = text.rfind("\n", 0, index) + 1
+        return text.count("\n", 0, index) + 1, index - line_start + 1
+
+    def refuse(self, span: Span, message: str):
+        raise EditRefused(*self.position(span.start), message)
+
+    def find(self, *path: Key) -> Span | None:
+        """The value at ``path`` from the root, or None; never through an alias (the value
+        is then someone else's too): that is refused at the alias."""
+        span = self.root
+        for depth, key in enumerate(path, 1):
+            if span is None or span.kind not in ("mapping", "sequence"):
+                return None
+            span = span.get(key)
+            if span is not None and span.kind == "alias" and depth < len(path):
+                self.refuse(span, f"'{dotted(path)}' goes through the alias *{span.value}; "
+                            "write the value out in full there, then run again")
+        return span
+
+    def _editable(self, span: Span) -> None:
+        """Refuse to change a value that is anchored (or inside one) and repeated."""
+        at = span
+        while at is not None:
+            if at.anchor and at.aliases:
+                line = self.position(at.aliases[0].start)[0]
+                raise EditRefused(*self.position(at.anchor_start), (
+                    f"this value is anchored (&{at.anchor}) and repeated through "
+                    f"*{at.anchor} on line {line}: an edit here would change both; write the "
+                    f"value out in full in place of *{at.anchor}, then run again"))
+            at = at.parent
+
+    def _line_after(self, index: int) -> tuple[int, str]:
+        """Where the line holding ``index`` ends (after its line break), and the line break
+        to write first if the file ends there without one."""
+        end = self.text.find("\n", index)
+        return (len(self.text), self.newline) if end == -1 else (end + 1, "")
+
+    def _line_start(self, index: int) -> int:
+        return self.text.rfind("\n", 0, index) + 1
+
+    def replace(self, span: Span, rendered: str) -> None:
+        """Write ``rendered`` in place of a value (an alias: in place of the alias only)."""
+        self._editable(span if span.kind != "alias" else span.parent)
+        if (span.start == span.end and self.text[span.start - 1:span.start] not in " \t\n[{,"
+                and not rendered.startswith(("\n", "\r"))):
+            rendered = " " + rendered  # an empty value right after its key (or its &anchor)
+        header = self.text[span.start:span.end].split("\n", 1)[0].rstrip("\r")
+        if span.kind == "scalar" and header[:1] in ("|", ">") and "#" in header:
+            rendered += "  " + header[header.index("#"):]  # the comment on a block's first line
+        self.edits.append((span.start, span.end, rendered))
+
+    def remove(self, mapping: Span, key: str) -> None:
+        """Remove a key and its value; in a block mapping, their whole lines."""
+        self._editable(mapping)
+        index = next(i for i, (k, _) in enumerate(mapping.pairs) if k.value == key)
+        key_span, value = mapping.pairs[index]
+        following = mapping.pairs[index + 1][0] if index + 1 < len(mapping.pairs) else None
+        line_start = self._line_start(key_span.start)
+        if not mapping.flow and not self.text[line_start:key_span.start].strip():
+            self.edits.append((line_start, self._line_after(value.end)[0], ""))
+        elif index > 0:
+            self.edits.append((mapping.pairs[index - 1][1].end, value.end, ""))
+        else:
+            self.edits.append((key_span.start,
+                               following.start if following else value.end, ""))
+
+    def add(self, mapping: Span, pairs: list[tuple[str, str]], after: str | None = None):
+        """Add keys with their rendered values after the key ``after`` (the last one by
+        default), in the mapping's style. A value starting with a line break is a block
+        collection, written on the lines below its key."""
+        self._editable(mapping)
+        if not pairs:
+            return
+        if not mapping.pairs:
+            if not mapping.flow:  # pragma: no cover - a block mapping has a key
+                raise ValueError("an empty block mapping")
+            self.edits.append((mapping.start + 1, mapping.start + 1, ", ".join(
+                f"{k}: {v}" for k, v in pairs)))
+            return
+        last = next((v for k, v in mapping.pairs if k.value == after), mapping.pairs[-1][1])
+        if mapping.flow:
+            self.edits.append((last.end, last.end, "".join(f", {k}: {v}" for k, v in pairs)))
+            return
+        first = mapping.pairs[0][0].start
+        indent = " " * (first - self._line_start(first))
+        at, lead = self._line_after(last.end)
+        self.edits.append((at, at, lead + "".join(
+            f"{indent}{k}:{'' if v.startswith(self.newline) else ' '}{v}{self.newline}"
+            for k, v in pairs)))
+
+    def append(self, sequence: Span, pairs: list[tuple[str, str]]) -> None:
+        """Add a mapping of keys and rendered values after the last item, in the style of
+        the last item (a block mapping after a block mapping, a flow one otherwise)."""
+        self._editable(sequence)
+        if sequence.flow or not sequence.items:
+            at = sequence.items[-1].end if sequence.items else sequence.start + 1
+            comma = ", " if sequence.items else ""
+            self.edits.append((at, at, comma + render_flow(pairs)))
+            return
+        last = sequence.items[-1]
+        line_start = self._line_start(last.start)
+        prefix = self.text[line_start:last.start]
+        if not re.fullmatch(r" *- +", prefix):
+            dash = self.text.rfind("-", 0, last.start)
+            prefix = " " * (dash - self._line_start(dash)) + "- "
+        if last.kind == "mapping" and not last.flow:
+            body = (self.newline + " " * len(prefix)).join(f"{k}: {v}" for k, v in pairs)
+        else:
+            body = render_flow(pairs)
+        at, lead = self._line_after(last.end)
+        self.edits.append((at, at, lead + prefix + body + self.newline))
+
+    def edited(self) -> str:
+        """The text with every edit made (byte-order mark kept)."""
+        out, cursor = [self.bom], 0
+        for start, end, new in sorted(self.edits, key=lambda e: (e[0], e[1])):
+            if start < cursor:
+                raise ValueError(f"two edits overlap at {self.position(start)}")
+            out += [self.text[cursor:start], new]
+            cursor = end
+        out.append(self.text[cursor:])
+        return "".join(out)
+
+    def original_position(self, line: int, column: int) -> Position:
+        """A position in the edited text (without its byte-order mark) taken back to the
+        original: to the start of the edit if it falls in written text."""
+        edited = self.edited()[len(self.bom):]  # made again: edits may have been added
+        starts = [0] + [i + 1 for i, c in enumerate(edited) if c == "\n"]
+        index = starts[min(max(line, 1), len(starts)) - 1] + max(column - 1, 0)
+        shift = 0
+        for start, end, new in sorted(self.edits, key=lambda e: (e[0], e[1])):
+            if index < start + shift:
+                break
+            if index < start + shift + len(new):
+                return self.position(start)
+            shift += len(new) - (end - start)
+        return self.position(min(index - shift, len(self.text)))
