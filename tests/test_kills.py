@@ -66,19 +66,21 @@ def kill_at(root: Path, delay: float, how: int, tag: str) -> list[str]:
     return wrong
 
 
-def test_a_build_killed_at_50_moments_says_at_most_one_line_and_leaves_nothing(tmp_path):
+def kill_at_moments(tmp_path: Path, moments: int, signals: tuple[int, int]) -> None:
+    """Kill builds at ``moments`` moments spread evenly over an uninterrupted build, with
+    the first signal in one copy of the campaign and the second in another, side by side;
+    then a build of each copy passes, and no temporary file of a write is left."""
     roots = [copy_example(tmp_path / f"campaign{lane}") for lane in range(2)]
     started = time.monotonic()
     whole = start_build(roots[0], "kills-whole")
     stdout, stderr = whole.communicate(timeout=120)
     assert whole.returncode == 0, stderr
     span = time.monotonic() - started
-    moments = [(span * (i // 2) / (MOMENTS // 2), (signal.SIGKILL, signal.SIGTERM)[i % 2])
-               for i in range(MOMENTS)]
+    delays = [span * (n // 2) / (moments // 2) for n in range(moments)]
 
     def lane(first: int) -> list[str]:  # one build at a time in each copy
-        return [line for n in range(first, MOMENTS, 2)
-                for line in kill_at(roots[first], *moments[n], f"kill{n}")]
+        return [line for n in range(first, moments, 2)
+                for line in kill_at(roots[first], delays[n], signals[first], f"kill{n}")]
 
     try:
         with ThreadPoolExecutor(2) as lanes:
@@ -92,3 +94,13 @@ def test_a_build_killed_at_50_moments_says_at_most_one_line_and_leaves_nothing(t
         stdout, stderr = again.communicate(timeout=120)
         assert again.returncode == 0, stderr
         assert not list((root / "outputs").glob(".*.part"))
+        shutil.rmtree(temp_of(root), ignore_errors=True)
+
+
+def test_a_build_killed_at_50_moments_says_at_most_one_line_and_leaves_nothing(tmp_path):
+    kill_at_moments(tmp_path, MOMENTS, (signal.SIGKILL, signal.SIGTERM))
+
+
+def test_ctrl_c_and_a_closed_terminal_at_8_moments_say_at_most_one_line(tmp_path):
+    """SIGINT (Ctrl-C, sent to the build alone here) and SIGHUP (the terminal closed)."""
+    kill_at_moments(tmp_path, 8, (signal.SIGINT, signal.SIGHUP))
