@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from conftest import REPO, copy_example
-from test_integrity import describe, leftovers
+from test_integrity import describe, leftovers, tagged
 
 MOMENTS = 50
 QUESTIONS = ["-d", "question-political-prisoners", "-d", "question-dzhakishev-tokmadi"]
@@ -104,3 +104,53 @@ def test_a_build_killed_at_50_moments_says_at_most_one_line_and_leaves_nothing(t
 def test_ctrl_c_and_a_closed_terminal_at_8_moments_say_at_most_one_line(tmp_path):
     """SIGINT (Ctrl-C, sent to the build alone here) and SIGHUP (the terminal closed)."""
     kill_at_moments(tmp_path, 8, (signal.SIGINT, signal.SIGHUP))
+
+
+def test_a_fork_server_killed_during_a_build_fails_only_what_it_was_running(tmp_path):
+    """The fork server killed while its workers render: the workers go with it (their
+    outputs fail, each with the reason), a new fork server starts the next workers, no
+    traceback is printed, nothing is left, and the next build builds what failed."""
+    root = copy_example(tmp_path / "campaign")
+    temp_of(root).mkdir(exist_ok=True)
+    env = {**os.environ, "UNDERSIGNED_TEST_TAG": "fork-server", "TMPDIR": str(temp_of(root))}
+    process = subprocess.Popen([sys.executable, "-m", "undersigned.cli", "build", str(root),
+                                "-j", "2"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        server = None
+        deadline = time.monotonic() + 120
+        while server is None and time.monotonic() < deadline:  # until a worker renders
+            servers = [pid for pid in tagged("fork-server") if b"forkserver" in cmdline(pid)
+                       and any(ppid_of(other) == pid for other in tagged("fork-server"))]
+            server = servers[0] if servers else time.sleep(0.02)
+        assert server is not None, describe(tagged("fork-server"))
+        os.kill(server, signal.SIGKILL)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "Traceback" not in stdout + stderr, stderr
+    assert process.returncode in (0, 1), stderr
+    failed = [line for line in stderr.splitlines() if line.startswith("  ")][:-1]
+    assert all(line.endswith("a worker process died while rendering it (killed, or out of "
+                              "memory)") for line in failed), stderr
+    assert leftovers("fork-server") == []
+    assert sorted(temp_of(root).iterdir()) == []
+    shutil.rmtree(temp_of(root), ignore_errors=True)
+    again = subprocess.run([sys.executable, "-m", "undersigned.cli", "build", str(root)],
+                           cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and " 0 failed" in again.stdout, again.stderr
+
+
+def ppid_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""

@@ -277,10 +277,13 @@ class Pool:
                     finish(queue.popleft()[0], Failure(Fault.NOT_STARTED))
 
     def _start_worker(self) -> Worker | None:
+        from multiprocessing import forkserver
+
         with signals_held():  # started and known, or neither
             try:
                 worker = Worker(self.context, self.seconds, self.setup, self.setup_args)
-            except OSError:  # it died as it started (the fork server is gone ...)
+            except OSError:  # it died as it started, or the fork server is gone:
+                forkserver.ensure_running()  # a new one if so, for the next try
                 self.fresh_deaths += 1
                 return None
             self.workers.append(worker)
