@@ -19,6 +19,10 @@ Prints a table and writes the figures as JSON.
     .venv/bin/python benchmarks/bench.py                 # 1,000 letters
     .venv/bin/python benchmarks/bench.py --letters 200   # quicker
     .venv/bin/python benchmarks/bench.py --check-only    # check's two figures, in seconds
+    .venv/bin/python benchmarks/bench.py --quick         # every step on 8 letters (CI)
+
+The full run writes benchmarks/results.json, with the commit it measured. Every generated
+campaign must pass `check` first, or the benchmark stops with exit 1 (tests run --quick).
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchlib import REPO, commit, passes_check
+
 CASES_PER_LETTER = 8
 DOCUMENTS = 4
 LANGUAGES = ["en", "ru"]
@@ -47,6 +52,11 @@ def make_campaign(target: Path, letters: int) -> Path:
     shutil.copytree(REPO / "cases", target / "cases")
     shutil.copytree(REPO / "signatories", target / "signatories")
     cases = sorted(p.stem for p in (target / "cases").glob("*.yaml"))
+    members = [m["id"] for m in yaml.safe_load(
+        (target / "signatories" / "meps-2017.yaml").read_text(encoding="utf-8"))["signatories"]]
+    sign_on = {"stage": "final", "order": "listed", "members": [
+        {"member": m, "invited": "2017-10-09", "answer": "agreed", "answered": "2017-10-09"}
+        for m in members]}
     per_document = max(1, letters // (DOCUMENTS * len(LANGUAGES)))
     recipients = {}
     for i in range(DOCUMENTS * per_document):
@@ -68,7 +78,7 @@ def make_campaign(target: Path, letters: int) -> Path:
             "reference": f"BENCH-{d + 1}",
             "subject": {"en": f"Appeal number {d + 1} on political prisoners",
                         "ru": f"Обращение № {d + 1} о политических заключённых"},
-            "signatories": "meps-2017", "languages": LANGUAGES,
+            "signatories": "meps-2017", "sign_on": sign_on, "languages": LANGUAGES,
             "recipients": ids[d * per_document:(d + 1) * per_document],
             "cases": chosen, "case_text": "summary",
             "intro": {"en": "We, Members of the European Parliament, write about these cases. " * 4,
@@ -83,6 +93,7 @@ def make_campaign(target: Path, letters: int) -> Path:
                 "recipients": recipients, "documents": documents}
     (target / "campaign.yaml").write_text(yaml.safe_dump(campaign, allow_unicode=True,
                                                          sort_keys=False), encoding="utf-8")
+    passes_check(target)
     return target
 
 
@@ -92,7 +103,7 @@ def undersigned(*args: str) -> list[str]:
 
 def timed(command: list[str], cwd: Path | None = None) -> float:
     started = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, cwd=cwd)
+    subprocess.run(command, check=True, capture_output=True, cwd=cwd or REPO)
     return time.perf_counter() - started
 
 
@@ -122,7 +133,7 @@ for output in outputs:
 print(len(outputs), time.perf_counter() - started)
 """
     result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                            text=True)
+                            text=True, cwd=REPO)
     count, seconds = result.stdout.split()
     return int(count), float(seconds)
 
@@ -132,7 +143,7 @@ def build_run(campaign: Path, report: Path) -> tuple[float, dict]:
     return seconds, json.loads(report.read_text())
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--letters", type=int, default=1000)
     parser.add_argument("--small", type=int, default=100, help="letters of the memory baseline")
@@ -140,39 +151,50 @@ def main() -> None:
                         help="copies of the campaign `check` is timed on")
     parser.add_argument("--check-only", action="store_true",
                         help="time `check` only (the example and the large campaign)")
-    parser.add_argument("--json", type=Path, default=REPO / "benchmarks" / "results.json")
-    args = parser.parse_args()
+    parser.add_argument("--quick", action="store_true",
+                        help="every step, on 8 letters, once each, writing no figures: "
+                             "that the benchmark still runs (CI)")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="where to write the figures (default: benchmarks/results.json, "
+                             "none with --quick)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.letters = args.small = args.check_copies = 8
+    json_path = args.json or (None if args.quick else REPO / "benchmarks" / "results.json")
+    repeat = 1 if args.quick else None
 
     work = Path(tempfile.mkdtemp(prefix="undersigned-bench-"))
     try:
         if args.check_only:
-            figures = check_figures(work, args.check_copies)
+            figures = check_figures(work, args.check_copies, repeat)
             for name, value in figures.items():
                 print(f"{name}: {value}")
             return
-        figures = run(work, args.letters, args.small) | check_figures(work, args.check_copies)
+        figures = ({"commit": commit()} | run(work, args.letters, args.small, repeat)
+                   | check_figures(work, args.check_copies, repeat))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    args.json.write_text(json.dumps(figures, indent=2) + "\n")
     print_table(figures)
-    print(f"\nfigures written to {args.json}")
+    if json_path is not None:
+        json_path.write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"\nfigures written to {json_path}")
 
 
-def check_figures(work: Path, copies: int) -> dict:
+def check_figures(work: Path, copies: int, repeat: int | None = None) -> dict:
     """`check` on the example campaign and on a generated one of ``copies`` copies."""
     large = make_campaign(work / "check", copies)
-    example_s = best_of(5, undersigned("check", str(REPO)))
-    large_s = best_of(3, undersigned("check", str(large)))
+    example_s = best_of(repeat or 5, undersigned("check", str(REPO)))
+    large_s = best_of(repeat or 3, undersigned("check", str(large)))
     print(f"check: example {example_s:.3f} s, {copies} copies {large_s:.3f} s", file=sys.stderr)
     return {"check_seconds": round(example_s, 3), "check_copies": copies,
             "check_large_seconds": round(large_s, 3)}
 
 
-def run(work: Path, letters: int, small: int) -> dict:
+def run(work: Path, letters: int, small: int, repeat: int | None = None) -> dict:
     big = make_campaign(work / "big", letters)
     tiny = make_campaign(work / "small", small)
 
-    help_s = best_of(5, undersigned("--help"))
+    help_s = best_of(repeat or 5, undersigned("--help"))
     print(f"start-up: --help {help_s:.3f} s", file=sys.stderr)
 
     count, naive_s = naive_loop(big, work / "naive")
@@ -206,6 +228,7 @@ def run(work: Path, letters: int, small: int) -> dict:
 
 def print_table(f: dict) -> None:
     rows = [
+        ("commit", f["commit"], ""),
         ("machine", f"{f['machine']['cpus']} CPUs, {f['machine']['processor']}, "
                     f"Python {f['machine']['python']}", ""),
         ("naive loop", f"{f['naive_letters_per_second']:.2f} letters/s",

@@ -12,13 +12,33 @@ from hypothesis import settings
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Property tests explore freely on a developer's machine, and replay the same examples
-# in CI (CI=true there): derandomized, without an examples database, so that a CI run
-# passes or fails the same way every time. UNDERSIGNED_HYPOTHESIS_PROFILE overrides.
-settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
-settings.register_profile("dev", database=None)
-settings.load_profile(os.environ.get("UNDERSIGNED_HYPOTHESIS_PROFILE",
-                                     "ci" if os.environ.get("CI") else "dev"))
+# One test command, the same everywhere: property tests replay a fixed, derandomized set
+# of examples, without an examples database, so that a run passes or fails the same way
+# on every machine, with or without CI=true. ``--long-random`` (or
+# UNDERSIGNED_HYPOTHESIS_PROFILE=long) runs a long random campaign instead: new examples
+# on each run, more of them, and more rounds of the kill tests (see pytest_configure).
+settings.register_profile("derandomized", derandomize=True, database=None, print_blob=True)
+settings.register_profile("long", derandomize=False, database=None, print_blob=True)
+settings.load_profile(os.environ.get("UNDERSIGNED_HYPOTHESIS_PROFILE", "derandomized"))
+LONG_RANDOM = {"UNDERSIGNED_FUZZ_EXAMPLES": "1500", "UNDERSIGNED_STRESS_ROUNDS": "200"}
+"""What ``--long-random`` sets, unless the environment already says otherwise."""
+
+
+def pytest_addoption(parser):
+    parser.addoption("--long-random", action="store_true",
+                     help="a long random campaign: hypothesis explores new examples (1,500 "
+                          "per property), the stress test runs 200 rounds from a new seed")
+
+
+def pytest_configure(config):
+    if config.getoption("--long-random"):
+        settings.load_profile("long")
+        for name, value in LONG_RANDOM.items():
+            os.environ.setdefault(name, value)
+        os.environ.setdefault("UNDERSIGNED_STRESS_SEED", str(int.from_bytes(os.urandom(4),
+                                                                            "big")))
+
+
 SHIPPED_FONT = re.compile(r"^/?[A-Z]{6}\+(Undersigned-Serif(-Bold|-Italic|-BoldItalic)?"
                           r"|Noto-(Serif-Georgian|Serif-Armenian|Naskh-Arabic|Serif-CJK-SC)"
                           r"(-Bold)?)$")

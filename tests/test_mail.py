@@ -3,9 +3,14 @@ STARTTLS and a login: what the server received, what the record says, and faults
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
 import socket
 import ssl
+import subprocess
+import sys
+import threading
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -14,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from certs import make_authority, make_server_certificate
+from conftest import REPO
 from undersigned.cli import cli
 
 APPEAL = "appeal-political-prisoners"
@@ -31,6 +37,10 @@ class Inbox:
         self.envelopes: list = []
         self.refuse: set[str] = set()
         self.drop_after: int | None = None
+        self.holding = threading.Event()
+        """Set while the server holds a message's DATA without answering."""
+        self.hold: threading.Event | None = None
+        """If given, DATA is answered only once it is set."""
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -39,6 +49,9 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.hold is not None:
+            self.holding.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait)
         if self.drop_after is not None and len(self.messages) >= self.drop_after:
             server.transport.close()  # the connection dropped midway
             return "421 closing"
@@ -404,3 +417,25 @@ def test_long_non_ascii_subjects_arrive_with_every_space(subject):
     assert mail.data.isascii()
     assert all(len(line) <= 78 for line in mail.data.split(b"\r\n"))
     assert BytesParser(policy=policy.default).parsebytes(mail.data)["Subject"] == subject
+
+
+def test_ctrl_c_while_the_server_holds_a_message_exits_130_and_says_interrupted(example,
+                                                                              server):
+    """Ctrl-C while connected (the server has the message and has not answered): one line,
+    "interrupted", exit 130, no goodbye waited for, and the message not recorded as sent."""
+    root = campaign_with_mail(example, server.port)
+    server.hold = threading.Event()
+    process = subprocess.Popen([sys.executable, "-m", "undersigned.cli", "invite", APPEAL,
+                                str(root), "--send", "--member", "benifei"], cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.holding.wait(120), process.communicate(timeout=1)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        server.hold.set()
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stdout + stderr
+    assert stderr.splitlines() == ["interrupted"], stderr
+    assert not (root / "records" / "mail.json").exists() or record(root) == []

@@ -273,14 +273,14 @@ def test_a_crashed_render_fails_its_copy_and_the_next_round_renders(example, tmp
     output = _letter_output(example)
     renders = Renders(example, tmp_path)
     try:
-        _, process, receive = renders.start([output])
-        os.kill(process.pid, signals.SIGKILL)  # as the out-of-memory killer would
-        [crashed] = list(renders.results(process, receive, [output]))
+        _, worker = renders.start([output])
+        os.kill(worker.pid, signals.SIGKILL)  # as the out-of-memory killer would
+        [crashed] = list(renders.results(worker, [output]))
         assert crashed.error == (f"{output.stem}: a worker process died while rendering it "
                                  "(killed, or out of memory)")
         assert crashed.pages == []
-        _, process, receive = renders.start([output])
-        [rendered] = list(renders.results(process, receive, [output]))
+        _, worker = renders.start([output])
+        [rendered] = list(renders.results(worker, [output]))
         assert rendered.error is None and len(rendered.pages) == 3
     finally:
         renders.stop()
@@ -292,11 +292,11 @@ def test_a_newer_round_supersedes_the_running_one(example, tmp_path):
     output = _letter_output(example)
     renders = Renders(example, tmp_path)
     try:
-        first, old_process, old_receive = renders.start([output])
-        second, process, receive = renders.start([output])  # a second save, at once
-        assert second == first + 1 and not old_process.is_alive()
-        assert list(renders.results(old_process, old_receive, [output])) == []
-        [rendered] = list(renders.results(process, receive, [output]))
+        first, old = renders.start([output])
+        second, worker = renders.start([output])  # a second save, at once
+        assert second == first + 1 and not old.is_alive()
+        assert list(renders.results(old, [output])) == []
+        [rendered] = list(renders.results(worker, [output]))
         text = " ".join(" ".join(page.text for page in rendered.pages).split())
         assert rendered.error is None and SUMMARY in text
     finally:

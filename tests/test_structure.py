@@ -6,9 +6,11 @@ restructuring fixed (a stale text export and a stale bundle that builds called c
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -78,14 +80,33 @@ def test_a_bundle_holds_every_copy_of_its_document_whatever_the_filters(example)
     assert [item.title[-4:] for item in reader.outline] == ["(en)", "(ru)", "(ru)"]
 
 
-def test_hypothesis_runs_derandomized_in_ci():
+def test_hypothesis_runs_derandomized_without_any_environment_variable(request):
     from hypothesis import settings
 
     profile = settings.default
-    if "CI" in __import__("os").environ:
-        assert profile.derandomize and profile.database is None
-    else:
+    if request.config.getoption("--long-random") or os.environ.get(
+            "UNDERSIGNED_HYPOTHESIS_PROFILE") == "long":
         assert not profile.derandomize
+    else:
+        assert profile.derandomize and profile.database is None
+
+
+def _readme_command(marker: str) -> str:
+    """The shell command of the README's first code block that starts with ``marker``."""
+    readme = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
+    return next(b.strip() for b in blocks if b.startswith(marker))
+
+
+def test_the_readme_test_command_is_the_one_ci_runs():
+    """A newcomer runs what CI runs: the README's second command is .ci/run's last line,
+    and neither sets an environment variable."""
+    command = _readme_command("scripts/bootstrap --test")
+    ci = (REPO / ".ci" / "run").read_text().strip().splitlines()[-1]
+    assert command == ci == "scripts/bootstrap --test && .venv/bin/python -m pytest"
+    addopts = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"][
+        "ini_options"]["addopts"]
+    assert "--durations=20" in addopts.split()  # CI's output lists the slowest 20 tests
 
 
 # --- document kinds as plug-ins -------------------------------------------------------

@@ -101,10 +101,9 @@ def limit(memory: int, cpu: int) -> None:
 def _set_render_seconds(seconds: float | int) -> None:
     """Lower the library's own per-output time limit (120 s), so that a test can see it
     stop a runaway render in seconds."""
-    import undersigned.batch.workers as workers
+    from undersigned.isolate import limits
 
-    workers.RENDER_SECONDS = seconds
-    workers.Renderer.__init__.__defaults__ = (seconds,)
+    limits.RENDER_SECONDS = seconds
 
 
 def main(argv: list[str]) -> None:

@@ -10,16 +10,9 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
-import multiprocessing
 import os
-import resource
 import signal
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,17 +23,13 @@ from ..campaign.plan import Output
 from ..errors import UndersignedError
 from .. import files
 from ..kinds import KINDS
+from ..isolate import limits
+from ..isolate.pool import Failure, Pool
 from ..render.environment import TimeUp, make_environment, time_limit
-from .lifeline import BUILD_PID_VARIABLE, die_with_parent, ignore_interruptions
 from .manifest import MANIFEST, Entry, Manifest, OnDisk, on_disk
 
 if TYPE_CHECKING:
     from .planned import Bundle, Planned
-
-RENDER_SECONDS = 120
-"""How long one output may take to render before it fails (a real letter takes well under
-a second; only hostile input comes near)."""
-
 
 @dataclass
 class Outcome:
@@ -91,10 +80,9 @@ def run_tasks(loaded: LoadedCampaign, tasks: list[tuple[Task, Job]], jobs: int |
     running tasks finished, the rest were abandoned.
 
     ``jobs=1`` renders in this process, one task after the other (the time limit is then
-    an alarm, which code running in C does not hear). Otherwise each task runs in a
-    worker process under a memory cap (:data:`WORKER_MEMORY_BYTES`), watched from here: a
-    task still running past its time limit has its worker killed and fails, and the
-    tasks that shared that pool are run again in a new one (:func:`_run_in_pool`).
+    an alarm, which code running in C does not hear). Otherwise each task runs in an
+    isolated worker process (:mod:`..isolate.pool`: memory cap, time limit, watchdog); a
+    task whose worker dies or overruns fails with the reason, and the others go on.
     """
     if not tasks:
         return None
@@ -104,211 +92,32 @@ def run_tasks(loaded: LoadedCampaign, tasks: list[tuple[Task, Job]], jobs: int |
             for task, job in tasks:
                 finish(task, renderer.run(job))
         except KeyboardInterrupt as exc:
-            return _signal_of(exc)
+            return getattr(exc, "signal_number", signal.SIGINT)
         return None
 
-    # Workers start from a fork server that has imported WeasyPrint but holds no
-    # campaign, and receive only what rendering needs: a worker's memory then does not
-    # grow with the size of the campaign the parent process has loaded and checked.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["undersigned.batch.forkserver_preload"])
-    os.environ[BUILD_PID_VARIABLE] = str(os.getpid())  # for the fork server's lifeline
+    # Workers receive only what rendering needs: a worker's memory then does not grow
+    # with the size of the campaign the parent process has loaded and checked.
     slim = dataclasses.replace(loaded, files={}, warnings=[])
+    by_stem = {job.stem: (task, job) for task, job in tasks}
+
+    def done(stem: str, outcome) -> None:
+        task, job = by_stem[stem]
+        finish(task, Outcome(outcome.message(stem)) if isinstance(outcome, Failure)
+               else outcome)
+
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    queue, retried = list(tasks), set()
-    while queue:
-        interrupted, queue = _run_in_pool(context, slim, queue, workers, finish, retried)
-        if interrupted is not None:
-            return interrupted
-    return None
-
-
-WORKER_MEMORY_BYTES = 1024 ** 3
-"""The address space a worker process may use (RLIMIT_AS): about three times what a
-worker rendering a 1,000-letter campaign reserves (its resident memory is about 100 MiB).
-Past it, the render fails as out of memory, and the build goes on."""
-
-WATCHDOG_GRACE = 5.0
-"""Seconds past the time limit before the build kills a worker whose task has not
-stopped by itself (the worker's own alarm is not heard while it runs C code)."""
-
-
-def _run_in_pool(context, slim: LoadedCampaign, queue: list[tuple[Task, Job]], workers: int,
-                 finish: Callable[[Task, Outcome], None], retried: set[str]):
-    """Run tasks in one pool of workers until they are done or the pool breaks (a worker
-    killed by the watchdog, or dead). Returns (the interrupting signal or None, the tasks
-    left to run in a new pool).
-
-    Each worker says which task it starts, and in which process; a task that outlives
-    its time limit (plus WATCHDOG_GRACE) has its worker killed and fails with the time
-    limit's message, a task whose worker died fails as such, and the others that were in
-    the pool are run again (once: a task that breaks a second pool fails too).
-    """
-    started = context.SimpleQueue()
-    running: dict[str, tuple[int, float]] = {}  # stem: (worker pid, when it started)
-    overran: set[str] = set()
-    seconds = RENDER_SECONDS
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_init_worker,
-                             initargs=(slim, os.getpid(), started,
-                                       WORKER_MEMORY_BYTES)) as pool:
-        pending: dict = {}
-        queue = list(queue)
-        try:
-            # Keep a few tasks per worker in flight, so that an interruption
-            # loses little and results come back in plan order.
-            while queue or pending:
-                broken = False
-                while queue and len(pending) < workers * 2 and not broken:
-                    try:
-                        with _signals_held():  # a worker being started is never torn down
-                            pending[pool.submit(_work, queue[0][1])] = queue[0]
-                        queue.pop(0)
-                    except BrokenProcessPool:  # a worker died since the last round
-                        broken = True
-                done = set()
-                if pending:
-                    done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                _watch(started, running, overran, seconds)
-                failed = []
-                for future in done:
-                    task, job = pending.pop(future)
-                    try:
-                        outcome = future.result()
-                    except BrokenProcessPool:
-                        failed.append((task, job))
-                        continue
-                    running.pop(job.stem, None)
-                    finish(task, outcome)
-                if broken or failed:
-                    for future in list(pending):  # what finished before the pool broke
-                        task, job = pending.pop(future)
-                        if future.done() and not future.cancelled() \
-                                and future.exception() is None:
-                            running.pop(job.stem, None)
-                            finish(task, future.result())
-                        else:
-                            failed.append((task, job))
-                    return None, _after_break(pool, failed, queue, running, overran, retried,
-                                              seconds, finish)
-        except KeyboardInterrupt as exc:
-            for future in pending:
-                future.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
-            for future, (task, _) in pending.items():
-                if future.done() and not future.cancelled() and future.exception() is None:
-                    finish(task, future.result())
-            return _signal_of(exc), []
-    return None, []
-
-
-def _watch(started, running: dict[str, tuple[int, float]], overran: set[str],
-           seconds: float) -> None:
-    """Note the tasks workers have started; kill the worker of any that overran."""
-    while not started.empty():
-        stem, pid = started.get()
-        running[stem] = (pid, time.monotonic())
-    for stem, (pid, since) in running.items():
-        if stem not in overran and time.monotonic() - since > seconds + WATCHDOG_GRACE:
-            overran.add(stem)
-            _kill(pid)
-
-
-def _after_break(pool, failed: list[tuple[Task, Job]], queue: list[tuple[Task, Job]],
-                 running: dict[str, tuple[int, float]], overran: set[str], retried: set[str],
-                 seconds: float, finish) -> list[tuple[Task, Job]]:
-    """After a worker died: fail the task it was running, kill the pool's other workers
-    (whose results are lost with the pool), and give back what is to run again."""
-    dead = {stem for stem, (pid, _) in running.items() if not _alive(pid)}
-    for pid, _ in running.values():
-        _kill(pid)
-    for process in list((getattr(pool, "_processes", None) or {}).values()):  # idle ones too
-        _kill(process.pid)
-    if not running and not overran:  # no task even started: the pool cannot work
-        for task, job in failed + queue:
-            finish(task, Outcome(f"{job.stem}: not rendered, the worker pool stopped"))
-        return []
-    again = []
-    for task, job in failed:
-        stem = job.stem
-        if stem in overran:
-            finish(task, Outcome(f"{stem}: took longer than {seconds} s to render and was "
-                                 "stopped; is some text in it unusually long?"))
-        elif stem in dead or (stem in running and stem in retried):
-            finish(task, Outcome(f"{stem}: a worker process died while rendering it (killed, "
-                                 "or out of memory)"))
-        else:
-            if stem in running:
-                retried.add(stem)
-            again.append((task, job))
-    return again + queue
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is dead
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
-    except OSError:
-        return True
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-@contextmanager
-def _signals_held():
-    """Hold Ctrl-C and SIGTERM back for the block (they arrive right after it): submitting
-    may start a worker, and a pool shut down while a worker starts leaves that worker to
-    fail on the pool's removed semaphores."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _signal_of(interruption: KeyboardInterrupt) -> int:
-    return getattr(interruption, "signal_number", signal.SIGINT)
+    with Pool(workers, setup=_init_worker, setup_args=(slim, limits.RENDER_SECONDS),
+              warm=["undersigned.batch.workers"]) as pool:
+        return pool.run([(job.stem, _work, (job,)) for _, job in tasks], done)
 
 
 _WORKER: Renderer | None = None
-_STARTED = None
-
-
-def _init_worker(loaded: LoadedCampaign, build_pid: int, started=None,
-                 memory: int = WORKER_MEMORY_BYTES) -> None:
-    global _WORKER, _STARTED
-    die_with_parent(build_pid)  # with the fork server, which dies with the build
-    # The build handles Ctrl-C and SIGTERM: it lets running outputs finish, stops the rest.
-    ignore_interruptions()
-    cap_memory(memory)
-    _STARTED = started
-    _WORKER = Renderer(loaded)
-
-
-def cap_memory(memory: int = WORKER_MEMORY_BYTES) -> None:
-    """Cap this process's address space (RLIMIT_AS) at ``memory``, or lower if it already is."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
-    if soft == resource.RLIM_INFINITY or soft > cap:
-        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-
-
 _FROZEN = False
+
+
+def _init_worker(loaded: LoadedCampaign, seconds: float) -> None:
+    global _WORKER
+    _WORKER = Renderer(loaded, seconds)
 
 
 def _work(job: Job) -> Outcome:
@@ -322,8 +131,6 @@ def _work(job: Job) -> Outcome:
     """
     global _FROZEN
     assert _WORKER is not None
-    if _STARTED is not None:  # for the build's watchdog
-        _STARTED.put((job.stem, os.getpid()))
     outcome = _WORKER.run(job)
     gc.collect()
     if not _FROZEN:
@@ -336,9 +143,9 @@ class Renderer:
     """Renders outputs for one campaign, reusing what can be reused between documents:
     the Jinja environment (compiled templates) and WeasyPrint's font configuration."""
 
-    def __init__(self, loaded: LoadedCampaign, seconds: float = RENDER_SECONDS):
+    def __init__(self, loaded: LoadedCampaign, seconds: float | None = None):
         self.loaded = loaded
-        self.seconds = seconds
+        self.seconds = limits.RENDER_SECONDS if seconds is None else seconds
         self.env = make_environment(loaded.templates_dir)
         self._font_config = None
 
@@ -371,11 +178,11 @@ class Renderer:
             # A C library that cannot allocate often fails in its own words ("SystemError:
             # error return without exception set"): near the cap, say what happened.
             outcome = Outcome(f"{label}: ran out of memory while rendering"
-                              if _reached_memory_cap() else str(exc))
+                              if limits.reached_memory_cap() else str(exc))
         except OSError as exc:
             outcome = Outcome(f"{label}: cannot write {exc.filename or 'a file'}: "
                               f"{exc.strerror or exc}")
-        outcome.peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        outcome.peak_kib = limits.peak_kib()
         return outcome
 
     def _layout(self, output: Output, html: str | None = None):
@@ -462,18 +269,3 @@ def _written_here(out_dir: Path, stem: str, name: str) -> bool:
         return False
     return any(r.sha256 == digest and not r.signed
                for r in Manifest.load(out_dir).records(stem))
-
-
-def _reached_memory_cap() -> bool:
-    """Whether this process's address space came within a tenth of its cap (RLIMIT_AS)."""
-    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
-    if limit == resource.RLIM_INFINITY:
-        return False
-    try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
-            for line in status:
-                if line.startswith("VmPeak:"):
-                    return int(line.split()[1]) * 1024 >= 0.9 * limit
-    except (OSError, ValueError):
-        pass
-    return False

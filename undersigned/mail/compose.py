@@ -21,6 +21,7 @@ from ..files import plain_folder, write_atomically, write_error
 from ..model import i18n
 from ..model.models import LocalText, Recipient
 from ..model.invitations import MailSettings
+from ..isolate.pool import Failure, run_each
 from ..render.environment import render_template
 from . import compat
 
@@ -198,26 +199,18 @@ def write_eml(root: Path, folder: Path, name: str, mail: Mail) -> Path:
 
 def draft_pdfs(loaded: LoadedCampaign, doc_id: str, langs: set[str], env) -> dict[str, bytes]:
     """The letter as a draft for co-signature (every invited Member, marked, no fields),
-    once per language: its first copy in that language. Languages are rendered side by
-    side, one worker process each (up to the number of CPUs), as ``build`` does."""
+    once per language: its first copy in that language. Rendered as ``build`` renders, in
+    isolated worker processes (memory cap, time limit, watchdog), languages side by side
+    (up to the number of CPUs); a draft that fails stops the command with the reason."""
     as_draft = neutral_draft(loaded, doc_id, sorted(langs))
     outputs: list[Output] = plan_outputs(as_draft, [doc_id], env=env)
     chosen = [next(o for o in outputs if o.lang == lang) for lang in sorted(langs)]
-    workers = min(len(chosen), os.cpu_count() or 1)
-    if workers < 2:
-        return {output.lang: _draft_pdf(as_draft, output) for output in chosen}
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from ..batch.lifeline import BUILD_PID_VARIABLE, die_with_parent
-
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["undersigned.batch.forkserver_preload"])
-    os.environ[BUILD_PID_VARIABLE] = str(os.getpid())  # the fork server dies with us
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-        pdfs = list(pool.map(_draft_pdf, [as_draft] * len(chosen), chosen))
-    return {output.lang: pdf for output, pdf in zip(chosen, pdfs)}
+    results = run_each([(o.lang, _draft_pdf, (as_draft, o)) for o in chosen],
+                       os.cpu_count() or 1, warm=["undersigned.mail.compose"])
+    for output in chosen:
+        if isinstance(results[output.lang], Failure):
+            raise UndersignedError(results[output.lang].message(f"{output.stem} (draft)"))
+    return {output.lang: results[output.lang] for output in chosen}
 
 
 DRAFT_ADDRESSEE = "addressee"

@@ -91,12 +91,15 @@ class SmtpSession:
                 self.smtp.login(self.user, self.password)
         except BaseException as exc:
             self._close()
-            if isinstance(exc, MailError):
+            if isinstance(exc, (MailError, KeyboardInterrupt)):  # Ctrl-C: the CLI says it
                 raise
             raise self._error(exc) from exc
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, *exc_info) -> None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            self._close()  # interrupted: no goodbye that could wait for the server
+            return
         if self.smtp is not None:
             try:
                 self.smtp.quit()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import signal
 import threading
+import time
 import traceback
 from contextlib import contextmanager
 from functools import update_wrapper
@@ -313,10 +314,17 @@ def time_limit(seconds: float):
     def alarm(signum, frame):
         raise TimeUp()
 
+    # Within an enclosing limit (an isolated worker's, around a render's own), the sooner
+    # one rings, and the enclosing one goes on afterwards with what is left of it.
+    enclosing = signal.getitimer(signal.ITIMER_REAL)[0]
+    started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, enclosing) if enclosing else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if enclosing:
+            signal.setitimer(signal.ITIMER_REAL,
+                             max(enclosing - (time.monotonic() - started), 0.001))

@@ -162,12 +162,12 @@ class Preview:
         self._round = asyncio.get_running_loop().create_task(self._collect(handle, wanted))
 
     async def _collect(self, handle, wanted: list[Output]) -> None:
-        number, process, receive = handle
+        number, worker = handle
         queue: asyncio.Queue = asyncio.Queue()
         loop = asyncio.get_running_loop()
 
         def pump() -> None:
-            for rendered in self.renders.results(process, receive, wanted):
+            for rendered in self.renders.results(worker, wanted):
                 loop.call_soon_threadsafe(queue.put_nowait, rendered)
             loop.call_soon_threadsafe(queue.put_nowait, None)
 

@@ -1,9 +1,9 @@
 """Rendering the copies a browser shows, in a worker process that a newer save replaces.
 
-The server never renders itself: each round of renders runs in a process forked from the
-build's warm fork server (WeasyPrint already imported), under the build workers' memory
-cap, with the build's own code (:func:`..batch.build.build`, one copy at a time, so the
-same sandbox, fetcher, time limit and safe writes as ``build``). The process then draws
+The server never renders itself: each round of renders runs in an isolated worker
+(:mod:`..isolate.pool`, as ``build``'s: WeasyPrint already imported, the same memory cap,
+time limit and watchdog), with the build's own code (:func:`..batch.build.build`, one
+copy at a time, so the same sandbox, fetcher and safe writes as ``build``). The process then draws
 each page of the PDF as a PNG (pypdfium2) with the page's text, for the browser to show
 and for a reader (or a test) to find. A save during a round kills the round and starts
 another; a round that crashes or outlives the time limit fails with a message, and the
@@ -13,16 +13,13 @@ server goes on.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
-import signal
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait
 from pathlib import Path
 
-from ..batch.lifeline import BUILD_PID_VARIABLE, die_with_parent
-from ..batch.workers import RENDER_SECONDS, WATCHDOG_GRACE, cap_memory
+from ..isolate import limits
+from ..isolate.pool import Failure, Fault, Worker, fork_context
 from ..campaign.plan import Output
 from ..errors import CampaignInvalid, Problem, UndersignedError
 from ..kinds import KINDS
@@ -56,37 +53,29 @@ class Rendered:
     """The campaign's problems, when it failed its check."""
 
 
-def render_round(root: str, outputs: list[Output], page_dir: str, server_pid: int, conn) -> None:
-    """In the worker: bring each copy up to date as ``build`` would, draw its pages, and
-    send one :class:`Rendered` per copy as soon as it is done."""
-    die_with_parent(server_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    cap_memory()
+def render_copy(root: str, output: Output, page_dir: str) -> Rendered:
+    """In the worker: bring one copy up to date as ``build`` would, and draw its pages."""
     from ..batch.build import build
     from ..batch.states import Action
 
-    for output in outputs:
-        rendered = Rendered(output.stem, output.pdf)
-        try:
-            report = build(root, [output.document], [output.recipient] if output.recipient
-                           else [], [output.lang], jobs=1)
-            failed = [r for r in report.results if r.action == Action.FAILED]
-            if failed:
-                rendered.error = failed[0].error
-            elif not KINDS[output.kind].printed:  # a web page (announcement): no pages
-                rendered.pages = []
-            else:
-                rendered.pages = _draw_pages(Path(report.loaded.output_dir) / output.pdf,
-                                             Path(page_dir), output.stem)
-        except CampaignInvalid as exc:
-            rendered.problems = list(exc.problems)
-            rendered.error = f"{len(exc.problems)} problem(s) in the campaign"
-        except UndersignedError as exc:
-            rendered.error = str(exc)
-        except MemoryError:
-            rendered.error = f"{output.stem}: ran out of memory while rendering"
-        conn.send(rendered)
-    conn.close()
+    rendered = Rendered(output.stem, output.pdf)
+    try:
+        report = build(root, [output.document], [output.recipient] if output.recipient
+                       else [], [output.lang], jobs=1)
+        failed = [r for r in report.results if r.action == Action.FAILED]
+        if failed:
+            rendered.error = failed[0].error
+        elif not KINDS[output.kind].printed:  # a web page (announcement): no pages
+            rendered.pages = []
+        else:
+            rendered.pages = _draw_pages(Path(report.loaded.output_dir) / output.pdf,
+                                         Path(page_dir), output.stem)
+    except CampaignInvalid as exc:
+        rendered.problems = list(exc.problems)
+        rendered.error = f"{len(exc.problems)} problem(s) in the campaign"
+    except UndersignedError as exc:
+        rendered.error = str(exc)
+    return rendered
 
 
 def _draw_pages(pdf: Path, page_dir: Path, stem: str) -> list[Page]:
@@ -137,62 +126,46 @@ def _read_regular(path: Path) -> bytes:
 
 
 class Renders:
-    """At most one round of renders at a time; a new round replaces the running one."""
+    """At most one round of renders at a time, in one isolated worker; a new round kills
+    the running one's worker and starts its own."""
 
     def __init__(self, root: Path, page_dir: Path):
         self.root = root
         self.page_dir = page_dir
-        self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["undersigned.batch.forkserver_preload"])
-        os.environ[BUILD_PID_VARIABLE] = str(os.getpid())  # the fork server dies with us
-        self.process = None
+        self.context = fork_context(warm=["undersigned.serve.renders", "undersigned.batch.build"])
+        self.worker: Worker | None = None
         self.round = 0
 
-    def start(self, outputs: list[Output]):
-        """Stop the running round, if any, and start one for ``outputs``; returns its handle."""
+    def start(self, outputs: list[Output]) -> tuple[int, Worker]:
+        """Stop the running round, if any, and start one; returns (its number, its worker)."""
         self.stop()
         self.round += 1
-        receive, send = self.context.Pipe(duplex=False)
-        process = self.context.Process(
-            target=render_round, args=(str(self.root), outputs, str(self.page_dir),
-                                       os.getpid(), send), daemon=True)
-        process.start()
-        send.close()
-        self.process = process
-        return self.round, process, receive
+        self.worker = Worker(self.context, limits.RENDER_SECONDS)
+        return self.round, self.worker
 
     def stop(self) -> None:
-        if self.process is not None and self.process.is_alive():
-            self.process.kill()
-        if self.process is not None:
-            self.process.join()
-        self.process = None
+        if self.worker is not None:
+            self.worker.kill()
+        self.worker = None
 
-    def results(self, process, receive, outputs: list[Output]):
-        """Yield each copy's :class:`Rendered` as the worker sends it (a blocking generator,
-        for a thread): a dead or overrunning worker fails the copies it had left."""
-        limit = RENDER_SECONDS + WATCHDOG_GRACE
-        left = list(outputs)
-        while left:
-            ready = wait([receive, process.sentinel], timeout=limit)
-            if receive in ready:
-                try:
-                    rendered = receive.recv()
-                except (EOFError, OSError):
-                    rendered = None
-                if rendered is not None:
-                    left = [o for o in left if o.stem != rendered.stem]
-                    yield rendered
-                    continue
-            if process is not self.process:
+    def results(self, worker: Worker, outputs: list[Output]):
+        """Render each copy in ``worker`` and yield its :class:`Rendered` (a blocking
+        generator, for a thread): a copy that fails says why; once the worker is dead or
+        killed for overrunning, the copies left fail with the same reason; a round
+        superseded by a newer one yields nothing more."""
+        for index, output in enumerate(outputs):
+            if worker is not self.worker:
+                return
+            args = (str(self.root), output, str(self.page_dir))
+            result = (worker.wait() if worker.submit(output.stem, render_copy, args)
+                      else Failure(Fault.DIED))
+            if worker is not self.worker:
                 return  # superseded by a newer round, which renders these copies again
-            if not ready:
-                process.kill()
-                why = (f"took longer than {RENDER_SECONDS} s to render and was stopped; "
-                       "is some text in it unusually long?")
+            if not isinstance(result, Failure):
+                yield result
+            elif worker.is_alive():
+                yield Rendered(output.stem, output.pdf, error=result.message(output.stem))
             else:
-                why = "a worker process died while rendering it (killed, or out of memory)"
-            for output in left:
-                yield Rendered(output.stem, output.pdf, error=f"{output.stem}: {why}")
-            return
-        receive.close()
+                for left in outputs[index:]:
+                    yield Rendered(left.stem, left.pdf, error=result.message(left.stem))
+                return

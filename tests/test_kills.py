@@ -1,0 +1,156 @@
+"""A build killed at any moment says at most one line: no traceback, no leaked semaphore,
+no process and no temporary file left behind (issue 21).
+
+The moments are fixed, not random: 50 delays spread evenly over the time an uninterrupted
+build takes here (its start, the fork server's and the workers' start, the renders, the
+end), SIGKILL and SIGTERM in turn. Two builds of two questions each, in two copies of the
+campaign, are killed side by side to keep the test within a minute.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from conftest import REPO, copy_example
+from test_integrity import describe, leftovers, tagged
+
+MOMENTS = 50
+QUESTIONS = ["-d", "question-political-prisoners", "-d", "question-dzhakishev-tokmadi"]
+
+
+def temp_of(root: Path) -> Path:
+    """The build's own temporary folder (short: the fork server's socket is in it)."""
+    return Path(tempfile.gettempdir()) / f"uk{os.getpid()}-{root.name[-1]}"
+
+
+def start_build(root: Path, tag: str) -> subprocess.Popen:
+    """``build --force`` of the two questions with two workers, in a process of its own,
+    with its own temporary folder (which must be empty once it is gone)."""
+    temp_of(root).mkdir(exist_ok=True)
+    env = {**os.environ, "UNDERSIGNED_TEST_TAG": tag, "TMPDIR": str(temp_of(root))}
+    return subprocess.Popen([sys.executable, "-m", "undersigned.cli", "build", str(root),
+                             "--force", "-j", "2", *QUESTIONS], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def kill_at(root: Path, delay: float, how: int, tag: str) -> list[str]:
+    """Start a build, kill it ``delay`` seconds later; what went wrong, if anything."""
+    process = start_build(root, tag)
+    time.sleep(delay)  # the moment itself is what this test varies
+    process.send_signal(how)
+    try:
+        stdout, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return [f"{tag}: still running a minute after {how.name}: "
+                + "; ".join(describe(leftovers(tag, 0)))]
+    wrong = []
+    said = stdout + stderr
+    for word in ("Traceback", "leaked", "Error"):
+        if word in said:
+            wrong.append(f"{tag} ({how.name} at {delay:.2f} s): {word} in {said!r}")
+    if len(stderr.splitlines()) > 1:
+        wrong.append(f"{tag} ({how.name} at {delay:.2f} s): more than one line: {stderr!r}")
+    if left := leftovers(tag):
+        wrong.append(f"{tag}: processes left: {describe(left)}")
+    if stray := sorted(p.name for p in temp_of(root).iterdir()):
+        wrong.append(f"{tag} ({how.name} at {delay:.2f} s): temporary files left: {stray}")
+    return wrong
+
+
+def kill_at_moments(tmp_path: Path, moments: int, signals: tuple[int, int]) -> None:
+    """Kill builds at ``moments`` moments spread evenly over an uninterrupted build, with
+    the first signal in one copy of the campaign and the second in another, side by side;
+    then a build of each copy passes, and no temporary file of a write is left."""
+    roots = [copy_example(tmp_path / f"campaign{lane}") for lane in range(2)]
+    started = time.monotonic()
+    whole = start_build(roots[0], "kills-whole")
+    stdout, stderr = whole.communicate(timeout=120)
+    assert whole.returncode == 0, stderr
+    span = time.monotonic() - started
+    delays = [span * (n // 2) / (moments // 2) for n in range(moments)]
+
+    def lane(first: int) -> list[str]:  # one build at a time in each copy
+        return [line for n in range(first, moments, 2)
+                for line in kill_at(roots[first], delays[n], signals[first], f"kill{n}")]
+
+    try:
+        with ThreadPoolExecutor(2) as lanes:
+            wrong = [line for lines in lanes.map(lane, range(2)) for line in lines]
+    finally:
+        for root in roots:
+            shutil.rmtree(temp_of(root), ignore_errors=True)
+    assert wrong == [], "\n".join(wrong)
+    for root in roots:  # and a build after them all finds everything whole
+        again = start_build(root, "kills-after")
+        stdout, stderr = again.communicate(timeout=120)
+        assert again.returncode == 0, stderr
+        assert not list((root / "outputs").glob(".*.part"))
+        shutil.rmtree(temp_of(root), ignore_errors=True)
+
+
+def test_a_build_killed_at_50_moments_says_at_most_one_line_and_leaves_nothing(tmp_path):
+    kill_at_moments(tmp_path, MOMENTS, (signal.SIGKILL, signal.SIGTERM))
+
+
+def test_ctrl_c_and_a_closed_terminal_at_8_moments_say_at_most_one_line(tmp_path):
+    """SIGINT (Ctrl-C, sent to the build alone here) and SIGHUP (the terminal closed)."""
+    kill_at_moments(tmp_path, 8, (signal.SIGINT, signal.SIGHUP))
+
+
+def test_a_fork_server_killed_during_a_build_fails_only_what_it_was_running(tmp_path):
+    """The fork server killed while its workers render: the workers go with it (their
+    outputs fail, each with the reason), a new fork server starts the next workers, no
+    traceback is printed, nothing is left, and the next build builds what failed."""
+    root = copy_example(tmp_path / "campaign")
+    temp_of(root).mkdir(exist_ok=True)
+    env = {**os.environ, "UNDERSIGNED_TEST_TAG": "fork-server", "TMPDIR": str(temp_of(root))}
+    process = subprocess.Popen([sys.executable, "-m", "undersigned.cli", "build", str(root),
+                                "-j", "2"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        server = None
+        deadline = time.monotonic() + 120
+        while server is None and time.monotonic() < deadline:  # until a worker renders
+            servers = [pid for pid in tagged("fork-server") if b"forkserver" in cmdline(pid)
+                       and any(ppid_of(other) == pid for other in tagged("fork-server"))]
+            server = servers[0] if servers else time.sleep(0.02)
+        assert server is not None, describe(tagged("fork-server"))
+        os.kill(server, signal.SIGKILL)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "Traceback" not in stdout + stderr, stderr
+    assert process.returncode in (0, 1), stderr
+    failed = [line for line in stderr.splitlines() if line.startswith("  ")][:-1]
+    assert all(line.endswith("a worker process died while rendering it (killed, or out of "
+                              "memory)") for line in failed), stderr
+    assert leftovers("fork-server") == []
+    assert sorted(temp_of(root).iterdir()) == []
+    shutil.rmtree(temp_of(root), ignore_errors=True)
+    again = subprocess.run([sys.executable, "-m", "undersigned.cli", "build", str(root)],
+                           cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and " 0 failed" in again.stdout, again.stderr
+
+
+def ppid_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""

@@ -1,0 +1,1 @@
+"""Rendering in isolated processes: the fork server, its workers, their lifeline and limits."""

@@ -1,0 +1,89 @@
+"""Isolated processes die with the command that started them, however it ends.
+
+Linux sends a process a signal of its choosing when its parent dies
+(``PR_SET_PDEATHSIG``). Each worker asks for SIGKILL when its parent (the fork server)
+dies, and watches the command itself (the *owner*) whatever becomes of the process in
+between. The fork server watches the owner too, and, before it goes, removes the folder
+in which the owner's multiprocessing keeps the fork server's socket (the owner, killed
+with SIGKILL, could not). A command killed with SIGKILL therefore leaves no fork server,
+no worker, no worker writing a file after it, and no temporary file.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+PR_SET_PDEATHSIG = 1
+OWNER_PID_VARIABLE = "UNDERSIGNED_BUILD_PID"
+"""The owner's process id, as the fork server finds it in its environment."""
+OWNER_TEMP_VARIABLE = "UNDERSIGNED_BUILD_TEMP"
+"""The owner's multiprocessing temporary folder, which the fork server removes when the
+owner is gone."""
+
+
+def die_with_parent(owner_pid: int, parent_signal: bool = True,
+                    before: Callable[[], None] | None = None) -> None:
+    """Be killed (SIGKILL) as soon as the owner dies, whoever the parent is.
+
+    Two ways, for a process started by a process that may itself be gone: the kernel's
+    parent-death signal (unless ``parent_signal`` is False), and a thread that waits on a
+    process descriptor of the owner (``pidfd_open``: it becomes readable when the owner
+    ends, and cannot be fooled by a reused process id), which calls ``before`` first. If
+    the owner is already gone, exit now.
+    """
+    if parent_signal and sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    try:
+        watched = os.pidfd_open(owner_pid)
+    except ProcessLookupError:
+        if before is not None:
+            before()
+        os._exit(1)
+    except (OSError, AttributeError):  # no process descriptors here: poll instead
+        watched = None
+
+    def watch() -> None:
+        if watched is not None:
+            select.select([watched], [], [])
+        else:
+            while True:
+                time.sleep(0.2)
+                try:
+                    os.kill(owner_pid, 0)
+                except ProcessLookupError:
+                    break
+                except PermissionError:
+                    pass
+        try:
+            if before is not None:
+                before()
+        finally:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="undersigned-lifeline", daemon=True).start()
+
+
+def ignore_interruptions() -> None:
+    """Leave Ctrl-C, SIGTERM and SIGHUP to the owner, which lets running work finish (the
+    lifeline ends this process when the owner is gone)."""
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_IGN)
+
+
+def silence_output() -> None:
+    """Send this process's standard output and error to /dev/null: an isolated process
+    never writes to the user's terminal (what it has to say goes back through its pipe),
+    not even the traceback of a start cut short by the owner's death."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
