@@ -20,14 +20,16 @@ REPO = Path(__file__).resolve().parent.parent
 settings.register_profile("derandomized", derandomize=True, database=None, print_blob=True)
 settings.register_profile("long", derandomize=False, database=None, print_blob=True)
 settings.load_profile(os.environ.get("UNDERSIGNED_HYPOTHESIS_PROFILE", "derandomized"))
-LONG_RANDOM = {"UNDERSIGNED_FUZZ_EXAMPLES": "1500", "UNDERSIGNED_STRESS_ROUNDS": "200"}
+LONG_RANDOM = {"UNDERSIGNED_FUZZ_EXAMPLES": "1500", "UNDERSIGNED_STRESS_ROUNDS": "200",
+               "UNDERSIGNED_BYTE_CHANGES": "500"}
 """What ``--long-random`` sets, unless the environment already says otherwise."""
 
 
 def pytest_addoption(parser):
     parser.addoption("--long-random", action="store_true",
                      help="a long random campaign: hypothesis explores new examples (1,500 "
-                          "per property), the stress test runs 200 rounds from a new seed")
+                          "per property), the stress test runs 200 rounds from a new seed, a "
+                          "signed PDF gets 500 byte changes instead of 120")
 
 
 def pytest_configure(config):

@@ -287,15 +287,18 @@ def test_a_byte_changed_in_the_byte_range_is_broken_for_verify_and_send(example,
     assert server.messages == []
 
 
-def test_500_single_byte_changes_of_a_signed_pdf_are_each_broken_or_harmless(built_example,
-                                                                              tmp_path):
+def test_single_byte_changes_of_a_signed_pdf_are_each_broken_or_harmless(built_example,
+                                                                           tmp_path):
     """Every byte of a signed PDF is either signed (in its /ByteRange) or part of the
     signature's /Contents: a change to a signed byte must break the signature (or make
-    the file unreadable, said in one line, never a traceback); a change in /Contents
+    the file unreadable, said in one line, never a traceback, or hide the signing revision,
+    so that the copy reads as unsigned); a change in /Contents
     breaks it too, unless it falls where nothing reads (the zero padding after the
     signature, a copy of the authority's certificate when the anchor is given, a hex
     digit's case), and then the signature is what it is: valid. Verified without an
-    anchor (fast), and with one where that finds nothing wrong."""
+    anchor (fast), and with one where that finds nothing wrong. 120 changes from a fixed
+    seed (each verify reads the whole tagged PDF: about a second); ``--long-random`` makes
+    500, or UNDERSIGNED_BYTE_CHANGES says how many."""
     import random
     import shutil
 
@@ -314,7 +317,8 @@ def test_500_single_byte_changes_of_a_signed_pdf_are_each_broken_or_harmless(bui
     random_ = random.Random(28)
     outcomes = {"unreadable": 0, "broken": 0, "unused": 0}
     target = tmp_path / "mutated.pdf"
-    for _ in range(500):
+    changes = int(os.environ.get("UNDERSIGNED_BYTE_CHANGES", "120"))
+    for _ in range(changes):
         at = random_.randrange(len(data))
         mutated = bytearray(data)
         mutated[at] ^= random_.randrange(1, 256)
@@ -328,6 +332,11 @@ def test_500_single_byte_changes_of_a_signed_pdf_are_each_broken_or_harmless(bui
             continue
         failing = [f for f in report.fields if f.signed
                    and [p for p in f.problems if p != NO_ANCHOR]]
+        if not any(f.signed for f in report.fields):
+            # The signing revision's cross-reference is damaged: what a reader finds is the
+            # copy as built, unsigned, which nothing takes for signed.
+            outcomes["broken"] += 1
+            continue
         if not failing:  # a certificate's own bytes are judged only against an anchor
             failing = [f for f in verify_pdf(target, [authority.pem]).fields if f.problems]
         if failing:
@@ -335,7 +344,7 @@ def test_500_single_byte_changes_of_a_signed_pdf_are_each_broken_or_harmless(bui
         else:  # valid still: only a change outside the signed bytes, in what nothing uses
             assert not signed_byte, (at, data[at - 20:at + 20])
             outcomes["unused"] += 1
-    assert outcomes["broken"] > 400 and sum(outcomes.values()) == 500, outcomes
+    assert outcomes["unused"] <= changes // 10 and sum(outcomes.values()) == changes, outcomes
 
 
 # --- D. lists from a URL ------------------------------------------------------------------

@@ -225,7 +225,8 @@ def test_an_unknown_document_is_refused_with_a_suggestion(example):
     assert refused(example, "appeal-politcal-prisoners", "kelam", str(example), "--agreed") == (
         f"campaign.yaml:{line}:1: documents: there is no document 'appeal-politcal-prisoners'; "
         "did you mean 'appeal-political-prisoners'? (the documents: appeal-political-prisoners, "
-        "appeal-dzhakishev-tokmadi, question-political-prisoners, question-dzhakishev-tokmadi)\n"
+        "appeal-dzhakishev-tokmadi, question-political-prisoners, question-dzhakishev-tokmadi, "
+        "announcement-2017)\n"
         "1 error, 0 warnings; nothing was written\n")
 
 

@@ -203,7 +203,7 @@ def test_a_folder_swapped_for_a_link_outside_while_rendering_never_redirects_a_r
     tiny_png(tmp_path / "outside" / "logo.png", 10, 10, rgb=(200, 0, 0))
     (example / "swap").symlink_to(tmp_path / "outside")
     # A page with the image alone, so that many renders fit in seconds.
-    html = ('<html><body><p>logo</p><img src="images/logo.png" alt="logo"></body></html>')
+    html = ('<html lang="en"><body><p>logo</p><img src="images/logo.png" alt="logo"></body></html>')
     label = "swapped"
     stop = threading.Event()
 
@@ -327,7 +327,7 @@ def test_invite_renders_its_drafts_under_the_same_memory_cap_and_fails_the_same_
     assert result.exit_code == 1, result.output
     out_of_memory = ("ran out of memory while rendering",
                      "a worker process died while rendering it (killed, or out of memory)")
-    assert result.output in [f"error: {APPEAL_EN} (draft): {why}\n" for why in out_of_memory]
+    assert result.output in [f"error: {APPEAL}.addressee.en (draft): {why}\n" for why in out_of_memory]
     assert not (root / "outputs" / "mail").exists()
 
 

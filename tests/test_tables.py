@@ -283,5 +283,7 @@ def test_a_table_that_is_a_fifo_or_leads_outside_is_refused_once(tmp_path, kind)
         outside.write_text("ID,Name\n")
         table.symlink_to(outside)
     errors = _errors(folder)
-    assert errors == ["campaign.yaml:81:5: recipient_tables.ngos.file: 'recipients.csv' is not "
-                      "a file in the campaign folder"]
+    lines = (folder / "campaign.yaml").read_text(encoding="utf-8").splitlines()
+    line = lines.index("    file: recipients.csv") + 1
+    assert errors == [f"campaign.yaml:{line}:5: recipient_tables.ngos.file: 'recipients.csv' is "
+                      "not a file in the campaign folder"]

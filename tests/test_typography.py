@@ -225,6 +225,10 @@ def _question_in(campaign, lang: str, body: str) -> None:
     text = (original[:start] + "  question-political-prisoners:\n    languages: [" + lang
             + "]\n" + original[start + len("  question-political-prisoners:\n"):body_at]
             + "    body: " + repr(body).replace("'", '"') + "\n" + original[end:])
+    # The watermark is printed on every page, so it needs a text in the copy's language.
+    watermark = "watermark:\n  en: Reconstruction"
+    if lang not in ("en", "ru"):
+        text = text.replace(watermark, f"watermark:\n  {lang}: Reconstruction\n  en: Reconstruction")
     campaign.write_text(text)
     members = campaign.parent / "signatories" / "meps-2017.yaml"
     listed = members.read_text()  # a role is written in English and Russian only

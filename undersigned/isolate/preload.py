@@ -5,6 +5,7 @@ loads what every worker needs, once, before the workers are forked from it."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -31,6 +32,9 @@ def _remove_owners_temp() -> None:
 
 
 # Not the parent-death signal: it would kill this process before it removes the folder.
+# The fork server also ends on its own when the owner's end of its pipe closes (the owner
+# is going), possibly before the watching thread has run: at that exit too.
+atexit.register(_remove_owners_temp)
 die_with_parent(int(os.environ.get(OWNER_PID_VARIABLE) or os.getppid()), parent_signal=False,
                 before=_remove_owners_temp)
 

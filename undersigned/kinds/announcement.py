@@ -15,7 +15,6 @@ from pydantic import Field
 from ..errors import did_you_mean
 from ..model import i18n
 from ..model.models import DocumentBase, Id, LocalText, Model, Url
-from ..model.terms import TERMS
 from ..render.filters import markdown
 from ..render.typography import typeset
 from .base import DocumentKind, Input, local_fields
@@ -151,7 +150,8 @@ def _report(loaded: LoadedCampaign, doc_id: str, lang: str, files: list[dict]) -
 
     document = loaded.campaign.documents[doc_id]
     kind = KINDS[document.kind]
-    term = TERMS[loaded.lists[document.signatories].term]
+    # The list's term with the groups it declares (a group formed mid-term), as letters use.
+    term = loaded.lists[document.signatories].parliamentary_term()
     languages = list(document.languages)
     signers = []
     for signer in kind.signers(loaded, document):
