@@ -154,3 +154,38 @@ def cmdline(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+FINALIZER_INTERRUPTED = """
+import os, signal, sys, click
+from undersigned.cli import app
+
+@click.command()
+def command():
+    class Finalized:
+        def __del__(self):  # where Python cannot raise: the signal's handler runs here
+            os.kill(os.getpid(), signal.{signal})
+            for _ in range(1000):
+                pass
+    Finalized()
+    click.echo("after the finalizer")
+    for _ in range(10**8):  # the interruption must end this, not be lost
+        pass
+    click.echo("not interrupted")
+
+app.cli = command
+app.main()
+"""
+
+
+def test_an_interruption_arriving_inside_a_finalizer_is_neither_printed_nor_lost():
+    """A SIGTERM or Ctrl-C whose handler runs where Python cannot raise (a finalizer, a
+    callback from C: what the CI saw once, right after a build's summary) printed
+    "Exception ignored in ..." with a traceback and was then lost. It is delivered again
+    just after, silently: the command ends as interrupted, in one line."""
+    for name in ("SIGTERM", "SIGINT"):
+        run = subprocess.run([sys.executable, "-c", FINALIZER_INTERRUPTED.format(signal=name)],
+                             cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert run.stdout == "after the finalizer\n", (name, run.stdout, run.stderr)
+        assert "Traceback" not in run.stderr and "ignored" not in run.stderr, run.stderr
+        assert run.stderr.strip() == "Aborted!" and run.returncode == 1, (name, run.stderr)

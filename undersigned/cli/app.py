@@ -174,6 +174,7 @@ def shown(path: Path) -> str:
 def main() -> None:
     """The console command: SIGTERM interrupts like Ctrl-C, then the group runs."""
     import signal
+    import threading
 
     from ..errors import Terminated
 
@@ -181,10 +182,32 @@ def main() -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: then let running work finish
         raise Terminated()
 
+    def unraisable(hook, previous=sys.unraisablehook):
+        # An interruption that arrives where Python cannot raise it (a finalizer, a callback
+        # from C) would print "Exception ignored in ..." with a traceback and be lost.
+        # Deliver it again, silently, a moment later, from outside that place: a signal
+        # raised from here would run its handler here. Sent to the main thread, it waits
+        # unseen once the command is done (the block below).
+        if not isinstance(hook.exc_value, KeyboardInterrupt):
+            previous(hook)
+            return
+        again = signal.SIGINT
+        if isinstance(hook.exc_value, Terminated):
+            signal.signal(signal.SIGTERM, terminate)
+            again = signal.SIGTERM
+        again_later = threading.Timer(0.005, signal.pthread_kill,
+                                      (threading.main_thread().ident, again))
+        again_later.daemon = True
+        try:
+            again_later.start()
+        except RuntimeError:  # no new thread while the interpreter shuts down: it is ending
+            pass
+
+    sys.unraisablehook = unraisable
     signal.signal(signal.SIGTERM, terminate)
     try:
         cli(prog_name="undersigned")
     finally:
         # The command is done: a SIGTERM now (while the interpreter shuts down, when its
         # handler may no longer run) must not turn a finished command into a killed one.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})

@@ -161,3 +161,68 @@ def metadata_kept(writer):
                                  ", ".join(v + "x" for v in PYHANKO_VERSIONS))
     writer._update_meta = lambda: None
     return writer
+
+
+def object_streams_indexed(reader):
+    """A pyHanko reader that parses each object stream's table of contents once.
+
+    pyHanko 0.38 reads the table of an object stream again for every object it takes from
+    it: reading all ~600 objects of a tagged 3-page letter (the active-content walk of
+    ``verify`` and ``sign``) parsed about 370,000 numbers and took 2.4 s of a 2.5 s verify.
+    This reader keeps, per object stream, the decoded bytes and the first offset listed
+    for each object, and otherwise does what pyHanko's own method does, in its non-strict
+    mode (a damaged table ends the objects it lists; an object not listed is null).
+    """
+    from importlib.metadata import version
+    from io import BytesIO
+
+    from pyhanko.pdf_utils import generic, misc
+    from pyhanko.pdf_utils.decode_limits import DecodePurpose
+
+    found = version("pyhanko")
+    if not found.startswith(PYHANKO_VERSIONS):
+        raise UnsupportedVersion(f"pyHanko {found}: the object-stream index in "
+                                 "undersigned.pdf.compat was written for pyHanko " +
+                                 ", ".join(v + "x" for v in PYHANKO_VERSIONS))
+    if reader.strict:
+        return reader
+    tables: dict[int, tuple[object, bytes, dict[int, int]]] = {}
+
+    def table_of(stmnum: int, stream) -> tuple[bytes, dict[int, int]]:
+        known = tables.get(stmnum)
+        if known is not None and known[0] is stream:
+            return known[1], known[2]
+        data = stream.read_data(DecodePurpose.OBJECT_STREAM)
+        reading, offsets = BytesIO(data), {}
+        for _ in range(stream["/N"]):
+            try:
+                misc.read_non_whitespace(reading, seek_back=True)
+                objnum = generic.NumberObject.read_from_stream(reading)
+                misc.read_non_whitespace(reading, seek_back=True)
+                offset = generic.NumberObject.read_from_stream(reading)
+                misc.read_non_whitespace(reading, seek_back=True)
+            except ValueError:  # pyHanko gives null for every object listed after this
+                break
+            offsets.setdefault(objnum, offset)
+        tables[stmnum] = (stream, data, offsets)
+        return data, offsets
+
+    def from_stream(idnum, stmnum, idx):
+        stream = generic.Reference(stmnum, 0, reader).get_object()
+        assert isinstance(stream, generic.StreamObject)
+        assert stream["/Type"] == "/ObjStm"
+        if not (0 <= idx < stream["/N"]):
+            return generic.NullObject()
+        data, offsets = table_of(stmnum, stream)
+        if idnum not in offsets:
+            return generic.NullObject()
+        reading = BytesIO(data)
+        reading.seek(stream["/First"] + offsets[idnum])
+        try:
+            obj = generic.read_object(reading, generic.Reference(idnum, 0, reader))
+        except (misc.PdfStreamError, misc.PdfReadError):
+            obj = generic.NullObject()
+        return obj
+
+    reader._get_object_from_stream = from_stream
+    return reader

@@ -11,6 +11,9 @@ import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from ..errors import UnsupportedVersion
+from .compat import object_streams_indexed
+
 
 def signed_fields(data: bytes) -> list[str] | None:
     """The names of the signature fields that carry a signature (a ``/V`` dictionary), from
@@ -20,10 +23,12 @@ def signed_fields(data: bytes) -> list[str] | None:
 
     with _quiet():
         try:
-            reader = PdfFileReader(io.BytesIO(data), strict=False)
+            reader = object_streams_indexed(PdfFileReader(io.BytesIO(data), strict=False))
             if reader.encrypted:
                 return None
             return [name for name, value, _ in enumerate_sig_fields(reader) if value is not None]
+        except UnsupportedVersion:
+            raise
         except Exception:  # pyHanko raises many kinds for files that are not (good) PDFs
             return None
 
@@ -68,7 +73,7 @@ def _signature_ends(data: bytes) -> list[int]:
     ends = []
     with _quiet():
         try:
-            reader = PdfFileReader(io.BytesIO(data), strict=False)
+            reader = object_streams_indexed(PdfFileReader(io.BytesIO(data), strict=False))
             if reader.encrypted:
                 return []
             for _, value, _ in enumerate_sig_fields(reader, filled_status=True):
@@ -76,6 +81,8 @@ def _signature_ends(data: bytes) -> list[int]:
                 start, length = int(byte_range[2]), int(byte_range[3])
                 if 0 < start + length <= len(data):
                     ends.append(start + length)
+        except UnsupportedVersion:
+            raise
         except Exception:  # pyHanko raises many kinds for files that are not (good) PDFs
             return []
     return ends

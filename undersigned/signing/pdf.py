@@ -30,8 +30,10 @@ def read_input(path: Path, limit: int) -> bytes:
 def pdf_reader(data: bytes, path: Path):
     from pyhanko.pdf_utils.reader import PdfFileReader
 
+    from ..pdf.compat import object_streams_indexed
+
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader = object_streams_indexed(PdfFileReader(io.BytesIO(data), strict=False))
         encrypted = reader.encrypted
     except Exception as exc:  # pyHanko raises several kinds for unreadable files
         raise SigningError(f"{path}: cannot read the PDF: {one_line(exc)}") from exc
