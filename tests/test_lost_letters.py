@@ -138,6 +138,11 @@ def test_the_registry_knows_terms_5_to_10():
         == "ELDR"
     assert TERMS[6].group("IND/DEM") is not None and TERMS[6].group("S&D") is None
     assert TERMS[7].suggestion("PSE") == "the PSE group became S&D in 2009: write 'S&D'"
+    # as the Parliament's election-results pages name them (1999-2004 and 2004-2009)
+    assert TERMS[5].group("PSE").name == "Group of the Party of European Socialists"
+    assert TERMS[6].group("PSE").name == "Socialist Group in the European Parliament"
+    assert TERMS[5].find_group("Technical Group of Independent Members - mixed group").ep \
+        == "TDI"
 
 
 def test_a_campaign_declares_a_terms_groups(example):

@@ -130,21 +130,29 @@ RENEW = Group("Renew", "Renew", "Renew Europe Group")
 PPE_DE = Group("PPE-DE", "EPP-ED", "Group of the European People's Party (Christian "
                "Democrats) and European Democrats")
 PSE = Group("PSE", "PES", "Group of the Party of European Socialists")
+PSE_6 = Group("PSE", "PES", "Socialist Group in the European Parliament")
 ALDE = Group("ALDE", "ALDE", "Group of the Alliance of Liberals and Democrats for Europe")
 UEN = Group("UEN", "UEN", "Union for Europe of the Nations Group")
 
+# Terms 5 and 6 as the Parliament's own election-results pages give them
+# (results.elections.europa.eu, 1999-2004 and 2004-2009, "constitutive session" and
+# "outgoing Parliament"): the socialists were the "Group of the Party of European Socialists"
+# in 1999 and the "Socialist Group in the European Parliament" from 2004; the technical
+# group of 1999 is "TDI" there and "TGI" in the Parliament's English press releases
+# (28 July 1999), formally the "Technical Group of Independent Members - mixed group".
+# ITS (January to November 2007) is on neither page, having formed and ended in between.
 TERMS: dict[int, Term] = {
     5: Term(5, dt.date(1999, 7, 20), dt.date(2004, 7, 19), 42, (
         PPE_DE, PSE,
         Group("ELDR", "ELDR", "Group of the European Liberal, Democrat and Reform Party"),
         GREENS, GUE, UEN,
         Group("EDD", "EDD", "Group for a Europe of Democracies and Diversities"),
-        Group("TDI", "TDI", "Technical Group of Independent Members"),
+        Group("TDI", "TGI", "Technical Group of Independent Members - mixed group"),
         NI,
     ), {"commission": "question.addressee.commission",
         "council": "question.addressee.council"}),
     6: Term(6, dt.date(2004, 7, 20), dt.date(2009, 7, 13), 110, (
-        PPE_DE, PSE, ALDE, GREENS, GUE,
+        PPE_DE, PSE_6, ALDE, GREENS, GUE,
         Group("IND/DEM", "IND/DEM", "Independence/Democracy Group"),
         UEN,
         Group("ITS", "ITS", "Identity, Tradition and Sovereignty Group"),
