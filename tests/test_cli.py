@@ -42,6 +42,15 @@ def test_check_does_not_import_weasyprint(example):
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
+def test_verify_prints_no_warning_of_a_library(built_example):
+    """pyHanko imports DSA, which cryptography 51 deprecates with a warning: `sign` and
+    `verify` printed it above their own lines (found by a fresh install in CI)."""
+    letter = built_example / "outputs" / "appeal-political-prisoners.president.en.pdf"
+    run = subprocess.run([sys.executable, "-W", "default", "-m", "undersigned.cli", "verify",
+                          str(letter)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert "Warning" not in run.stdout + run.stderr, run.stderr
+
+
 def test_missing_campaign_folder_is_a_usage_error(tmp_path):
     result = run("check", str(tmp_path / "nowhere"))
     assert result.exit_code == 2
