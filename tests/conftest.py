@@ -21,7 +21,7 @@ settings.register_profile("derandomized", derandomize=True, database=None, print
 settings.register_profile("long", derandomize=False, database=None, print_blob=True)
 settings.load_profile(os.environ.get("UNDERSIGNED_HYPOTHESIS_PROFILE", "derandomized"))
 LONG_RANDOM = {"UNDERSIGNED_FUZZ_EXAMPLES": "1500", "UNDERSIGNED_STRESS_ROUNDS": "200",
-               "UNDERSIGNED_BYTE_CHANGES": "500"}
+               "UNDERSIGNED_BYTE_CHANGES": "2000"}
 """What ``--long-random`` sets, unless the environment already says otherwise."""
 
 
@@ -29,7 +29,7 @@ def pytest_addoption(parser):
     parser.addoption("--long-random", action="store_true",
                      help="a long random campaign: hypothesis explores new examples (1,500 "
                           "per property), the stress test runs 200 rounds from a new seed, a "
-                          "signed PDF gets 500 byte changes instead of 120")
+                          "signed PDF gets 2,000 byte changes instead of 500")
 
 
 def pytest_configure(config):

@@ -296,9 +296,10 @@ def test_single_byte_changes_of_a_signed_pdf_are_each_broken_or_harmless(built_e
     breaks it too, unless it falls where nothing reads (the zero padding after the
     signature, a copy of the authority's certificate when the anchor is given, a hex
     digit's case), and then the signature is what it is: valid. Verified without an
-    anchor (fast), and with one where that finds nothing wrong. 120 changes from a fixed
-    seed (each verify reads the whole tagged PDF: about a second); ``--long-random`` makes
-    500, or UNDERSIGNED_BYTE_CHANGES says how many."""
+    anchor (fast), and with one where that finds nothing wrong. 500 changes from a fixed
+    seed, as issue 28 asks (a verify reads a tagged 3-page letter in about 0.07 s since
+    pdf/compat indexes object streams); ``--long-random`` makes 2,000, or
+    UNDERSIGNED_BYTE_CHANGES says how many."""
     import random
     import shutil
 
@@ -317,7 +318,7 @@ def test_single_byte_changes_of_a_signed_pdf_are_each_broken_or_harmless(built_e
     random_ = random.Random(28)
     outcomes = {"unreadable": 0, "broken": 0, "unused": 0}
     target = tmp_path / "mutated.pdf"
-    changes = int(os.environ.get("UNDERSIGNED_BYTE_CHANGES", "120"))
+    changes = int(os.environ.get("UNDERSIGNED_BYTE_CHANGES", "500"))
     for _ in range(changes):
         at = random_.randrange(len(data))
         mutated = bytearray(data)
