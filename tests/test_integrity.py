@@ -50,10 +50,16 @@ def rename_benifei(root: Path, given: str) -> None:
     path.write_text(text[:start] + f"given: {given}" + text[end:])
 
 
+def tag_env(tag: str) -> dict[str, str]:
+    """The environment entry that marks a test's processes: the tag, scoped to this pytest
+    process, so that tests running side by side (pytest -n) never see each other's."""
+    return {"UNDERSIGNED_TEST_TAG": f"{os.getpid()}-{tag}"}
+
+
 def spawn(*args: str, tag: str) -> subprocess.Popen:
     """The CLI in a process of its own, marked with ``tag`` in its environment (which its
     fork server and workers inherit, so that leftovers can be found)."""
-    env = {**os.environ, "UNDERSIGNED_TEST_TAG": tag}
+    env = {**os.environ, **tag_env(tag)}
     return subprocess.Popen([sys.executable, "-m", "undersigned.cli", *map(str, args)],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -62,7 +68,8 @@ def spawn(*args: str, tag: str) -> subprocess.Popen:
 def tagged(tag: str) -> list[int]:
     """Processes alive (not zombies) whose environment carries ``tag``."""
     found = []
-    needle = f"UNDERSIGNED_TEST_TAG={tag}".encode()
+    ((name, value),) = tag_env(tag).items()
+    needle = f"{name}={value}".encode()
     for environ in Path("/proc").glob("[0-9]*/environ"):
         try:
             if needle in environ.read_bytes().split(b"\0"):

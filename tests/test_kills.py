@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from conftest import REPO, copy_example
-from test_integrity import describe, leftovers, tagged
+from test_integrity import describe, leftovers, tag_env, tagged
 
 MOMENTS = 50
 QUESTIONS = ["-d", "question-political-prisoners", "-d", "question-dzhakishev-tokmadi"]
@@ -35,7 +35,7 @@ def start_build(root: Path, tag: str) -> subprocess.Popen:
     """``build --force`` of the two questions with two workers, in a process of its own,
     with its own temporary folder (which must be empty once it is gone)."""
     temp_of(root).mkdir(exist_ok=True)
-    env = {**os.environ, "UNDERSIGNED_TEST_TAG": tag, "TMPDIR": str(temp_of(root))}
+    env = {**os.environ, **tag_env(tag), "TMPDIR": str(temp_of(root))}
     return subprocess.Popen([sys.executable, "-m", "undersigned.cli", "build", str(root),
                              "--force", "-j", "2", *QUESTIONS], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -112,7 +112,7 @@ def test_a_fork_server_killed_during_a_build_fails_only_what_it_was_running(tmp_
     traceback is printed, nothing is left, and the next build builds what failed."""
     root = copy_example(tmp_path / "campaign")
     temp_of(root).mkdir(exist_ok=True)
-    env = {**os.environ, "UNDERSIGNED_TEST_TAG": "fork-server", "TMPDIR": str(temp_of(root))}
+    env = {**os.environ, **tag_env("fork-server"), "TMPDIR": str(temp_of(root))}
     process = subprocess.Popen([sys.executable, "-m", "undersigned.cli", "build", str(root),
                                 "-j", "2"], cwd=REPO, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)

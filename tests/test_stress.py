@@ -21,7 +21,8 @@ import pytest
 
 from certs import make_authority, make_signer
 from conftest import REPO, pdf_text
-from test_integrity import LETTERS, describe, finished, leftovers, rename_benifei, run, spawn, whole
+from test_integrity import (LETTERS, describe, finished, leftovers, rename_benifei, run, spawn,
+                            tag_env, whole)
 from undersigned.batch.build import build
 from undersigned.pdf.inspect import signed_fields
 
@@ -41,7 +42,7 @@ def p12s(tmp_path_factory) -> dict[str, Path]:
 def sign_in_another_process(pdf: Path, member: str, p12: Path, tag: str,
                             wait: str = "30") -> subprocess.CompletedProcess:
     env = {**os.environ, "UNDERSIGNED_P12_PASSPHRASE": "secret", "UNDERSIGNED_LOCK_WAIT": wait,
-           "UNDERSIGNED_TEST_TAG": tag}
+           **tag_env(tag)}
     return subprocess.run([sys.executable, "-m", "undersigned.cli", "sign", str(pdf),
                            "--signatory", member, "--p12", str(p12)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
