@@ -200,3 +200,36 @@ def test_build_format_docx_plans_the_word_copies(example: Path):
         "1 output to render, 1 output planned; nothing was written"]
     check = CliRunner().invoke(cli, ["check", str(example)])
     assert "(8 PDFs, 2 web pages, 4 text exports)" in check.stdout
+
+
+def test_a_right_to_left_copy_reads_right_to_left_in_word(tmp_path: Path):
+    """An Arabic copy (``<html dir="rtl">``, as the PDF lays it out): its paragraphs and
+    its signature table run right to left in Word, and LibreOffice sets them at the right
+    of the page; a left-to-right copy of the same text stays at the left."""
+    from undersigned.word.writer import Margins, docx_of
+
+    body = ('<body><p class="salutation">السيد الرئيس،</p><div class="signature-row">'
+            '<div><p class="sig-name">ألف</p></div></div></body>')
+    lefts = {}
+    for direction in ("rtl", "ltr"):
+        path = tmp_path / f"{direction}.docx"
+        path.write_bytes(docx_of(f'<html lang="ar" dir="{direction}">{body}</html>', "ar",
+                                 Margins()))
+        document = Document(path)
+        defaults = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:pPrDefault')}/"
+                                                f"{qn('w:pPr')}")
+        assert (defaults.find(qn("w:bidi")) is not None) == (direction == "rtl")
+        converted = subprocess.run(
+            ["soffice", "--headless", "--norestore", "--convert-to", "pdf", "--outdir",
+             str(tmp_path), str(path)], capture_output=True, text=True, timeout=300,
+            env={"HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"})
+        assert converted.returncode == 0, converted.stderr
+        words = subprocess.run(["pdftotext", "-bbox", str(path.with_suffix(".pdf")), "-"],
+                               capture_output=True, text=True, check=True).stdout
+        width, height = map(float, re.search(r'<page width="([0-9.]+)" height="([0-9.]+)"',
+                                             words).groups())
+        xs = [float(x) for x, y in re.findall(r'<word xMin="([0-9.]+)" yMin="([0-9.]+)"',
+                                              words) if float(y) < height * 0.9]  # not "1 / 1"
+        lefts[direction] = (min(xs), width)
+    assert lefts["rtl"][0] > lefts["rtl"][1] / 2, lefts  # at the right of the page
+    assert lefts["ltr"][0] < lefts["ltr"][1] / 4, lefts

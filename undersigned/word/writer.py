@@ -6,7 +6,7 @@ Signatory), so that an office can restyle the review copy in Word; lists are Wor
 (each numbered list starts at 1), the signature boxes a table, the page's margin lines
 (draft mark, watermark, reference, "Page 1 of 2") a header and a footer with PAGE and
 NUMPAGES fields. The document's language is set on every run (``w:lang``), so that
-Word's spell-check uses it. The bytes are reproducible: no clock, fixed zip times.
+Word's spell-check uses it, and a right-to-left copy reads right to left. The bytes are reproducible: no clock, fixed zip times.
 """
 
 from __future__ import annotations
@@ -89,6 +89,8 @@ def docx_of(html: str, lang: str, margins: Margins, title: str = "",
     _set_language(document, lang)
     writer = _Writer(document)
     root = lxml_html.document_fromstring(html)
+    if (root.get("dir") or "").lower() == "rtl":
+        _right_to_left(document)
     body = root.find("body")
     writer.blocks(body if body is not None else root, None)
     _margins(document, margins)
@@ -141,6 +143,28 @@ def _set_language(document, lang: str) -> None:
         if style_rpr is not None:
             for old in style_rpr.findall(qn("w:lang")):
                 style_rpr.remove(old)
+
+
+def _right_to_left(document) -> None:
+    """A copy the HTML lays out right to left (``<html dir="rtl">``, as the PDF): every
+    paragraph, header and footer included, reads right to left in Word too (``w:bidi``
+    in the paragraph defaults), and so do the signature tables (``w:bidiVisual``)."""
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    ppr_default = defaults.find(qn("w:pPrDefault"))
+    if ppr_default is None:
+        ppr_default = OxmlElement("w:pPrDefault")
+        defaults.append(ppr_default)
+    ppr = ppr_default.find(qn("w:pPr"))
+    if ppr is None:
+        ppr = OxmlElement("w:pPr")
+        ppr_default.append(ppr)
+    ppr.insert(0, OxmlElement("w:bidi"))
+    table_style = document.styles["Normal Table"].element
+    tbl_pr = table_style.find(qn("w:tblPr"))
+    if tbl_pr is None:
+        tbl_pr = OxmlElement("w:tblPr")
+        table_style.append(tbl_pr)
+    tbl_pr.insert(0, OxmlElement("w:bidiVisual"))
 
 
 class _Writer:
