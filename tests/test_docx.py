@@ -13,7 +13,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
-from conftest import copy_example
+from conftest import REPO, copy_example
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +233,42 @@ def test_a_right_to_left_copy_reads_right_to_left_in_word(tmp_path: Path):
         lefts[direction] = (min(xs), width)
     assert lefts["rtl"][0] > lefts["rtl"][1] / 2, lefts  # at the right of the page
     assert lefts["ltr"][0] < lefts["ltr"][1] / 4, lefts
+
+
+def test_the_letterhead_logo_is_in_the_word_copy_with_its_text_alternative(example: Path):
+    """The logo the PDF prints is in the Word copy too, 14 mm high as in the letter, with the
+    campaign's logo_alt as Word's text alternative; a logo swapped for a link to a file
+    outside the campaign, or a URL, is refused for the Word copy as for the PDF."""
+    from conftest import tiny_png
+    from undersigned.batch.build import build
+
+    tiny_png(example / "logo.png")
+    campaign = example / "campaign.yaml"
+    campaign.write_text(campaign.read_text().replace(
+        "sender:\n", "sender:\n  logo: logo.png\n  logo_alt:\n    en: Logo of the senders\n"
+        "    ru: Логотип отправителей\n", 1))
+    letter = ["appeal-political-prisoners"]
+    report = build(example, documents=letter, recipients=["president"], langs=["en"],
+                   formats=("docx",), jobs=1)
+    assert not report.failed, [r.error for r in report.failed]
+    document = Document(example / "outputs" / "appeal-political-prisoners.president.en.docx")
+    first = document.paragraphs[0]
+    assert first.style.name == "Logo" and first.text == ""
+    (picture,) = first._p.iter(qn("wp:inline"))
+    assert picture.find(qn("wp:docPr")).get("descr") == "Logo of the senders"
+    assert round(int(picture.find(qn("wp:extent")).get("cy")) / 36000) == 14  # mm
+    (image,) = [part for part in document.part.package.parts
+                if part.partname.startswith("/word/media/")]
+    assert image.blob == (example / "logo.png").read_bytes()
+    assert document.paragraphs[1].style.name == "Sender"
+
+    (example / "logo.png").unlink()
+    (example / "logo.png").symlink_to(REPO / "tests" / "conftest.py")
+    # check refuses it before a build; swapped after check, the Word copy's read refuses it
+    from undersigned.campaign.html import _campaign_image
+    from undersigned.errors import RenderError
+
+    with pytest.raises(RenderError, match="it is outside the campaign folder"):
+        _campaign_image(example, (example / "logo.png").as_uri())
+    with pytest.raises(RenderError, match="only images that are files of the campaign"):
+        _campaign_image(example, "https://example.org/logo.png")

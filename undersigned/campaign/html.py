@@ -10,6 +10,8 @@ from ..render.filters import TooManyMarks
 from .context import build_context
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from jinja2 import Environment
 
     from .loaded import LoadedCampaign
@@ -57,7 +59,26 @@ def render_docx(loaded: LoadedCampaign, output: Output, html: str) -> bytes:
     reference = f"{t('reference')} {document['reference']}" if document.get("reference") else ""
     margins = Margins(top, reference, t("page_of"))
     return docx_of(html, output.lang, margins, metadata["title"], tuple(metadata["authors"]),
-                   loaded.campaign.documents[output.document].date)
+                   loaded.campaign.documents[output.document].date,
+                   image=lambda src: _campaign_image(loaded.root, src))
+
+
+def _campaign_image(root: Path, src: str) -> bytes:
+    """An image a copy shows (the logo: a file of the campaign, as ``check`` requires), read
+    as the PDF's render reads it: beneath the campaign folder, no link followed."""
+    from urllib.parse import unquote, urlsplit
+
+    from ..pdf.fetcher import Refused, read_allowed
+
+    url = urlsplit(src)
+    if url.scheme not in ("", "file"):
+        raise RenderError(f"the Word copy shows only images that are files of the campaign, "
+                          f"not {src[:60]}")
+    resolved = root.resolve()
+    try:
+        return read_allowed(resolved / unquote(url.path), [resolved])
+    except Refused as exc:
+        raise RenderError(str(exc)) from None
 
 
 PLAIN_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})

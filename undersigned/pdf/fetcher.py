@@ -86,6 +86,27 @@ def _resolved(path: Path) -> Path:
         return path
 
 
+def read_allowed(path: Path, roots: list[Path]) -> bytes:
+    """The bytes of the file ``path`` if it lies under one of ``roots`` (resolved folders),
+    read without following a link; ``Refused`` says why not, naming the file. What a
+    render reads for a PDF (through the fetcher) and for a Word copy (its logo)."""
+    # Lexically: no link is followed below, so ".." means the folder above.
+    path = Path(os.path.normpath(path))
+    root = next((root for root in roots if path.is_relative_to(root) and path != root), None)
+    if root is None:
+        raise Refused(f"refused to read {_resolved(path)}: it is outside the campaign folder")
+    try:
+        return read_beneath(root, PurePosixPath(path.relative_to(root).as_posix()))
+    except Refused as exc:
+        real = _resolved(path)
+        if not any(real.is_relative_to(r) for r in roots):
+            raise Refused(f"refused to read {real}: it is outside the campaign folder") \
+                from None
+        raise Refused(f"refused to read {path}: {exc}") from None
+    except OSError as exc:  # the allowed folder itself is gone
+        raise Refused(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 @lru_cache(maxsize=1)
 def fetcher_class():
     """The URL fetcher class, defined once WeasyPrint is imported (lazily, to keep it out of
@@ -107,24 +128,11 @@ def fetcher_class():
             if scheme != "file":
                 raise FatalURLFetchingError(f"refused to fetch {url}: only files in the "
                                             "campaign folder can be used")
-            # Lexically: no link is followed below, so ".." means the folder above.
-            path = Path(os.path.normpath(unquote(urlsplit(url).path)))
-            root = next((root for root in self.roots if path.is_relative_to(root)
-                         and path != root), None)
-            if root is None:
-                raise FatalURLFetchingError(f"refused to read {_resolved(path)}: it is outside the "
-                                            "campaign folder")
+            path = Path(unquote(urlsplit(url).path))
             try:
-                data = read_beneath(root, PurePosixPath(path.relative_to(root).as_posix()))
+                data = read_allowed(path, self.roots)
             except Refused as exc:
-                real = _resolved(path)
-                if not any(real.is_relative_to(r) for r in self.roots):
-                    raise FatalURLFetchingError(f"refused to read {real}: it is outside the "
-                                                "campaign folder") from None
-                raise FatalURLFetchingError(f"refused to read {path}: {exc}") from None
-            except OSError as exc:  # the allowed folder itself is gone
-                raise FatalURLFetchingError(f"cannot read {path}: "
-                                            f"{exc.strerror or exc}") from None
+                raise FatalURLFetchingError(str(exc)) from None
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(path.as_uri(), data, {"Content-Type": mime})
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -82,12 +83,14 @@ class Margins:
 
 
 def docx_of(html: str, lang: str, margins: Margins, title: str = "",
-            authors: tuple[str, ...] = (), created: date | None = None) -> bytes:
-    """The ``.docx`` of one copy from its HTML."""
+            authors: tuple[str, ...] = (), created: date | None = None,
+            image: Callable[[str], bytes] | None = None) -> bytes:
+    """The ``.docx`` of one copy from its HTML. ``image`` gives the bytes of an ``<img>``'s
+    ``src`` (the letterhead's logo), or raises; without it, images are left out."""
     document = Document()
     _page_setup(document)
     _set_language(document, lang)
-    writer = _Writer(document)
+    writer = _Writer(document, image)
     root = lxml_html.document_fromstring(html)
     if (root.get("dir") or "").lower() == "rtl":
         _right_to_left(document)
@@ -170,8 +173,9 @@ def _right_to_left(document) -> None:
 class _Writer:
     """Walks the HTML and appends paragraphs, lists and the signature table."""
 
-    def __init__(self, document):
+    def __init__(self, document, image: Callable[[str], bytes] | None = None):
         self.document = document
+        self.image = image
         self.table = None
         """The signature table being filled, while signature rows follow each other."""
 
@@ -202,6 +206,11 @@ class _Writer:
         style = self.style_of(element, inherited) if element.tag != "body" else inherited
         self.loose_text(element.text, style)
         for child in element:
+            if child.tag == "img" and self.image and child.get("src"):
+                self.table = None
+                self.picture(child, self.style_of(child, style))
+                self.loose_text(child.tail, style)
+                continue
             if not isinstance(child.tag, str) or child.tag in SKIPPED_TAGS or \
                     "watermark" in (child.get("class") or "").split():  # the header's
                 self.loose_text(child.tail, style)
@@ -220,6 +229,15 @@ class _Writer:
                 self.table = None
                 self.paragraph(child, style)
             self.loose_text(child.tail, style)
+
+    def picture(self, element, style: str) -> None:
+        """An image (the logo) in a paragraph of its own, as high as the letter's CSS sets
+        it, with its ``alt`` as Word's text alternative (``descr``)."""
+        paragraph = self.document.add_paragraph(style=style)
+        run = paragraph.add_run()
+        run.add_picture(io.BytesIO(self.image(element.get("src"))), height=Mm(14))
+        for properties in run._r.iter(qn("wp:docPr")):
+            properties.set("descr", element.get("alt") or "")
 
     def loose_text(self, text: str | None, style: str | None) -> None:
         if text and text.strip():
