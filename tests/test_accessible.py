@@ -343,8 +343,6 @@ def test_signing_keeps_the_metadata_as_written(built):
 
 
 def test_the_new_workarounds_refuse_library_versions_they_were_not_written_for(monkeypatch):
-    import importlib.metadata
-
     import weasyprint
 
     from undersigned.pdf import compat
@@ -352,9 +350,12 @@ def test_the_new_workarounds_refuse_library_versions_they_were_not_written_for(m
     monkeypatch.setattr(weasyprint, "__version__", "71.0")
     with pytest.raises(compat.UnsupportedVersion, match=r"^WeasyPrint 71\.0: the tagging fixes"):
         compat.tagging_fixes.__wrapped__()
-    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.39.0")
+    monkeypatch.setattr(compat, "_pyhanko_version", lambda: "0.39.0")  # read once, cached
     with pytest.raises(compat.UnsupportedVersion, match=r"^pyHanko 0\.39\.0: the metadata fix"):
         compat.metadata_kept(object())
+    with pytest.raises(compat.UnsupportedVersion,
+                       match=r"^pyHanko 0\.39\.0: the object-stream index"):
+        compat.object_streams_indexed(object())
 
 
 def test_a_name_is_given_the_language_of_its_script():

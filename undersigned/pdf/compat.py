@@ -140,7 +140,24 @@ def tagging_fixes() -> None:
 
 
 PYHANKO_VERSIONS = ("0.38.",)
-"""pyHanko releases whose writer's ``_update_meta`` the metadata fix was written for."""
+"""pyHanko releases whose internals the fixes below were written for (the writer's
+``_update_meta``, the reader's ``_get_object_from_stream``)."""
+
+
+@lru_cache(maxsize=1)
+def _pyhanko_version() -> str:
+    """The installed pyHanko's version, read once (a reader is made for every PDF read)."""
+    from importlib.metadata import version
+
+    return version("pyhanko")
+
+
+def _check_pyhanko(what: str) -> None:
+    found = _pyhanko_version()
+    if not found.startswith(PYHANKO_VERSIONS):
+        raise UnsupportedVersion(f"pyHanko {found}: {what} in undersigned.pdf.compat was "
+                                 "written for pyHanko " +
+                                 ", ".join(v + "x" for v in PYHANKO_VERSIONS))
 
 
 def metadata_kept(writer):
@@ -152,13 +169,7 @@ def metadata_kept(writer):
     namespace URI as text), so a signed PDF/A-3a + PDF/UA-1 letter would fail PDF/A.
     The metadata describes the letter, which signing does not change: it is kept.
     """
-    from importlib.metadata import version
-
-    found = version("pyhanko")
-    if not found.startswith(PYHANKO_VERSIONS):
-        raise UnsupportedVersion(f"pyHanko {found}: the metadata fix in undersigned.pdf.compat "
-                                 "was written for pyHanko " +
-                                 ", ".join(v + "x" for v in PYHANKO_VERSIONS))
+    _check_pyhanko("the metadata fix")
     writer._update_meta = lambda: None
     return writer
 
@@ -173,17 +184,12 @@ def object_streams_indexed(reader):
     for each object, and otherwise does what pyHanko's own method does, in its non-strict
     mode (a damaged table ends the objects it lists; an object not listed is null).
     """
-    from importlib.metadata import version
     from io import BytesIO
 
     from pyhanko.pdf_utils import generic, misc
     from pyhanko.pdf_utils.decode_limits import DecodePurpose
 
-    found = version("pyhanko")
-    if not found.startswith(PYHANKO_VERSIONS):
-        raise UnsupportedVersion(f"pyHanko {found}: the object-stream index in "
-                                 "undersigned.pdf.compat was written for pyHanko " +
-                                 ", ".join(v + "x" for v in PYHANKO_VERSIONS))
+    _check_pyhanko("the object-stream index")
     if reader.strict:
         return reader
     tables: dict[int, tuple[object, bytes, dict[int, int]]] = {}

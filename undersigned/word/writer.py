@@ -6,7 +6,8 @@ Signatory), so that an office can restyle the review copy in Word; lists are Wor
 (each numbered list starts at 1), the signature boxes a table, the page's margin lines
 (draft mark, watermark, reference, "Page 1 of 2") a header and a footer with PAGE and
 NUMPAGES fields. The document's language is set on every run (``w:lang``), so that
-Word's spell-check uses it, and a right-to-left copy reads right to left. The bytes are reproducible: no clock, fixed zip times.
+Word's spell-check uses it, and a right-to-left copy reads right to left. The bytes are
+reproducible: no clock, fixed zip times.
 """
 
 from __future__ import annotations
