@@ -299,6 +299,37 @@ def with_recipient_addresses(text: str) -> str:
                         "      en: Dear Prosecutor General,", 1)
 
 
+def with_letter_setting(root: Path, line: str) -> Path:
+    """The example's appeal with one more setting (``key: value``)."""
+    campaign = root / "campaign.yaml"
+    text = campaign.read_text()
+    start = text.index(f"  {APPEAL}:")
+    campaign.write_text(text[:start] + text[start:].replace(
+        "    case_text: summary\n", f"    case_text: summary\n    {line}\n", 1))
+    return root
+
+
+def keeping_empty_fields(root: Path) -> Path:
+    """The example's letter sent with its unsigned fields (a test of what else send checks,
+    on a copy one Member signed)."""
+    return with_letter_setting(root, "keep_empty_signature_fields: true")
+
+
+def signed_by_panzeri(root: Path, folder: Path):
+    """The example's built appeal to the President in English, signed by Panzeri with a
+    certificate of a new authority: (the authority, the PDF)."""
+    from certs import make_intermediate, make_signer
+
+    assert run("build", root, "-d", APPEAL).exit_code == 0
+    authority = make_authority(folder, "Signing CA")
+    p12 = make_signer(folder, make_intermediate(folder, authority), "Pier Antonio Panzeri", 30)
+    pdf = root / "outputs" / f"{APPEAL}.president.en.pdf"
+    signed = run("sign", pdf, "-s", "panzeri", "--p12", p12,
+                 env={"UNDERSIGNED_P12_PASSPHRASE": "secret"})
+    assert signed.exit_code == 0, signed.output
+    return authority, pdf
+
+
 def test_send_refuses_a_draft(example, server):
     root = campaign_with_mail(example, server.port)
     result = run("send", APPEAL, root)
@@ -340,17 +371,8 @@ def test_send_refuses_unsigned_copies_where_signatures_are_required(example, ser
 
 
 def test_send_refuses_a_copy_whose_signature_does_not_verify(example, server, tls, tmp_path):
-    from certs import make_intermediate, make_signer
-
-    root = final_with_addresses(example, server.port)
-    assert run("build", root, "-d", APPEAL).exit_code == 0
-    authority = make_authority(tmp_path, "Signing CA")
-    p12 = make_signer(tmp_path, make_intermediate(tmp_path, authority), "Pier Antonio Panzeri",
-                      30)
-    pdf = root / "outputs" / f"{APPEAL}.president.en.pdf"
-    signed = run("sign", pdf, "-s", "panzeri", "--p12", p12,
-                 env={"UNDERSIGNED_P12_PASSPHRASE": "secret"})
-    assert signed.exit_code == 0, signed.output
+    root = keeping_empty_fields(final_with_addresses(example, server.port))
+    authority, pdf = signed_by_panzeri(root, tmp_path)
     first = run("send", APPEAL, root, "--trust", authority.pem)
     assert first.exit_code == 0, first.output
     data = pdf.read_bytes()  # then a byte of the signed text changes
@@ -441,3 +463,57 @@ def test_ctrl_c_while_the_server_holds_a_message_exits_130_and_says_interrupted(
     # The server held the message: the journal says it may have been sent, never "sent".
     assert not (root / "records" / "mail.json").exists() or [
         entry["status"] for entry in record(root)] in ([], ["sending"])
+
+
+def attached_pdfs(message) -> dict[str, bytes]:
+    return {part.get_filename(): part.get_content() for part in message.iter_attachments()
+            if part.get_content_type() == "application/pdf"}
+
+
+def empty_fields(data: bytes) -> list[str]:
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    return [name for name, value, _ in enumerate_sig_fields(reader) if value is None]
+
+
+def test_a_delivered_copy_has_no_empty_signature_field(example, server):
+    root = final_with_addresses(example, server.port)
+    assert run("build", root, "-d", APPEAL).exit_code == 0
+    built = (root / "outputs" / f"{APPEAL}.president.en.pdf").read_bytes()
+    assert len(empty_fields(built)) == 10  # one per Member who agreed, to sign in a reader
+    result = run("send", APPEAL, root, "--send")
+    assert result.exit_code == 0, result.output
+    to_president = next(m for m in server.messages if m["To"].addresses[0].username == "akorda")
+    sent = attached_pdfs(to_president)[f"{APPEAL}.president.en.pdf"]
+    assert empty_fields(sent) == []
+    assert sent.startswith(built)  # the copy as built, and a revision that takes them out
+    assert (root / "outputs" / f"{APPEAL}.president.en.pdf").read_bytes() == built
+    text = subprocess.run(["pdftotext", "-", "-"], input=sent, capture_output=True,
+                          check=True).stdout.decode()
+    assert "Pier Antonio PANZERI" in text  # the printed names and boxes stay
+
+
+def test_a_signed_copy_with_empty_fields_is_refused_unless_the_letter_keeps_them(
+        example, server, tls, tmp_path):
+    root = final_with_addresses(example, server.port)
+    authority, pdf = signed_by_panzeri(root, tmp_path)
+    refused = run("send", APPEAL, root, "--trust", authority.pem, "--send")
+    assert refused.exit_code == 1
+    assert (f"{APPEAL}.president.en.pdf: 9 empty signature field(s) (sig-delvaux, "
+            "sig-gomes, ") in refused.output
+    assert ("taking them out of a signed copy would break its signatures: have them signed; "
+            "or list in the letter's digital_signers only the Members who sign "
+            "electronically (build --resign gives the others no field); or set "
+            "keep_empty_signature_fields: true on the letter to send them empty") in " ".join(
+                refused.output.split())
+    assert server.messages == []
+    keeping_empty_fields(root)
+    kept = run("send", APPEAL, root, "--trust", authority.pem, "--send")
+    assert kept.exit_code == 0, kept.output
+    to_president = next(m for m in server.messages if m["To"].addresses[0].username == "akorda")
+    sent = attached_pdfs(to_president)[f"{APPEAL}.president.en.pdf"]
+    assert sent == pdf.read_bytes() and len(empty_fields(sent)) == 9

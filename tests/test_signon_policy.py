@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from test_mail import (APPEAL, campaign_with_mail, run, server, tls,  # noqa: F401 (fixtures)
-                       with_recipient_addresses)
+from test_mail import (APPEAL, campaign_with_mail, keeping_empty_fields,  # noqa: F401
+                       run, server, tls, with_letter_setting, with_recipient_addresses)
 from test_signing import keys  # noqa: F401 (the test certificate chain)
 
 PASS = {"UNDERSIGNED_P12_PASSPHRASE": "secret"}
@@ -157,7 +157,7 @@ def test_an_input_changed_after_signing_makes_the_copy_signed_stale_and_resign_r
 def test_send_without_trust_refuses_signed_copies_and_no_trust_says_so_per_line(
         example, server, keys):
     """27: signed copies go only with their signers proven, or with an explicit --no-trust."""
-    root = final_campaign(example, server.port)
+    root = keeping_empty_fields(final_campaign(example, server.port))
     assert sign(root, "panzeri", keys["panzeri"]).exit_code == 0
     refused = run("send", APPEAL, root, "--send")
     assert refused.exit_code == 1
@@ -236,3 +236,19 @@ def test_what_a_member_agrees_to_is_what_the_copies_print(example, change):
             "    languages: [en, ru]\n",
             "    languages: [en, ru]\n    cc:\n      - {name: EU Delegation}\n", 1))
     assert fingerprint(wording(load_campaign(example), APPEAL)) != before
+
+
+def test_digital_signers_must_have_agreed(example, server):
+    """27: only the Members who sign electronically get a field; one who did not agree is
+    an error at the entry."""
+    root = with_letter_setting(campaign_with_mail(example, server.port, stage="final"),
+                               "digital_signers: [panzeri, soltes]")
+    campaign = root / "campaign.yaml"
+    result = run("check", root)
+    assert result.exit_code == 1
+    line = next(n for n, t in enumerate(campaign.read_text().splitlines(), 1)
+                if "digital_signers" in t)
+    assert (f"campaign.yaml:{line}:") in result.output
+    assert (f"documents.{APPEAL}.digital_signers[1]: 'soltes' has not agreed to sign "
+            f"'{APPEAL}' (sign_on), so has no signature field to sign in; remove them here, "
+            "or record their answer") in " ".join(result.output.split())

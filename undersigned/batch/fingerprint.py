@@ -37,7 +37,9 @@ def digest_of(*parts: str | bytes) -> str:
 
 
 def _model_digest(model) -> str:
-    return digest_of(json.dumps(model.model_dump(mode="json"), sort_keys=True, ensure_ascii=False))
+    """What a model holds that a copy prints (a document's ``not_printed`` settings left out)."""
+    data = model.model_dump(mode="json", exclude=set(getattr(model, "not_printed", ())))
+    return digest_of(json.dumps(data, sort_keys=True, ensure_ascii=False))
 
 
 @lru_cache(maxsize=None)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic import BeforeValidator, Field, StrictBool, ValidationInfo, field_validator
 
 from ..model.models import DocumentBase, Id, Lang, LocalText, Model, Recipient
-from ..model.invitations import Contact, SignOn
+from ..model.invitations import Answer, Contact, SignOn
 from ..model import i18n
 from ..model.i18n import fill
 from ..render.filters import markdown, markdown_inline
@@ -47,6 +47,10 @@ class RecipientCopy(Model):
 class Letter(DocumentBase):
     """A letter from the signatories to one or more recipients."""
 
+    not_printed: ClassVar[frozenset[str]] = frozenset({"require_digital_signatures",
+                                                       "keep_empty_signature_fields"})
+    """Settings that decide what ``send`` does, not what a copy prints: changing one leaves
+    the built and signed copies as they are."""
     missing_hints: ClassVar[dict[str, str]] = {"sign_on": (
         "a letter records whom it invites to co-sign and their answers: sign_on: {stage: "
         "draft, members: [{member: ID, invited: YYYY-MM-DD}]} (see the README, 'Collecting "
@@ -83,6 +87,14 @@ class Letter(DocumentBase):
     signature_fields: StrictBool = True
     """Give each signatory an empty PDF signature field over their signing space, to sign
     electronically (``undersigned sign`` or any PDF reader); false for paper only."""
+    digital_signers: list[Id] | None = None
+    """The Members who sign electronically, by id: only they get a signature field (and,
+    with ``require_digital_signatures``, only their signatures are awaited). By default
+    every Member who agreed gets one."""
+    keep_empty_signature_fields: StrictBool = False
+    """``send`` takes the empty signature fields out of an unsigned copy, and refuses a signed
+    copy that still has some, since anyone could sign there in a Member's name; true sends
+    them as they are."""
 
 
     @field_validator("recipients", mode="before")
@@ -171,6 +183,12 @@ class LetterKind(DocumentKind):
                                     f"{', '.join(document.languages)}); add '{lang}' to its "
                                     "languages, or remove it here")
         check_sign_on(checker, doc_id, document, loc)
+        agreed = {i.member for i in document.sign_on.members if i.answer is Answer.AGREED}
+        for i, member in enumerate(document.digital_signers or []):
+            if member not in agreed:
+                checker.add(checker.campaign_file, loc + ("digital_signers", i), f"'{member}' "
+                            f"has not agreed to sign '{doc_id}' (sign_on), so has no signature "
+                            "field to sign in; remove them here, or record their answer")
         signatories = checker.loaded.lists.get(document.signatories)
         term = signatories.parliamentary_term() if signatories is not None else None
         if term is not None and not term.covers(document.date):
@@ -272,7 +290,8 @@ class LetterKind(DocumentKind):
         if document.sign_on.stage == "draft":
             return None  # a draft is not signed
         tooltips = {f"sig-{s.member.id}": f"Signature of {s.member.display_name}"
-                    for s in self.signers(loaded, document)}
+                    for s in self.signers(loaded, document) if document.digital_signers is None
+                    or s.member.id in document.digital_signers}
         return fields_finisher(signature_fields(laid_out, tooltips))
 
     def signature_problems(self, document: Letter, signed_fields: list[str]) -> dict[str, str]:

@@ -10,7 +10,7 @@ from ..batch.build import plan_build
 from ..errors import UndersignedError
 from ..kinds import KINDS
 from ..render.environment import make_environment
-from ..signing.policy import sending_problems
+from ..signing.policy import copy_to_send, sending_problems
 from .compose import (MAIL_DIR, Attachment, address, campaign_place, in_language,
                       join_names, mail_date, message, render_mail, write_eml)
 from .invite import MailReport, left_out, letter_with_sign_on, mail_settings, send_all
@@ -47,7 +47,7 @@ def deliver(root: Path | str, doc_id: str, send: bool = False, resend: bool = Fa
     report = MailReport()
     record = MailRecord(root)
     env = make_environment(loaded.templates_dir)
-    attachments = {o.pdf: Attachment(o.pdf, (loaded.output_dir / o.pdf).read_bytes())
+    attachments = {o.pdf: Attachment(o.pdf, copy_to_send(loaded, o))
                    for outputs in copies.values() for o in outputs}
     composed = []
     for recipient_id, outputs in copies.items():

@@ -33,12 +33,14 @@ class SignatureField:
 
 
 def signature_fields(document, tooltips: dict[str, str] | None = None) -> list[SignatureField]:
-    """The fields of a laid-out letter, from the boxes of its ``sign-space`` elements."""
+    """The fields of a laid-out letter, from the boxes of its ``sign-space`` elements: with
+    ``tooltips``, only for the boxes it names."""
     from .boxes import element_boxes
 
     fields = []
     for box in element_boxes(document, SIGN_SPACE_CLASS):
-        if not box.element_id.startswith("sig-"):
+        if not box.element_id.startswith("sig-") or (tooltips is not None
+                                                     and box.element_id not in tooltips):
             continue
         page_height = document.pages[box.page].height
         left = box.x * CSS_PX_TO_PT

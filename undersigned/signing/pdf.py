@@ -3,6 +3,7 @@ Member each belongs to; the active content a letter must not have."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -150,3 +151,96 @@ def _active_in(dictionary: dict, found: dict[str, None]) -> None:
         if not uri.lower().startswith(SAFE_URI_SCHEMES):
             scheme = uri.split(":", 1)[0] if ":" in uri else uri
             found.setdefault(f"a link of scheme '{scheme[:40]}'")
+
+
+def without_empty_fields(data: bytes, path: Path) -> tuple[bytes, list[str]]:
+    """The PDF with its empty signature fields taken out, and their names: the widgets from
+    their pages, the fields from the form, their Form elements from the structure tree. Done
+    in one revision appended to ``data``, so the copy is still the one built, byte for byte,
+    up to its end. Only for a copy nobody signed: taking out a field after a signature
+    changes what that signature covers beyond adding signatures."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    from ..pdf.compat import metadata_kept
+
+    reader = pdf_reader(data, path)
+    fields = signature_fields(reader, path)
+    empty = [name for name, (value, _) in fields.items() if value is None]
+    if not empty:
+        return data, []
+    if len(empty) < len(fields):
+        raise SigningError(f"{path}: signed: its empty signature fields cannot be taken out "
+                           "without breaking its signatures")
+    writer = metadata_kept(IncrementalPdfFileWriter(io.BytesIO(data), strict=False))
+    # The revision's identifier follows from the bytes, so the same copy gives the same file
+    writer._document_id[1] = generic.ByteStringObject(hashlib.sha256(data).digest()[:16])
+    form_ref = writer.root.raw_get("/AcroForm")
+    form = form_ref.get_object()
+    fields = _raw(form["/Fields"])
+    removed = [ref for ref in fields if ref.get_object().get("/V") is None]
+    kept = generic.ArrayObject(ref for ref in fields if ref.get_object().get("/V") is not None)
+    for ref in removed:
+        _unhook_widget(writer, ref)
+    if kept:
+        form["/Fields"] = kept
+        _mark(writer, form_ref, None)
+    else:
+        del writer.root["/AcroForm"]
+        writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), empty
+
+
+def _raw(array) -> list:
+    """An array's items as stored: references stay references."""
+    return [array.raw_get(i) for i in range(len(array))]
+
+
+def _mark(writer, reference, owner) -> None:
+    """Record a change to ``reference``'s object or, where it is a direct object, to the
+    object that holds it (``owner``, a reference; None for the catalog)."""
+    from pyhanko.pdf_utils import generic
+
+    if isinstance(reference, generic.IndirectObject):
+        writer.mark_update(reference)
+    elif owner is None:
+        writer.update_root()
+    else:
+        _mark(writer, owner, None)
+
+
+def _unhook_widget(writer, widget_ref) -> None:
+    """Take a widget out of its page's annotations and, in a tagged PDF, its Form element
+    out of the structure tree and the parent tree."""
+    from pyhanko.pdf_utils import generic
+
+    widget = widget_ref.get_object()
+    page_ref = widget.raw_get("/P")
+    page = page_ref.get_object()
+    annots = _raw(page["/Annots"])
+    page["/Annots"] = generic.ArrayObject(a for a in annots if a != widget_ref)
+    writer.mark_update(page_ref)
+    key = widget.get("/StructParent")
+    tree_root_ref = writer.root.raw_get("/StructTreeRoot") if "/StructTreeRoot" in \
+        writer.root else None
+    if key is None or tree_root_ref is None:
+        return
+    tree_root = tree_root_ref.get_object()
+    parent_tree_ref = tree_root.raw_get("/ParentTree")
+    parent_tree = parent_tree_ref.get_object()
+    nums = _raw(parent_tree["/Nums"])
+    at = [i for i in range(0, len(nums), 2) if nums[i] == key]
+    if not at:
+        return
+    element_ref = nums[at[0] + 1]
+    parent_tree["/Nums"] = generic.ArrayObject(nums[:at[0]] + nums[at[0] + 2:])
+    _mark(writer, parent_tree_ref, tree_root_ref)
+    element = element_ref.get_object()
+    parent_ref = element.raw_get("/P")
+    parent = parent_ref.get_object()
+    kids = parent["/K"]
+    if isinstance(kids, generic.ArrayObject):
+        parent["/K"] = generic.ArrayObject(k for k in _raw(kids) if k != element_ref)
+        writer.mark_update(parent_ref)

@@ -48,6 +48,9 @@ class Code(StrEnum):
     """The letter requires every agreeing Member's signature, and one is missing."""
     NOT_A_FIELD = "not-a-field"
     """The copy has no field for that Member."""
+    EMPTY_FIELDS = "empty-fields"
+    """A signed copy with empty signature fields, which anyone could fill in, and which
+    cannot be taken out without breaking its signatures."""
     DOCUMENT = "document"
     """Bytes after the end, active content: the document as a whole."""
 
@@ -197,6 +200,27 @@ def may_sign(copy: CampaignCopy, signatory: str) -> Problem | None:
 _STATE_CODES = {State.SIGNED_STALE: Code.SIGNED_STALE, State.MODIFIED: Code.MODIFIED}
 
 
+_EMPTY_FIELDS = ("{n} empty signature field(s) ({fields}) would go out for anyone to fill in, "
+                 "and taking them out of a signed copy would break its signatures: have "
+                 "them signed; or list in the letter's digital_signers only the Members who "
+                 "sign electronically (build --resign gives the others no field); or set "
+                 "keep_empty_signature_fields: true on the letter to send them empty")
+
+
+def copy_to_send(loaded: LoadedCampaign, output: Output) -> bytes:
+    """The bytes a recipient gets of a copy ``sending_problems`` let go: the built copy
+    with its empty signature fields taken out (in a revision of its own, so that nobody
+    can sign in a Member's name in what was sent), unless the letter keeps them."""
+    from .pdf import without_empty_fields
+
+    path = loaded.output_dir / output.pdf
+    data = path.read_bytes()
+    document = loaded.campaign.documents[output.document]
+    if getattr(document, "keep_empty_signature_fields", True):
+        return data
+    return without_empty_fields(data, path)[0]
+
+
 def sending_problems(plan: BuildPlan, item: Planned, signers: set[str], trust: list[Path],
                      verify_identities: bool = True) -> list[Problem]:
     """Why a copy must not go: its state, a signature that does not verify (or whose signer
@@ -233,8 +257,13 @@ def sending_problems(plan: BuildPlan, item: Planned, signers: set[str], trust: l
             problems.append(Problem(Code.IDENTITY_UNCHECKED, name, "who signed is not proven: "
                                     "give --trust CERT (or --no-trust to send unverified)",
                                     field.field))
+    empty = [f.field for f in report.fields if not f.signed]
+    if signed and empty and not getattr(document, "keep_empty_signature_fields", True):
+        problems.append(Problem(Code.EMPTY_FIELDS, name, _EMPTY_FIELDS.format(
+            n=len(empty), fields=", ".join(empty))))
     if getattr(document, "require_digital_signatures", False):
-        missing = sorted(signers - {f.field.removeprefix("sig-") for f in signed})
+        awaited = signers if document.digital_signers is None else set(document.digital_signers)
+        missing = sorted(awaited - {f.field.removeprefix("sig-") for f in signed})
         if missing:
             problems.append(Problem(Code.NOT_SIGNED_YET, name,
                                     f"not signed yet by {', '.join(missing)}"))
