@@ -480,7 +480,7 @@ def empty_fields(data: bytes) -> list[str]:
     return [name for name, value, _ in enumerate_sig_fields(reader) if value is None]
 
 
-def test_a_delivered_copy_has_no_empty_signature_field(example, server):
+def test_a_delivered_copy_has_no_empty_signature_field(example, server, tmp_path):
     root = final_with_addresses(example, server.port)
     assert run("build", root, "-d", APPEAL).exit_code == 0
     built = (root / "outputs" / f"{APPEAL}.president.en.pdf").read_bytes()
@@ -495,6 +495,11 @@ def test_a_delivered_copy_has_no_empty_signature_field(example, server):
     text = subprocess.run(["pdftotext", "-", "-"], input=sent, capture_output=True,
                           check=True).stdout.decode()
     assert "Pier Antonio PANZERI" in text  # the printed names and boxes stay
+    import page  # and the copy stays PDF/A-3a and PDF/UA-1
+
+    (tmp_path / "sent.pdf").write_bytes(sent)
+    assert [page.validate_pdf(str(tmp_path / "sent.pdf"), profile=p).failures
+            for p in ("3a", "ua1")] == [[], []]
 
 
 def test_a_signed_copy_with_empty_fields_is_refused_unless_the_letter_keeps_them(
