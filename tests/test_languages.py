@@ -119,7 +119,10 @@ def test_every_catalogue_has_every_phrase_of_the_english_one(lang, catalogues):
 
     english = catalogues["en"].phrases
     phrases = catalogues[lang].phrases
-    optional = {"member_of_parliament_female", "member_of_parliament_male"}
+    optional = {"member_of_parliament_female", "member_of_parliament_male",
+                *(k for k in phrases if k.startswith("category_female."))}
+    assert {k.split(".", 1)[1] for k in optional if k.startswith("category_female.")} <= \
+        {k.split(".", 1)[1] for k in english if k.startswith("category.")}
     # The announcement page's phrases exist in English and Russian only so far: another
     # language's announcement is refused by check, naming the missing phrase.
     later = {k for k in english if k.startswith("announcement.")} if lang not in ("en", "ru") \
@@ -241,3 +244,34 @@ def test_a_french_question_spaces_its_sub_questions_and_labels(everywhere):
     text = pdf_text(everywhere / "outputs" / "question.fr.pdf")
     assert "Alex Example\u202f?" in text  # the sub-question, as typed: "Alex Example?"
     assert "Objet\u00a0: Alex Example" in text
+
+
+def test_a_case_about_a_woman_says_her_category_in_the_feminine(tmp_path):
+    """27: "Journalistin", "dziennikarka", "журналистка" when every person of the case is a
+    woman (her gender, or her title, says so); the masculine form for a man, or for a case of
+    a woman and a man."""
+    from undersigned.batch.build import build
+
+    root = tmp_path / "campaign"
+    (root / "signatories").mkdir(parents=True)
+    (root / "cases").mkdir()
+    langs = ["de", "pl", "ru", "fr"]
+    campaign = json.loads(json.dumps(CAMPAIGN))
+    letter = campaign["documents"]["appeal"]
+    letter["languages"] = campaign["recipients"]["minister"]["languages"] = langs
+    letter["cases"] = ["her", "them"]
+    del campaign["documents"]["question"]
+    (root / "campaign.yaml").write_text(json.dumps(campaign, ensure_ascii=False))
+    (root / "signatories" / "members.yaml").write_text(json.dumps(MEMBERS))
+    her = {**CASE, "people": [{"name": "Sevinj Vagifgizi", "title": "Ms"}]}
+    them = {**CASE, "category": "lawyer", "people": [
+        {"name": "Alex Example", "gender": "female"}, {"name": "Sam Example", "title": "Mr"}]}
+    (root / "cases" / "her.yaml").write_text(json.dumps(her))
+    (root / "cases" / "them.yaml").write_text(json.dumps(them))
+    report = build(root)
+    assert not report.failed, [r.error for r in report.failed]
+    expected = {"de": ("(Journalistin)", "(Rechtsanwalt)"), "pl": ("(dziennikarka)", "(prawnik)"),
+                "ru": ("(журналистка)", "(юрист)"), "fr": ("(journaliste)", "(avocat)")}
+    for lang, (feminine, masculine) in expected.items():
+        text = words(pdf_text(root / "outputs" / f"appeal.minister.{lang}.pdf"))
+        assert feminine in text and masculine in text, (lang, text)

@@ -38,7 +38,8 @@ def build_context(loaded: LoadedCampaign, output: Output) -> dict:
     term = loaded.lists[document.signatories].parliamentary_term()
     signatories = [_signatory(loaded, s, term, group_form, lang, local, t)
                    for s in kind.signers(loaded, document)]
-    cases = [_case(case_id, loaded.cases[case_id], lang, local, t) for case_id in document.cases]
+    cases = [_case(case_id, loaded.cases[case_id], lang, local, t, catalogue.phrases)
+             for case_id in document.cases]
 
     context = {
         "lang": lang,
@@ -150,7 +151,19 @@ def _in_own_lang(name: str, lang: str) -> Markup:
     return Markup('<span lang="{}">{}</span>').format(own, name) if own else escape(name)
 
 
-def _case(case_id, case, lang, local, t) -> dict:
+def _category(case, t, phrases: dict[str, str]) -> str | None:
+    """Why the case's people were targeted, in the feminine form (the catalogue's
+    ``category_female``) when every one of them is a woman and the language has one."""
+    if case.category.value == "other":
+        return None  # "other" says nothing to a reader: the templates print no category
+    key = case.category.value
+    if f"category_female.{key}" in phrases and all(p.grammatical_gender == "female"
+                                                    for p in case.people):
+        return t(f"category_female.{key}")
+    return t(f"category.{key}")
+
+
+def _case(case_id, case, lang, local, t, phrases: dict[str, str]) -> dict:
     names = [_person_name(p, lang) for p in case.people]
     region = local(case.region)
     return {
@@ -163,7 +176,7 @@ def _case(case_id, case, lang, local, t) -> dict:
                     "native_html": _in_own_lang(p.native, lang) if p.native else None}
                    for name, p in zip(names, case.people)],
         # "other" says nothing to a reader: the templates print no category then.
-        "category": None if case.category.value == "other" else t(f"category.{case.category.value}"),
+        "category": _category(case, t, phrases),
         "status": case.status.value,
         "region": region,
         "arrested": i18n.format_date(case.arrested, lang) or None,

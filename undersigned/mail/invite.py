@@ -121,15 +121,10 @@ def invite(root: Path | str, doc_id: str, reminder: bool = False, resend: bool =
     return report
 
 
-TITLE_GENDERS = {"ms": "female", "mrs": "female", "miss": "female", "mme": "female",
-                 "frau": "female", "mr": "male", "m": "male", "herr": "male"}
-"""Titles that say the grammatical gender of a greeting, when ``gender`` is not given."""
-
-
 def greeting(loaded: LoadedCampaign, member, lang: str) -> str:
     """"Dear Ms Zovko," in the language's form (the catalogue's ``mail.greeting_female`` or
     ``_male``) when the Member's gender (or title) is known, else "Dear Željana Zovko,"."""
-    gender = member.gender or TITLE_GENDERS.get((member.title or "").lower().rstrip("."))
+    gender = member.grammatical_gender
     key = f"mail.greeting_{gender}" if gender else "mail.greeting"
     return phrases(loaded, lang)(key, name=member.name, family=member.family)
 

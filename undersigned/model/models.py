@@ -22,7 +22,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, core_schema
 
 from .terms import Group, Term, with_groups
 from .text import name_problem
-from .titles import gender_of_title
+from .titles import grammatical_gender
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 LANG_PATTERN = r"^[a-z]{2,3}$"
@@ -357,6 +357,13 @@ class Person(Model):
     (ISO 15924: ``Cyrl``, ``Arab``, ``Geor`` ...), else ``native``, else ``name``."""
     title: str | None = None
     """How to refer to the person, e.g. ``Mr`` or ``Ms``."""
+    gender: Literal["female", "male"] | None = None
+    """The grammatical gender of the words about the person ("Journalistin"), in languages
+    that have one; else the title says it ("Ms"), else the masculine form is used."""
+
+    @property
+    def grammatical_gender(self) -> str | None:
+        return grammatical_gender(self.gender, self.title)
 
     @model_validator(mode="after")
     def _spelling_keys(self) -> "Person":
@@ -474,7 +481,7 @@ class Signatory(Model):
     @property
     def grammatical_gender(self) -> str | None:
         """``gender`` if given, else what the title says ("Ms" -> female), else None."""
-        return self.gender or gender_of_title(self.title)
+        return grammatical_gender(self.gender, self.title)
 
     @property
     def display_name(self) -> str:

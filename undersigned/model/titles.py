@@ -50,3 +50,8 @@ def gender_of_title(title: str | None) -> str | None:
         return whole
     found = {_GENDER_OF.get(_key(word)) for word in title.split()} - {None}
     return found.pop() if len(found) == 1 else None
+
+
+def grammatical_gender(gender: str | None, title: str | None) -> str | None:
+    """The gender a person's words take: ``gender`` if given, else what the title says."""
+    return gender or gender_of_title(title)
