@@ -101,3 +101,33 @@ def test_sub_questions_hang_and_their_numbers_are_not_stretched(built_example):
                 assert abs(text.position_x - number_end) < 0.01
                 starts.append(round(text.position_x, 2))
     assert len(starts) == 3 and len(set(starts)) == 1
+
+
+def stretched_case_lines(document) -> list[str]:
+    """The lines of the case list whose word gaps justification widened."""
+    found = []
+    boxes = [box for page in document.pages for box in page_box(page).descendants()]
+    items = {id(li) for box in boxes if getattr(box, "element", None) is not None
+             and box.element.tag in ("ul", "ol")
+             and "cases" in (box.element.get("class") or "").split()
+             for li in box.element}
+    for box in boxes:
+        if type(box).__name__ == "LineBox" and id(getattr(box, "element", None)) in items:
+            texts = [b for b in box.descendants() if type(b).__name__ == "TextBox"]
+            if any(getattr(b, "justification_spacing", 0) for b in texts):
+                found.append("".join(b.text for b in texts))
+    return found
+
+
+def test_the_case_list_is_set_ragged_with_no_stretched_word_gaps(example):
+    """27: a case's name, category and town are never spread over a line ("Sevinj    Vagifgizi
+    (journalist,    Baku):"): list items are set flush to the start, in every language."""
+    seen = 0
+    for variant in ("the campaign's", "the built-in"):
+        for output, document in laid_out(example, documents=["appeal-political-prisoners"]):
+            assert stretched_case_lines(document) == [], (variant, output.stem)
+            seen += 1
+        campaign = example / "campaign.yaml"
+        campaign.write_text(campaign.read_text().replace(
+            "    template: letter-appeal.html\n", "", 1))
+    assert seen == 6
