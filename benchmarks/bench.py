@@ -19,6 +19,7 @@ Prints a table and writes the figures as JSON.
     .venv/bin/python benchmarks/bench.py                 # 1,000 letters
     .venv/bin/python benchmarks/bench.py --letters 200   # quicker
     .venv/bin/python benchmarks/bench.py --check-only    # check's two figures, in seconds
+    .venv/bin/python benchmarks/bench.py --against 7fda9f7 --letters 200  # this tree vs a commit
     .venv/bin/python benchmarks/bench.py --quick         # every step on 8 letters (CI)
 
 The full run writes benchmarks/results.json, with the commit it measured. Every generated
@@ -151,6 +152,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="copies of the campaign `check` is timed on")
     parser.add_argument("--check-only", action="store_true",
                         help="time `check` only (the example and the large campaign)")
+    parser.add_argument("--against", metavar="REV",
+                        help="also install commit REV in a temporary environment and time "
+                             "`build` of the same campaign with both, alternating, in one run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of --against")
     parser.add_argument("--quick", action="store_true",
                         help="every step, on 8 letters, once each, writing no figures: "
                              "that the benchmark still runs (CI)")
@@ -160,11 +165,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.quick:
         args.letters = args.small = args.check_copies = 8
+        args.rounds = min(args.rounds, 1)
     json_path = args.json or (None if args.quick else REPO / "benchmarks" / "results.json")
     repeat = 1 if args.quick else None
 
     work = Path(tempfile.mkdtemp(prefix="undersigned-bench-"))
     try:
+        if args.against:
+            against(work, args.against, args.letters, args.rounds)
+            return
         if args.check_only:
             figures = check_figures(work, args.check_copies, repeat)
             for name, value in figures.items():
@@ -188,6 +197,57 @@ def check_figures(work: Path, copies: int, repeat: int | None = None) -> dict:
     print(f"check: example {example_s:.3f} s, {copies} copies {large_s:.3f} s", file=sys.stderr)
     return {"check_seconds": round(example_s, 3), "check_copies": copies,
             "check_large_seconds": round(large_s, 3)}
+
+
+def install_revision(work: Path, rev: str) -> Path:
+    """Commit ``rev`` installed (no dependencies; its build backend from the index) in a venv
+    that borrows this one's packages.
+
+    Returns the venv's python. The venv's own site-packages come before the borrowed
+    ones, so its ``undersigned`` is REV's, whatever this environment has installed."""
+    source, venv = work / "rev-source", work / "rev-venv"
+    source.mkdir()
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = subprocess.run([str(python), "-c", purelib], check=True, capture_output=True, text=True).stdout.strip()
+    borrowed = [p for p in sys.path if p.endswith("site-packages")]
+    (Path(site) / "borrowed.pth").write_text("\n".join(borrowed) + "\n")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
+                    "--no-deps", str(source)], check=True,
+                   capture_output=True, cwd=work)
+    return python
+
+
+def timed_build(python: Path, pristine: Path, target: Path, cwd: Path) -> float:
+    """Seconds of `build` of a fresh copy of ``pristine`` (nothing built yet)."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(pristine, target)
+    return timed([str(python), "-m", "undersigned.cli", "build", str(target)], cwd=cwd)
+
+
+def against(work: Path, rev: str, letters: int, rounds: int) -> dict:
+    """`build` of one campaign with this tree and with REV, alternating, in one run."""
+    python = install_revision(work, rev)
+    pristine = make_campaign(work / "pristine", letters)
+    sides = {"this tree": (Path(sys.executable), REPO), rev: (python, work)}
+    times: dict[str, list[float]] = {side: [] for side in sides}
+    for n in range(rounds):
+        for side, (exe, cwd) in (sides.items() if n % 2 == 0 else reversed(sides.items())):
+            times[side].append(timed_build(exe, pristine, work / "built", cwd))
+            print(f"round {n + 1}: {side}: {times[side][-1]:.2f} s", file=sys.stderr)
+    best = {side: min(values) for side, values in times.items()}
+    ratio = best[rev] / best["this tree"]
+    print(f"build of {letters} letters, best of {rounds}, alternating:")
+    for side, seconds in best.items():
+        print(f"  {side:<10} {seconds:7.2f} s   {letters / seconds:6.2f} letters/s")
+    print(f"  this tree is {ratio:.2f}x as fast as {rev}")
+    return {"against": rev, "letters": letters, "rounds": rounds,
+            "seconds": {side: [round(t, 2) for t in values] for side, values in times.items()},
+            "speedup": round(ratio, 2)}
 
 
 def run(work: Path, letters: int, small: int, repeat: int | None = None) -> dict:
