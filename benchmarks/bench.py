@@ -20,6 +20,7 @@ Prints a table and writes the figures as JSON.
     .venv/bin/python benchmarks/bench.py --letters 200   # quicker
     .venv/bin/python benchmarks/bench.py --check-only    # check's two figures, in seconds
     .venv/bin/python benchmarks/bench.py --against 7fda9f7 --letters 200  # this tree vs a commit
+    .venv/bin/python benchmarks/bench.py --profile       # where one copy's time goes
     .venv/bin/python benchmarks/bench.py --quick         # every step on 8 letters (CI)
 
 The full run writes benchmarks/results.json, with the commit it measured. Every generated
@@ -156,6 +157,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="also install commit REV in a temporary environment and time "
                              "`build` of the same campaign with both, alternating, in one run")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of --against")
+    parser.add_argument("--profile", metavar="STEM", nargs="?", const="",
+                        help="where the time of one copy of the example goes (a worker's "
+                             "second copy): template, WeasyPrint layout, drawing, PDF writing")
     parser.add_argument("--quick", action="store_true",
                         help="every step, on 8 letters, once each, writing no figures: "
                              "that the benchmark still runs (CI)")
@@ -171,6 +175,9 @@ def main(argv: list[str] | None = None) -> None:
 
     work = Path(tempfile.mkdtemp(prefix="undersigned-bench-"))
     try:
+        if args.profile is not None:
+            profile_copy(args.profile)
+            return
         if args.against:
             against(work, args.against, args.letters, args.rounds)
             return
@@ -248,6 +255,71 @@ def against(work: Path, rev: str, letters: int, rounds: int) -> dict:
     return {"against": rev, "letters": letters, "rounds": rounds,
             "seconds": {side: [round(t, 2) for t in values] for side, values in times.items()},
             "speedup": round(ratio, 2)}
+
+
+PACKAGES = (("template rendering (Jinja, Markdown)", ("jinja2/", "markupsafe/", "markdown_it/")),
+            ("WeasyPrint: HTML parsing and CSS cascade", ("weasyprint/css/", "weasyprint/html",
+                                                         "tinycss2/", "cssselect2/", "html5lib/",
+                                                         "tinyhtml5/", "webencodings/")),
+            ("WeasyPrint: layout and text", ("weasyprint/layout/", "weasyprint/text/",
+                                             "weasyprint/formatting_structure/", "pyphen/",
+                                             "cffi", "weasyprint/images")),
+            ("WeasyPrint: drawing", ("weasyprint/draw", "weasyprint/stacking",
+                                     "weasyprint/matrix")),
+            ("PDF writing (WeasyPrint, pydyf, fonttools)", ("weasyprint/pdf/", "pydyf/",
+                                                            "fontTools/")),
+            ("undersigned's own", ("undersigned/",)))
+
+
+def profile_copy(stem: str) -> None:
+    """Where the time of one copy goes, in a worker that has rendered it once already:
+    wall clock of the three calls the worker makes, then the profile by package."""
+    import cProfile
+    import pstats
+
+    sys.path.insert(0, str(REPO))
+    from undersigned.batch.workers import Renderer
+    from undersigned.campaign import load_campaign
+    from undersigned.campaign.html import render_html
+    from undersigned.campaign.plan import plan_outputs
+    from undersigned.pdf.writer import layout, write_pdf
+
+    loaded = load_campaign(REPO)
+    output = next(o for o in plan_outputs(loaded) if o.stem == stem or not stem)
+    renderer = Renderer(loaded)
+
+    def copy() -> dict[str, float]:
+        marks = [time.perf_counter()]
+        html = render_html(loaded, output, renderer.env)
+        marks.append(time.perf_counter())
+        document = layout(html, loaded.root, output.label, renderer.font_config)
+        marks.append(time.perf_counter())
+        write_pdf(document, output.label)
+        marks.append(time.perf_counter())
+        return dict(zip(("template", "layout", "drawing and PDF"),
+                        (b - a for a, b in zip(marks, marks[1:]))))
+
+    copy()
+    wall = min((copy() for _ in range(3)), key=lambda d: sum(d.values()))
+    print(f"{output.stem}: {sum(wall.values()) * 1000:.0f} ms (best of 3, after a first copy)")
+    for name, seconds in wall.items():
+        print(f"  {name:<18} {seconds * 1000:7.1f} ms")
+    profiler = cProfile.Profile()
+    profiler.runcall(copy)
+    shares = _by_package(pstats.Stats(profiler))
+    total = sum(shares.values())
+    print("profile by package (own time, cProfile's overhead included):")
+    for name, seconds in sorted(shares.items(), key=lambda item: -item[1]):
+        print(f"  {name:<44} {100 * seconds / total:5.1f} %")
+
+
+def _by_package(stats) -> dict[str, float]:
+    shares: dict[str, float] = {}
+    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():
+        name = next((name for name, parts in PACKAGES
+                     if any(part in filename for part in parts)), "other (Python, C libraries)")
+        shares[name] = shares.get(name, 0.0) + own
+    return shares
 
 
 def run(work: Path, letters: int, small: int, repeat: int | None = None) -> dict:
