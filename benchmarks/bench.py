@@ -285,7 +285,12 @@ def profile_copy(stem: str) -> None:
     from undersigned.pdf.writer import layout, write_pdf
 
     loaded = load_campaign(REPO)
-    output = next(o for o in plan_outputs(loaded) if o.stem == stem or not stem)
+    outputs = plan_outputs(loaded)  # by default the example's first letter
+    output = next((o for o in outputs if (o.stem == stem if stem else o.kind == "letter")),
+                  None)
+    if output is None:
+        raise SystemExit(f"no copy '{stem}' in the example; one of: "
+                         f"{', '.join(o.stem for o in outputs)}")
     renderer = Renderer(loaded)
 
     def copy() -> dict[str, float]:

@@ -57,3 +57,21 @@ def test_a_quick_benchmark_fails_when_its_campaign_does_not_pass_check(monkeypat
         bench.main(["--quick"])
     assert str(stopped.value).startswith("the generated campaign does not pass check (exit 1):")
     assert "sign_on" in str(stopped.value)
+
+
+def test_the_profile_says_where_one_copys_time_goes():
+    """25: `bench.py --profile` times one copy of the example's first letter in a worker that
+    has rendered it once, by step, then by package, with the toolkit's own share."""
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "bench.py"), "--profile"], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("appeal-dzhakishev-tokmadi.president.en: ") and \
+        lines[0].endswith(" ms (best of 3, after a first copy)")
+    assert [line.split()[0] for line in lines[1:4]] == ["template", "layout", "drawing"]
+    assert any(line.lstrip().startswith("undersigned's own") and line.endswith("%")
+               for line in lines)
+    unknown = subprocess.run([sys.executable, str(BENCHMARKS / "bench.py"), "--profile",
+                              "nope"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert unknown.returncode == 1
+    assert unknown.stderr.startswith("no copy 'nope' in the example; one of: ")
