@@ -79,7 +79,8 @@ def check_templates(loaded: LoadedCampaign, problems: Problems) -> None:
 
 def _needed_in(loaded: LoadedCampaign, key: str, lang: str) -> bool:
     """Whether a catalogue must have ``key`` in ``lang``: the announcement page's phrases
-    only where an announcement prints that language (built in for en and ru so far)."""
+    only where an announcement prints that language (every built-in catalogue has them; a
+    campaign's own catalogue for another language needs them only for an announcement)."""
     if not key.startswith("announcement."):
         return True
     return any(d.kind == "announcement" and lang in getattr(d, "languages", ())
