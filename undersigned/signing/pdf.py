@@ -174,7 +174,10 @@ def without_empty_fields(data: bytes, path: Path) -> tuple[bytes, list[str]]:
                            "without breaking its signatures")
     writer = metadata_kept(IncrementalPdfFileWriter(io.BytesIO(data), strict=False))
     # The revision's identifier follows from the bytes, so the same copy gives the same file
-    writer._document_id[1] = generic.ByteStringObject(hashlib.sha256(data).digest()[:16])
+    # (pyHanko keeps it in a private attribute; without it, its random one is left)
+    document_id = getattr(writer, "_document_id", None)
+    if isinstance(document_id, list) and len(document_id) == 2:
+        document_id[1] = generic.ByteStringObject(hashlib.sha256(data).digest()[:16])
     form_ref = writer.root.raw_get("/AcroForm")
     form = form_ref.get_object()
     fields = _raw(form["/Fields"])
