@@ -195,3 +195,39 @@ def test_an_interruption_arriving_inside_a_finalizer_is_neither_printed_nor_lost
         assert "Traceback" not in run.stderr and "ignored" not in run.stderr, run.stderr
         code = 128 + getattr(signal, name)  # 143 for SIGTERM, 130 for Ctrl-C
         assert run.stderr == "interrupted\n" and run.returncode == code, (name, run.stderr)
+
+
+HELD_BY_THE_PARENT = """
+import os, signal, sys, click
+from undersigned.cli import app
+
+@app.Group
+def command():
+    pass
+
+@command.command()
+def run():
+    click.echo("started")
+    os.kill(os.getpid(), signal.{signal})
+    for _ in range(10**8):  # the interruption must end this
+        pass
+    click.echo("not interrupted")
+
+app.cli = command
+sys.argv[1:] = ["run"]
+app.main()
+"""
+
+
+def test_a_command_started_with_interruptions_held_can_still_be_interrupted():
+    """A signal mask is inherited: a parent that held SIGINT and SIGTERM (as a build holds
+    them while it starts a process) would start a command that Ctrl-C never reaches."""
+    def held():
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+    for name in ("SIGTERM", "SIGINT"):
+        run = subprocess.run([sys.executable, "-c", HELD_BY_THE_PARENT.format(signal=name)],
+                             cwd=REPO, capture_output=True, text=True, timeout=120,
+                             preexec_fn=held)
+        assert run.stdout == "started\n", (name, run.stdout, run.stderr)
+        assert run.stderr == "interrupted\n" and run.returncode == 128 + getattr(signal, name)

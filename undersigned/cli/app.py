@@ -205,6 +205,9 @@ def main() -> None:
 
     sys.unraisablehook = unraisable
     signal.signal(signal.SIGTERM, terminate)
+    # A parent may have started us with these held (a signal mask is inherited through fork
+    # and exec): Ctrl-C and SIGTERM would then never arrive, and a command never end.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     try:
         cli(prog_name="undersigned")
     finally:
