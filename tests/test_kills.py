@@ -156,16 +156,15 @@ def cmdline(pid: int) -> bytes:
         return b""
 
 
-FINALIZER_INTERRUPTED = """
-import os, signal, sys, click
-from undersigned.cli import app
+def command_script(body: str) -> str:
+    """A Python program running one command, whose ``body`` is given, under undersigned's
+    own ``main`` (its signal handling); ``{signal}`` is left for the test to fill in."""
+    return ("import os, signal, sys, click\nfrom undersigned.cli import app\n\n"
+            "@app.Group\ndef command():\n    pass\n\n@command.command()\ndef run():\n"
+            + body + "\napp.cli = command\nsys.argv[1:] = ['run']\napp.main()\n")
 
-@app.Group
-def command():
-    pass
 
-@command.command()
-def run():
+FINALIZER_INTERRUPTED = command_script("""\
     class Finalized:
         def __del__(self):  # where Python cannot raise: the signal's handler runs here
             os.kill(os.getpid(), signal.{signal})
@@ -176,11 +175,7 @@ def run():
     for _ in range(10**8):  # the interruption must end this, not be lost
         pass
     click.echo("not interrupted")
-
-app.cli = command
-sys.argv[1:] = ["run"]
-app.main()
-"""
+""")
 
 
 def test_an_interruption_arriving_inside_a_finalizer_is_neither_printed_nor_lost():
@@ -197,26 +192,13 @@ def test_an_interruption_arriving_inside_a_finalizer_is_neither_printed_nor_lost
         assert run.stderr == "interrupted\n" and run.returncode == code, (name, run.stderr)
 
 
-HELD_BY_THE_PARENT = """
-import os, signal, sys, click
-from undersigned.cli import app
-
-@app.Group
-def command():
-    pass
-
-@command.command()
-def run():
+HELD_BY_THE_PARENT = command_script("""\
     click.echo("started")
     os.kill(os.getpid(), signal.{signal})
     for _ in range(10**8):  # the interruption must end this
         pass
     click.echo("not interrupted")
-
-app.cli = command
-sys.argv[1:] = ["run"]
-app.main()
-"""
+""")
 
 
 def test_a_command_started_with_interruptions_held_can_still_be_interrupted():
