@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,11 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    # A suite started in the background by a shell without job control (`.ci/run &`) runs
+    # with Ctrl-C ignored, and an ignored signal stays ignored through exec: the commands the
+    # tests interrupt would never see it. They are run as from a terminal, where it arrives.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if config.getoption("--long-random"):
         settings.load_profile("long")
         for name, value in LONG_RANDOM.items():
