@@ -229,6 +229,7 @@ class Pool:
         self.seconds = limits.RENDER_SECONDS if seconds is None else seconds
         self.workers: list[Worker] = []
         self.fresh_deaths = 0
+        self.server_restarts = 0
         self.interruption: KeyboardInterrupt | None = None
 
     def __enter__(self) -> "Pool":
@@ -311,7 +312,24 @@ class Pool:
     def _retire(self, worker: Worker, fresh: bool) -> None:
         worker.kill()
         self.workers.remove(worker)
+        if fresh and self._new_fork_server():
+            fresh = False  # it went with its fork server, not for a fault of its own
         self.fresh_deaths = self.fresh_deaths + 1 if fresh else 0
+
+    def _new_fork_server(self) -> bool:
+        """Whether the fork server had died, and a new one now starts the next workers (at
+        most three times a pool: workers that die for another reason still stop it)."""
+        from multiprocessing import forkserver
+
+        if self.server_restarts >= 3:
+            return False
+        before = getattr(forkserver._forkserver, "_forkserver_pid", None)
+        with signals_held():
+            forkserver.ensure_running()
+        if getattr(forkserver._forkserver, "_forkserver_pid", None) == before:
+            return False
+        self.server_restarts += 1
+        return True
 
     def _drain(self, finish) -> None:
         """After an interruption: let running calls finish (a second one stops them)."""
