@@ -213,3 +213,33 @@ def test_a_command_started_with_interruptions_held_can_still_be_interrupted():
                              preexec_fn=held)
         assert run.stdout == "started\n", (name, run.stdout, run.stderr)
         assert run.stderr == "interrupted\n" and run.returncode == 128 + getattr(signal, name)
+
+
+KILLED_WHILE_STARTING = """\
+import os, signal, sys
+from undersigned.isolate import lifeline, pool
+if sys.argv[1] == "folder":
+    lifeline.owned_temp_dir()  # the folders exist, no fork server does yet
+else:
+    pool.fork_context()  # the fork server is started, its lifeline perhaps not yet armed
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_command_killed_between_making_its_folder_and_starting_its_fork_server(tmp_path):
+    """The fork server's socket lives in a folder made before the fork server exists,
+    which removes it when the command dies: a SIGKILL in between (a window that grows to
+    tens of milliseconds on a loaded machine) left multiprocessing's folder behind. Its
+    janitor, started before the folder is made, removes it whatever the moment."""
+    temp = Path(tempfile.mkdtemp(prefix="uk"))  # short: the socket's path has a limit
+    try:
+        for stage in ("folder", "fork server") * 3:
+            tag = f"starting-{stage}"
+            run = subprocess.run([sys.executable, "-c", KILLED_WHILE_STARTING, stage],
+                                 cwd=REPO, capture_output=True, text=True, timeout=60,
+                                 env={**os.environ, **tag_env(tag), "TMPDIR": str(temp)})
+            assert run.returncode == -signal.SIGKILL and run.stderr == "", run.stderr
+            assert leftovers(tag) == [], describe(leftovers(tag, 0))
+            assert sorted(p.name for p in temp.iterdir()) == [], stage
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)

@@ -7,14 +7,21 @@ between. The fork server watches the owner too, and, before it goes, removes the
 in which the owner's multiprocessing keeps the fork server's socket (the owner, killed
 with SIGKILL, could not). A command killed with SIGKILL therefore leaves no fork server,
 no worker, no worker writing a file after it, and no temporary file.
+
+That folder is itself made only once a *janitor* watches it (``owned_temp_dir``): the
+fork server's socket must exist before the fork server does, so a command killed between
+the two would otherwise leave the folder behind with no one alive to remove it.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import select
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -23,8 +30,14 @@ PR_SET_PDEATHSIG = 1
 OWNER_PID_VARIABLE = "UNDERSIGNED_BUILD_PID"
 """The owner's process id, as the fork server finds it in its environment."""
 OWNER_TEMP_VARIABLE = "UNDERSIGNED_BUILD_TEMP"
-"""The owner's multiprocessing temporary folder, which the fork server removes when the
-owner is gone."""
+"""The owner's temporary folder (its multiprocessing folder is in it), which the fork
+server removes when the owner is gone."""
+TEMP_PREFIX = "undersigned-"
+"""How the owner's temporary folder is named, in the system's temporary folder."""
+# Ignores the terminal's signals (the owner handles them), waits for the end of a pipe that
+# only the owner holds open (it ends when the owner does, however), then removes the folder.
+JANITOR = 'trap "" INT TERM HUP; read -r _; rm -rf -- "$0"'
+_owned: list[str] = []
 
 
 def die_with_parent(owner_pid: int, parent_signal: bool = True,
@@ -87,3 +100,38 @@ def silence_output() -> None:
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     os.close(devnull)
+
+
+def owned_temp_dir() -> str:
+    """This process's temporary folder for its fork server and workers, in the system's
+    temporary folder, removed when the process ends, however it ends (made once).
+
+    A janitor (a shell, started first) removes the folder when the end of a pipe that only
+    this process holds closes: when it exits or is killed. The folder is made after the
+    janitor has started, so no moment leaves it without one. multiprocessing's own folder
+    (for the fork server's socket) is made inside it, and removed by multiprocessing at
+    exit as usual.
+    """
+    if _owned:
+        return _owned[0]
+    from multiprocessing import util
+
+    folder = os.path.join(tempfile.gettempdir(), TEMP_PREFIX + secrets.token_hex(4))
+    watched, held = os.pipe()  # neither end is inherited by anything else this process starts
+    try:
+        os.posix_spawn("/bin/sh", ["sh", "-c", JANITOR, folder], os.environ, setsid=True,
+                       file_actions=[(os.POSIX_SPAWN_DUP2, watched, 0),
+                                     (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                                     (os.POSIX_SPAWN_DUP2, 1, 2)])
+    finally:
+        os.close(watched)
+    os.mkdir(folder, 0o700)
+    # at exit, after multiprocessing has removed its own folder (priority -100) from it
+    util.Finalize(None, shutil.rmtree, args=(folder, True), exitpriority=-101)
+    _owned.append(folder)
+    saved, tempfile.tempdir = tempfile.tempdir, folder
+    try:
+        util.get_temp_dir()  # multiprocessing's folder, inside ours
+    finally:
+        tempfile.tempdir = saved
+    return folder

@@ -32,7 +32,7 @@ from ..errors import UndersignedError
 from ..render.environment import TimeUp, time_limit
 from . import limits
 from .lifeline import (OWNER_PID_VARIABLE, OWNER_TEMP_VARIABLE, die_with_parent,
-                       ignore_interruptions)
+                       ignore_interruptions, owned_temp_dir)
 
 HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 PRELOAD = "undersigned.isolate.preload"
@@ -81,10 +81,10 @@ def fork_context(warm: Iterable[str] = ()):
     once for every worker; they count only for the first server a process starts."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([PRELOAD, *warm])
-    from multiprocessing import forkserver, util
+    from multiprocessing import forkserver
 
     os.environ[OWNER_PID_VARIABLE] = str(os.getpid())  # for the fork server's lifeline
-    os.environ[OWNER_TEMP_VARIABLE] = util.get_temp_dir()  # which it removes after us
+    os.environ[OWNER_TEMP_VARIABLE] = owned_temp_dir()  # which it removes after us
     with signals_held():
         forkserver.ensure_running()
     return context
@@ -148,10 +148,8 @@ class Worker:
     """One worker process and its pipe; it runs one call at a time."""
 
     def __init__(self, context, seconds: float, setup=None, setup_args=()):
-        from multiprocessing import util
-
         self.conn, child = context.Pipe(duplex=True)
-        self.temp = tempfile.mkdtemp(prefix="worker-", dir=util.get_temp_dir())
+        self.temp = tempfile.mkdtemp(prefix="worker-", dir=owned_temp_dir())
         self.process = context.Process(
             target=_serve, args=(child, os.getpid(), self.temp, limits.MEMORY_BYTES, seconds,
                                  setup, setup_args), daemon=True, name="undersigned-worker")

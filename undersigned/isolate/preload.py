@@ -11,8 +11,8 @@ import shutil
 import signal
 import tempfile
 
-from .lifeline import (OWNER_PID_VARIABLE, OWNER_TEMP_VARIABLE, die_with_parent,
-                       ignore_interruptions, silence_output)
+from .lifeline import (OWNER_PID_VARIABLE, OWNER_TEMP_VARIABLE, TEMP_PREFIX,
+                       die_with_parent, ignore_interruptions, silence_output)
 
 silence_output()
 ignore_interruptions()
@@ -27,7 +27,7 @@ signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, signa
 
 def _remove_owners_temp() -> None:
     folder = os.environ.get(OWNER_TEMP_VARIABLE)
-    if folder and os.path.basename(folder).startswith("pymp-"):
+    if folder and os.path.basename(folder).startswith(TEMP_PREFIX):
         shutil.rmtree(folder, ignore_errors=True)
 
 
