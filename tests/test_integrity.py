@@ -281,6 +281,48 @@ def test_without_manifest_nor_journal_every_file_is_moved_aside_not_overwritten(
     assert run("status", built).output.splitlines()[-1] == "10 up-to-date"
 
 
+KILLED_BETWEEN_EXPORTS_AND_PDF = r"""
+import os, signal, sys
+import undersigned.files as files
+from undersigned.batch.build import build
+
+real = files.write_atomically
+written = []
+
+def write(path, data, **options):
+    if written and written[-1].with_suffix("") == path.with_suffix("") and written[-1] != path:
+        os.kill(os.getpid(), signal.SIGKILL)  # its exports are in place, its main file is not
+    written.append(path)
+    real(path, data, **options)
+
+files.write_atomically = write
+build(sys.argv[1], jobs=1)
+"""
+
+
+@pytest.mark.parametrize("lost_manifest", [False, True])
+def test_a_build_killed_between_an_outputs_exports_and_its_pdf_edits_nothing(built,
+                                                                              lost_manifest):
+    """A build killed after an output's text exports were replaced but before its PDF
+    was: the exports are a build's own (newer than the PDF), not edits. Status said
+    "modified", and the next build moved them aside as if edited by hand."""
+    outputs = built / "outputs"
+    rename_benifei(built, "Brando Maria")
+    killed = subprocess.run([sys.executable, "-c", KILLED_BETWEEN_EXPORTS_AND_PDF, str(built)],
+                            capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    if lost_manifest:
+        (outputs / "manifest.json").unlink()
+    lines = run("status", built).output.splitlines()
+    assert not any(line.startswith(("unknown", "modified")) for line in lines), lines
+    assert sum(line.startswith("stale  ") for line in lines) >= 1, lines
+    result = run("build", built, "-j", "2")
+    assert result.exit_code == 0 and " 0 kept, 0 failed" in result.output, result.output
+    assert "moved aside" not in result.output + result.stderr
+    assert not list(outputs.glob("*.kept-*"))
+    assert run("status", built).output.splitlines()[-1] == "10 up-to-date"
+
+
 def test_a_manifest_lost_during_a_killed_build_is_rebuilt_from_the_journal(built):
     outputs = built / "outputs"
     rename_benifei(built, "Brando Maria")

@@ -215,7 +215,7 @@ class Manifest:
             return (State.SIGNED if record.input_hash == input_hash else State.SIGNED_STALE), record
         if any(not os.path.lexists(out_dir / name) for name in files[1:]):
             return State.MISSING, record
-        if edited_exports(out_dir, record):
+        if edited_exports(out_dir, record, self.records(stem)):
             return State.MODIFIED, record
         return (State.UP_TO_DATE if record.input_hash == input_hash else State.STALE), record
 
@@ -243,7 +243,9 @@ class Manifest:
         by the record of the PDF on disk, or else the last one written)."""
         records = self.records(stem)
         record = self.vouched(stem, files, input_hash) or (records[-1] if records else None)
-        return edited_exports(self.path.parent, record) if record is not None else []
+        if record is None:
+            return []
+        return edited_exports(self.path.parent, record, records)
 
     def refresh(self, stem: str, files: list[str], input_hash: str) -> None:
         """Make the record that vouches for the file on disk the manifest's entry, with the
@@ -295,17 +297,23 @@ def export_stamps(out_dir: Path, names: list[str]) -> dict:
     return stamps
 
 
-def edited_exports(out_dir: Path, record: Entry) -> list[str]:
-    """The exports ``record`` vouches for that are no longer as written (edited, or
-    replaced by something that is not a regular file); a missing one is not edited."""
+def edited_exports(out_dir: Path, record: Entry, records: list[Entry] = ()) -> list[str]:
+    """The exports ``record`` vouches for that are no longer as any build wrote them (edited,
+    or replaced by something that is not a regular file); a missing one is not edited.
+
+    An export as another of ``records`` (the output's) wrote it is a build's own, not an
+    edit: a build killed after an output's exports were in place but before its PDF was
+    leaves them newer than the PDF (the output is then stale, not modified)."""
     edited = []
     for name, (digest, size, mtime_ns, inode) in record.exports.items():
         disk = on_disk(out_dir / name)
         if disk is None or (disk.regular and (disk.size, disk.mtime_ns, disk.inode)
                             == (size, mtime_ns, inode)):
             continue
+        written = {digest} | {other.exports[name][0] for other in records
+                              if name in other.exports}
         try:
-            if sha256_of(out_dir / name) == digest:
+            if sha256_of(out_dir / name) in written:
                 continue
         except FileRefused:
             pass

@@ -228,9 +228,9 @@ class Renderer:
         return self._write(job, {f"{bundle.stem}.pdf": data}, meta, len(pages))
 
     def _write(self, job: Job, contents: dict[str, bytes], meta: dict, pages: int) -> Outcome:
-        """Write the files atomically, the PDF last: its record goes to the journal, and
-        whatever came to stand in its place since the plan is moved aside, in the moment
-        between its bytes reaching the disk and its rename into place."""
+        """Write the files atomically, the PDF last, once their record is in the journal;
+        whatever came to stand in the PDF's place since the plan is moved aside, in the
+        moment between its bytes reaching the disk and its rename into place."""
         out_dir = self.loaded.output_dir
         pdf_name, *exports = contents
         document = self.loaded.campaign.documents[meta["document"]]
@@ -238,11 +238,15 @@ class Renderer:
         signatories = [s.member.id for s in kind.signers(self.loaded, document)]
         entry = Entry(**meta, files=list(contents), input_hash=job.input_hash,
                       sha256=hashlib.sha256(contents[pdf_name]).hexdigest(), pages=pages,
-                      signatories=signatories, size=len(contents[pdf_name]), mtime_ns=0)
+                      signatories=signatories, size=len(contents[pdf_name]), mtime_ns=0,
+                      exports={name: [hashlib.sha256(contents[name]).hexdigest(),
+                                      len(contents[name]), 0, 0] for name in exports})
         outcome = Outcome(entry=entry)
+        # journaled before any of the files is in place: whatever kills the build after,
+        # each of them is known as a build's own
+        Manifest(out_dir / MANIFEST).record(job.stem, entry)
 
-        def record_and_clear_the_way() -> None:
-            Manifest(out_dir / MANIFEST).record(job.stem, entry)
+        def clear_the_way() -> None:
             found = on_disk(out_dir / pdf_name)
             if found is not None and found != job.expected and not _written_here(
                     out_dir, job.stem, pdf_name):
@@ -251,7 +255,7 @@ class Renderer:
         for name in exports:
             files.write_atomically(out_dir / name, contents[name])  # (the module's: tests replace it)
         files.write_atomically(out_dir / pdf_name, contents[pdf_name],
-                               before_replace=record_and_clear_the_way)
+                               before_replace=clear_the_way)
         found = on_disk(out_dir / pdf_name)
         entry.size, entry.mtime_ns, entry.inode = found.size, found.mtime_ns, found.inode
         return outcome
