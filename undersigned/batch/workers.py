@@ -228,9 +228,9 @@ class Renderer:
         return self._write(job, {f"{bundle.stem}.pdf": data}, meta, len(pages))
 
     def _write(self, job: Job, contents: dict[str, bytes], meta: dict, pages: int) -> Outcome:
-        """Write the files atomically, the PDF last, once their record is in the journal;
-        whatever came to stand in the PDF's place since the plan is moved aside, in the
-        moment between its bytes reaching the disk and its rename into place."""
+        """Write the files atomically, the PDF last, their record in the journal before the
+        first is in place; whatever came to stand in the PDF's place since the plan is
+        moved aside, in the moment between its bytes reaching the disk and its rename."""
         out_dir = self.loaded.output_dir
         pdf_name, *exports = contents
         document = self.loaded.campaign.documents[meta["document"]]
@@ -242,18 +242,25 @@ class Renderer:
                       exports={name: [hashlib.sha256(contents[name]).hexdigest(),
                                       len(contents[name]), 0, 0] for name in exports})
         outcome = Outcome(entry=entry)
-        # journaled before any of the files is in place: whatever kills the build after,
-        # each of them is known as a build's own
-        Manifest(out_dir / MANIFEST).record(job.stem, entry)
+        recorded = []
+
+        def record_first() -> None:
+            """Journal the record before the first of the files is renamed into place (its
+            bytes on disk): whatever kills the build after, each is known as a build's own,
+            and a write that fails leaves the folder as it was."""
+            if not recorded:
+                Manifest(out_dir / MANIFEST).record(job.stem, entry)
+                recorded.append(True)
 
         def clear_the_way() -> None:
+            record_first()
             found = on_disk(out_dir / pdf_name)
             if found is not None and found != job.expected and not _written_here(
                     out_dir, job.stem, pdf_name):
                 outcome.moved_aside = str(files.move_aside(out_dir / pdf_name))
 
-        for name in exports:
-            files.write_atomically(out_dir / name, contents[name])  # (the module's: tests replace it)
+        for name in exports:  # (files.write_atomically, the module's: tests replace it)
+            files.write_atomically(out_dir / name, contents[name], before_replace=record_first)
         files.write_atomically(out_dir / pdf_name, contents[pdf_name],
                                before_replace=clear_the_way)
         found = on_disk(out_dir / pdf_name)
