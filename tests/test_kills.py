@@ -243,3 +243,38 @@ def test_a_command_killed_between_making_its_folder_and_starting_its_fork_server
             assert sorted(p.name for p in temp.iterdir()) == [], stage
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+
+
+SERVER_GONE_AS_WORKERS_START = """\
+import os, signal, sys, threading
+from multiprocessing import forkserver
+from undersigned.isolate.pool import Failure, Pool
+
+if __name__ == "__main__":
+    results = {}
+    with Pool(2) as pool:
+        server = forkserver._forkserver._forkserver_pid
+        if sys.argv[1] == "hung":  # it hangs as the first workers start, then dies
+            os.kill(server, signal.SIGSTOP)
+            threading.Timer(0.3, os.kill, (server, signal.SIGKILL)).start()
+        else:  # it is gone before they start
+            os.kill(server, signal.SIGKILL)
+        pool.run([(n, abs, (-n,)) for n in range(4)], results.__setitem__)
+    print(" ".join(f"{k}:{v.fault.value if isinstance(v, Failure) else v}"
+                   for k, v in sorted(results.items())))
+"""
+
+
+def test_a_fork_server_gone_while_the_first_workers_start_is_replaced(tmp_path):
+    """The fork server killed as the pool starts its workers: the start fails (refused,
+    or an end of file where the worker's pid was due), which is the fork server's fault,
+    not the workers'. A new fork server starts them and every call runs. Before, an end of
+    file was raised as a traceback, and two refused starts gave every output up as "the
+    worker pool stopped" (the fork-server kill test above, twice in fresh-clone runs)."""
+    script = tmp_path / "server_gone.py"  # a file: the fork server imports the main module
+    script.write_text(SERVER_GONE_AS_WORKERS_START)
+    for how in ("hung", "gone"):
+        run = subprocess.run([sys.executable, str(script), how], cwd=REPO, timeout=120,
+                             capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert (run.returncode, run.stdout, run.stderr) == (0, "0:0 1:1 2:2 3:3\n", ""), how

@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import multiprocessing
 import os
+import select
 import shutil
 import signal
 import tempfile
@@ -36,6 +37,8 @@ from .lifeline import (OWNER_PID_VARIABLE, OWNER_TEMP_VARIABLE, die_with_parent,
 
 HELD = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 PRELOAD = "undersigned.isolate.preload"
+SERVER_DYING = 0.5
+"""Seconds a fork server whose fresh worker died is given to be seen dead, if it is dying."""
 
 
 class Fault(enum.Enum):
@@ -276,14 +279,13 @@ class Pool:
                     finish(queue.popleft()[0], Failure(Fault.NOT_STARTED))
 
     def _start_worker(self) -> Worker | None:
-        from multiprocessing import forkserver
-
         with signals_held():  # started and known, or neither
             try:
                 worker = Worker(self.context, self.seconds, self.setup, self.setup_args)
-            except OSError:  # it died as it started, or the fork server is gone:
-                forkserver.ensure_running()  # a new one if so, for the next try
-                self.fresh_deaths += 1
+            except (OSError, EOFError):  # it died as it started, or the fork server is
+                # gone (refused, or died before it said the worker's pid): a new one if so
+                if not self._new_fork_server():
+                    self.fresh_deaths += 1
                 return None
             self.workers.append(worker)
         return worker
@@ -316,12 +318,18 @@ class Pool:
 
     def _new_fork_server(self) -> bool:
         """Whether the fork server had died, and a new one now starts the next workers (at
-        most three times a pool: workers that die for another reason still stop it)."""
+        most three times a pool: workers that die for another reason still stop it).
+
+        A fork server killed takes its workers with it, but they may be seen dead (both at
+        once, with ``-j 2``) a moment before it is: it is given ``SERVER_DYING`` seconds
+        to end, so that its workers' deaths are not taken for their own faults."""
         from multiprocessing import forkserver
 
         if self.server_restarts >= 3:
             return False
         before = getattr(forkserver._forkserver, "_forkserver_pid", None)
+        if before is not None:
+            _wait_for_end(before, SERVER_DYING)
         with signals_held():
             forkserver.ensure_running()
         if getattr(forkserver._forkserver, "_forkserver_pid", None) == before:
@@ -337,6 +345,18 @@ class Pool:
         except KeyboardInterrupt:
             pass
         self.close()
+
+
+def _wait_for_end(pid: int, seconds: float) -> None:
+    """Wait up to ``seconds`` for process ``pid`` to end (not reaping it)."""
+    try:
+        watched = os.pidfd_open(pid)
+    except (OSError, AttributeError):  # gone already, or no process descriptors here
+        return
+    try:
+        select.select([watched], [], [], seconds)
+    finally:
+        os.close(watched)
 
 
 def run_each(calls: list[tuple[Hashable, Callable, tuple]], size: int, warm=()) -> dict:
