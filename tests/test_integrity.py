@@ -118,10 +118,9 @@ def whole(pdf: Path) -> bool:
 
 
 @pytest.fixture
-def built(example) -> Path:
-    report = build(example, jobs=2)
-    assert not report.failed
-    return example
+def built(built_copy) -> Path:
+    """The example as a build of it leaves it (the ``example`` of the test)."""
+    return built_copy
 
 
 # --- 1. kills leave nothing stale ---------------------------------------------------------
