@@ -117,7 +117,9 @@ def owned_temp_dir() -> str:
     from multiprocessing import util
 
     folder = os.path.join(tempfile.gettempdir(), TEMP_PREFIX + secrets.token_hex(4))
-    watched, held = os.pipe()  # neither end is inherited by anything else this process starts
+    # The janitor reads ``watched``; ``held``, the other end, is never closed: the kernel
+    # closes it when this process ends. Neither is inherited by anything else it starts.
+    watched, held = os.pipe()
     try:
         os.posix_spawn("/bin/sh", ["sh", "-c", JANITOR, folder], os.environ, setsid=True,
                        file_actions=[(os.POSIX_SPAWN_DUP2, watched, 0),
