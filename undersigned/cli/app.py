@@ -175,6 +175,7 @@ def main() -> None:
     """The console command: SIGTERM interrupts like Ctrl-C, then the group runs."""
     import signal
     import threading
+    import time
 
     from ..errors import Terminated
 
@@ -195,13 +196,26 @@ def main() -> None:
         if isinstance(hook.exc_value, Terminated):
             signal.signal(signal.SIGTERM, terminate)
             again = signal.SIGTERM
-        again_later = threading.Timer(0.005, signal.pthread_kill,
-                                      (threading.main_thread().ident, again))
-        again_later.daemon = True
+        in_hook[0] += 1
         try:
-            again_later.start()
+            threading.Thread(target=deliver, args=(again,), daemon=True).start()
         except RuntimeError:  # no new thread while the interpreter shuts down: it is ending
             pass
+        except KeyboardInterrupt:  # another one, while the thread started: it is sent again
+            pass
+        finally:
+            in_hook[0] -= 1  # (no call from here on: no handler runs before it returns)
+
+    in_hook = [0]  # how many hooks are running in the main thread
+
+    def deliver(number: int) -> None:
+        """Send the signal to the main thread once it has left the hook: sent while it is
+        still there (a loaded machine may keep it there for milliseconds), its handler
+        would raise in the hook, printed as "Exception ignored" with a traceback."""
+        time.sleep(0.005)
+        while in_hook[0]:
+            time.sleep(0.001)
+        signal.pthread_kill(threading.main_thread().ident, number)
 
     sys.unraisablehook = unraisable
     signal.signal(signal.SIGTERM, terminate)
