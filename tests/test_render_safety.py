@@ -102,6 +102,23 @@ def test_a_character_missing_from_the_font_fails_the_document(example):
         'add a font that has them (see "Adding a font" in README.md)')
 
 
+def test_chinese_is_drawn_from_the_system_cjk_font_and_only_what_no_font_has_fails(example):
+    loaded, output = only_question(example)
+    html = render_html(loaded, output).replace(", thirteen ", ", 中华人民共和国， क, thirteen ", 1)
+    with pytest.raises(RenderError) as caught:
+        render_pdf(html, loaded.root, output.label)
+    assert "the font has no glyph for 'क' (U+0915 DEVANAGARI LETTER KA); use" in str(caught.value)
+
+
+def test_the_cjk_font_is_read_as_ranges_with_every_character_fonttools_finds():
+    from fontTools.ttLib import TTFont
+    from undersigned.pdf.glyphs import _code_points
+    from undersigned.resources import CJK_FACE, CJK_FONT
+
+    with TTFont(CJK_FONT, lazy=True, fontNumber=CJK_FACE) as font:
+        assert _code_points(CJK_FONT, CJK_FACE) == frozenset(font.getBestCmap())
+
+
 def test_kazakh_letters_render_in_the_shipped_font(example):
     set_question_body(example, "Қазақстан Республикасы: Ә Ғ Қ Ң Ө Ұ Ү Һ І ә ғ қ ң ө ұ ү һ і")
     loaded, output = only_question(example)
