@@ -18,7 +18,7 @@ from certs import make_authority, make_signer
 from undersigned.batch.build import build, plan_build
 from undersigned.campaign import load_campaign
 from undersigned.cli import cli
-from undersigned.batch.manifest import sha256_of
+from undersigned.batch.manifest import JOURNAL, sha256_of
 from undersigned.campaign.plan import plan_outputs
 
 ALL = [
@@ -97,13 +97,18 @@ def test_a_first_build_builds_everything_and_its_manifest_matches_the_files(exam
         "question-political-prisoners.en.pdf", "question-political-prisoners.en.txt"]
 
 
-def test_no_op_rebuild_renders_nothing(built):
-    before = {p.name: p.stat().st_mtime_ns for p in (built / "outputs").glob("*.pdf")}
+def test_no_op_rebuild_renders_nothing_and_rewrites_nothing(built):
+    def files():  # the manifest and its journal included: a no-op has nothing to save
+        return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
+                for p in (built / "outputs").iterdir()
+                if p.is_file() and p.name != ".undersigned.lock"}  # (says who holds it)
+
+    before = files()
+    assert {"manifest.json", JOURNAL} <= set(before)
     report = build(built, jobs=2)
     assert stems(report.results, "up-to-date") == EVERYTHING
     assert report.count("built") == 0
-    after = {p.name: p.stat().st_mtime_ns for p in (built / "outputs").glob("*.pdf")}
-    assert before == after
+    assert files() == before
     status = CliRunner().invoke(cli, ["status", str(built)])
     assert status.exit_code == 0
     assert status.stdout.splitlines()[-1] == "10 up-to-date"

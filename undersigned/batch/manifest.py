@@ -83,6 +83,18 @@ class Entry:
         return entry
 
 
+def _write_if_changed(path: Path, data: bytes, name: str) -> None:
+    """Write ``data`` to ``path`` unless the file holds them already: a build that changed
+    nothing (a no-op rebuild) then leaves both files as they were, without two writes
+    that each wait for the disk."""
+    try:
+        if read_regular(path, MAX_MANIFEST_BYTES, name) == data:
+            return
+    except FileRefused:
+        pass
+    write_atomically(path, data)
+
+
 @dataclass(frozen=True)
 class OnDisk:
     """A PDF as found on disk: its stat, and its SHA-256 once it had to be computed."""
@@ -152,7 +164,7 @@ class Manifest:
                           indent=2, ensure_ascii=False) + "\n"
 
     def save(self) -> None:
-        write_atomically(self.path, self.to_json().encode("utf-8"))
+        _write_if_changed(self.path, self.to_json().encode("utf-8"), MANIFEST)
 
     def compact(self) -> None:
         """Take into the manifest every journal record that vouches for a file on disk, save
@@ -178,7 +190,7 @@ class Manifest:
         self.save()
         lines = [json.dumps({"stem": stem, "entry": asdict(self.entries[stem])},
                             ensure_ascii=False) + "\n" for stem in sorted(self.entries)]
-        write_atomically(self.journal_path, "".join(lines).encode("utf-8"))
+        _write_if_changed(self.journal_path, "".join(lines).encode("utf-8"), JOURNAL)
         self.journal = {stem: [entry] for stem, entry in self.entries.items()}
 
     def records(self, stem: str) -> list[Entry]:
