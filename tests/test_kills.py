@@ -245,6 +245,46 @@ def test_a_command_killed_between_making_its_folder_and_starting_its_fork_server
         shutil.rmtree(temp, ignore_errors=True)
 
 
+STILL_WRITING_AFTER_THE_OWNER = """\
+import os, signal, time
+from undersigned.isolate import lifeline
+folder, owner = lifeline.owned_temp_dir(), os.getpid()
+if os.fork() == 0:  # as a worker forked from the fork server: it holds none of our files
+    os.closerange(3, 65536)
+    while os.getppid() == owner:  # until the owner is gone
+        time.sleep(0.001)
+    deadline, n = time.monotonic() + 0.5, 0
+    while time.monotonic() < deadline:  # its fonts' folder, a temporary file ...
+        try:
+            open(os.path.join(folder, f"file{n}"), "x").close()
+        except OSError:  # the folder is gone
+            break
+        n += 1
+    os._exit(0)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_folder_still_written_to_after_its_command_is_killed_is_removed_all_the_same():
+    """A worker (or the fork server) lives a moment longer than its killed command and may
+    write in the command's folder meanwhile: a janitor that removed the folder once, at
+    once, left it behind with what was written during its removal (seen in run 3 of the
+    proof at e0ff7ce: 'temporary files left: undersigned-9a9a4fde'). It removes the folder
+    again until it is gone."""
+    temp = Path(tempfile.mkdtemp(prefix="uk"))
+    try:
+        for attempt in range(3):
+            tag = f"still-writing-{attempt}"
+            run = subprocess.run([sys.executable, "-c", STILL_WRITING_AFTER_THE_OWNER],
+                                 cwd=REPO, capture_output=True, text=True, timeout=60,
+                                 env={**os.environ, **tag_env(tag), "TMPDIR": str(temp)})
+            assert run.returncode == -signal.SIGKILL and run.stderr == "", run.stderr
+            assert leftovers(tag) == [], describe(leftovers(tag, 0))
+            assert sorted(p.name for p in temp.iterdir()) == [], attempt
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
 SERVER_GONE_AS_WORKERS_START = """\
 import os, signal, sys, threading
 from multiprocessing import forkserver

@@ -35,8 +35,13 @@ server removes when the owner is gone."""
 TEMP_PREFIX = "undersigned-"
 """How the owner's temporary folder is named, in the system's temporary folder."""
 # Ignores the terminal's signals (the owner handles them), waits for the end of a pipe that
-# only the owner holds open (it ends when the owner does, however), then removes the folder.
-JANITOR = 'trap "" INT TERM HUP; read -r _; rm -rf -- "$0"'
+# only the owner holds open (it ends when the owner does, however), then removes the folder,
+# again and again until it is gone (for 5 s at most): the fork server and the workers
+# outlive the owner by a moment, and what they write in it meanwhile (a worker's fonts'
+# folder) would leave it behind after one removal.
+JANITOR = ('trap "" INT TERM HUP; read -r _; n=0; '
+           'until rm -rf -- "$0" && ! [ -e "$0" ]; do '
+           '[ $n -lt 100 ] || exit 1; n=$((n + 1)); sleep 0.05; done')
 _owned: list[str] = []
 
 
