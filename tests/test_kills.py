@@ -231,11 +231,17 @@ def test_a_command_killed_between_making_its_folder_and_starting_its_fork_server
     which removes it when the command dies: a SIGKILL in between (a window that grows to
     tens of milliseconds on a loaded machine) left multiprocessing's folder behind. Its
     janitor, started before the folder is made, removes it whatever the moment."""
+    killed_without_a_trace(KILLED_WHILE_STARTING, ("folder", "fork server") * 3)
+
+
+def killed_without_a_trace(script: str, stages: tuple[str, ...]) -> None:
+    """Run ``script`` (which SIGKILLs itself) once per stage, given as its argument: it
+    prints nothing, and leaves no process and nothing in its temporary folder."""
     temp = Path(tempfile.mkdtemp(prefix="uk"))  # short: the socket's path has a limit
     try:
-        for stage in ("folder", "fork server") * 3:
-            tag = f"starting-{stage}"
-            run = subprocess.run([sys.executable, "-c", KILLED_WHILE_STARTING, stage],
+        for n, stage in enumerate(stages):
+            tag = f"killed-{n}-{stage}"
+            run = subprocess.run([sys.executable, "-c", script, stage],
                                  cwd=REPO, capture_output=True, text=True, timeout=60,
                                  env={**os.environ, **tag_env(tag), "TMPDIR": str(temp)})
             assert run.returncode == -signal.SIGKILL and run.stderr == "", run.stderr
@@ -271,18 +277,7 @@ def test_a_folder_still_written_to_after_its_command_is_killed_is_removed_all_th
     once, left it behind with what was written during its removal (seen in run 3 of the
     proof at e0ff7ce: 'temporary files left: undersigned-9a9a4fde'). It removes the folder
     again until it is gone."""
-    temp = Path(tempfile.mkdtemp(prefix="uk"))
-    try:
-        for attempt in range(3):
-            tag = f"still-writing-{attempt}"
-            run = subprocess.run([sys.executable, "-c", STILL_WRITING_AFTER_THE_OWNER],
-                                 cwd=REPO, capture_output=True, text=True, timeout=60,
-                                 env={**os.environ, **tag_env(tag), "TMPDIR": str(temp)})
-            assert run.returncode == -signal.SIGKILL and run.stderr == "", run.stderr
-            assert leftovers(tag) == [], describe(leftovers(tag, 0))
-            assert sorted(p.name for p in temp.iterdir()) == [], attempt
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
+    killed_without_a_trace(STILL_WRITING_AFTER_THE_OWNER, ("1", "2", "3"))
 
 
 SERVER_GONE_AS_WORKERS_START = """\
