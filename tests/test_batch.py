@@ -114,6 +114,65 @@ def test_no_op_rebuild_renders_nothing_and_rewrites_nothing(built):
     assert status.stdout.splitlines()[-1] == "10 up-to-date"
 
 
+def _rehearsed(monkeypatch) -> list[str]:
+    """The copies whose HTML the rehearsal (check's rendering of the copies) renders."""
+    from undersigned.campaign import rehearsal
+
+    rendered: list[str] = []
+    real = rehearsal._render_copy
+
+    def spy(loaded, output, *args):
+        rendered.append(output.stem)
+        return real(loaded, output, *args)
+
+    monkeypatch.setattr(rehearsal, "_render_copy", spy)
+    return rendered
+
+
+def test_a_build_rehearses_only_the_copies_it_renders(built, monkeypatch):
+    # The others were rehearsed, and built, from the inputs their hash covers: a no-op
+    # rebuild renders no HTML at all (it was a third of its time).
+    rehearsed = _rehearsed(monkeypatch)
+    assert stems(build(built, jobs=2).results, "up-to-date") == EVERYTHING
+    assert rehearsed == []
+    path = built / "templates" / "letter-appeal.html"
+    path.write_text(path.read_text().replace("margin-bottom: 0.35em", "margin-bottom: 0.4em"))
+    assert stems(build(built, jobs=2).results, "built") == ALL[3:6]
+    assert rehearsed and set(rehearsed) <= set(ALL[3:6])
+    rehearsed.clear()
+    assert build(built, jobs=2, force=True).count("built") == len(EVERYTHING)
+    assert set(rehearsed) >= {ALL[0], ALL[3], ALL[6], PAGES[0]}  # every document
+
+
+BROKEN = ("{{ case.summary }}", "{{ case.summary_of_it }}")
+BROKEN_MESSAGE = ("templates/letter-appeal.html:10: appeal-political-prisoners.president.en: "
+                  "'dict object' has no attribute 'summary_of_it'; did you mean 'summary'?")
+
+
+@pytest.mark.parametrize("edit", ["none", "modified"])
+def test_a_template_broken_after_a_build_fails_the_next_build_as_check_says(built, edit):
+    # Also when every copy it breaks was changed by hand since (kept, not rendered): the
+    # copies are rehearsed unless they were built from the current inputs.
+    def files():
+        return {p.name: p.read_bytes() for p in (built / "outputs").iterdir()
+                if p.is_file() and p.name != ".undersigned.lock"}
+
+    if edit == "modified":
+        for stem in ALL[3:6]:
+            with open(built / "outputs" / f"{stem}.pdf", "ab") as pdf:
+                pdf.write(b"% annotated by hand\n")
+    before = files()
+    path = built / "templates" / "letter-appeal.html"
+    path.write_text(path.read_text().replace(*BROKEN))
+    runner = CliRunner()
+    check = runner.invoke(cli, ["check", str(built)])
+    result = runner.invoke(cli, ["build", str(built), "-j", "2"])
+    assert check.exit_code == result.exit_code == 1
+    assert check.stderr.splitlines()[0].startswith(BROKEN_MESSAGE)
+    assert result.stderr.splitlines()[0] == check.stderr.splitlines()[0]
+    assert files() == before
+
+
 def test_changing_one_case_rebuilds_exactly_the_outputs_that_use_it(built):
     path = built / "cases" / "bokayev.yaml"
     text = path.read_text()

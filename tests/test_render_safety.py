@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,32 @@ def test_the_cjk_font_is_read_as_ranges_with_every_character_fonttools_finds():
 
     with TTFont(CJK_FONT, lazy=True, fontNumber=CJK_FACE) as font:
         assert _code_points(CJK_FONT, CJK_FACE) == frozenset(font.getBestCmap())
+
+
+def test_the_cjk_fonts_table_directories_are_every_table_fonttools_finds(tmp_path):
+    # They stand for the 53 MB font in every output's input hash: each table's checksum.
+    from fontTools.ttLib import TTCollection
+    from undersigned.pdf.glyphs import table_directories
+    from undersigned.resources import CJK_FONT
+
+    directories = table_directories(CJK_FONT)
+    with TTCollection(CJK_FONT, lazy=True) as collection:
+        assert len(collection.fonts) == 5  # JP, KR, SC, TC, HK
+        for font in collection.fonts:
+            for tag, entry in font.reader.tables.items():
+                record = tag.encode("latin-1") + struct.pack(">III", entry.checkSum,
+                                                             entry.offset, entry.length)
+                assert record in directories
+    cut = tmp_path / "cut.ttc"
+    cut.write_bytes(CJK_FONT.read_bytes()[:600])
+    with pytest.raises(ValueError, match="cut short"):
+        table_directories(cut)
+    changed = bytearray(CJK_FONT.read_bytes()[:4096])
+    start = directories.index(b"CFF ")  # the same place in the file: the first font's directory
+    changed[start + 4] ^= 1  # the checksum of its outlines
+    other = tmp_path / "changed.ttc"
+    other.write_bytes(bytes(changed))
+    assert table_directories(other) != directories
 
 
 def test_kazakh_letters_render_in_the_shipped_font(example):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..campaign.load import load_campaign
 from ..campaign.loaded import LoadedCampaign, collector_paused
+from ..campaign.templates import rehearse_copies
 from ..campaign.plan import Output, all_outputs, bundle_stem, plan_outputs
 from ..errors import UndersignedError, WriteFailed
 from ..kinds import KINDS
@@ -194,9 +195,11 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
     (``on_wait`` hears who it waits for), so that no other build or ``sign`` changes a
     file between the moment its state is read and the moment it is replaced.
     """
-    loaded = load_campaign(root, strict=strict)
+    loaded = load_campaign(root, strict=strict, rehearse=False)
     plan_outputs(loaded, documents, recipients, langs)  # unknown filter values: nothing written
     out_dir = loaded.output_dir
+    if not out_dir.is_dir():  # every copy is to be built: check them before writing anything
+        rehearse_copies(loaded)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -209,6 +212,12 @@ def build(root: Path | str, documents=(), recipients=(), langs=(), strict: bool 
         with collector_paused():
             plan = _plan(loaded, documents, recipients, langs, bundle, formats)
         plan.resign = resign
+        # A copy built from the current inputs (up to date, or signed over such a build)
+        # was rehearsed then, from the very inputs its hash covers: the others are now.
+        built = () if force else (State.UP_TO_DATE, State.SIGNED)
+        unproven = [p.output for p in plan.items if p.state not in built]
+        unproven += [o for b in plan.bundles if b.state not in built for o in b.outputs]
+        rehearse_copies(loaded, list(dict.fromkeys(unproven)))
         return _run(plan, jobs, force, on_start, on_result)
 
 

@@ -31,16 +31,19 @@ from .table_recipients import members_from_table, read_recipient_tables, with_ta
 
 
 def load_campaign(root: Path | str, strict: bool = False,
-                  campaign_bytes: bytes | None = None) -> LoadedCampaign:
+                  campaign_bytes: bytes | None = None, rehearse: bool = True) -> LoadedCampaign:
     """Load and check the campaign in ``root``; raise CampaignInvalid listing every problem.
 
     With ``campaign_bytes``, they stand for the content of ``campaign.yaml``: an edit is
-    checked by the same rules before it replaces the file."""
+    checked by the same rules before it replaces the file. With ``rehearse`` false, a
+    campaign that passes every other check is returned before its copies are rendered:
+    the caller rehearses those it will build (:func:`.templates.rehearse_copies`)."""
     with collector_paused():
-        return _load_campaign(Path(root), strict, campaign_bytes)
+        return _load_campaign(Path(root), strict, campaign_bytes, rehearse)
 
 
-def _load_campaign(root: Path, strict: bool, campaign_bytes: bytes | None) -> LoadedCampaign:
+def _load_campaign(root: Path, strict: bool, campaign_bytes: bytes | None,
+                   rehearse: bool = True) -> LoadedCampaign:
     if not root.is_dir():
         raise CampaignNotFound(f"{root}: no such folder")
     if not (root / CAMPAIGN_FILE).is_file():
@@ -69,7 +72,7 @@ def _load_campaign(root: Path, strict: bool, campaign_bytes: bytes | None) -> Lo
         Checker(loaded, problems).run()
         # Late import: the template checks pull in Jinja, which loading needs only here.
         from .templates import check_templates
-        check_templates(_complete_part(loaded), problems)
+        check_templates(_complete_part(loaded), problems, rehearse)
 
     failing = problems.errors + (problems.warnings if strict else [])
     if failing or loaded is None:

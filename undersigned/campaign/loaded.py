@@ -50,8 +50,17 @@ class LoadedCampaign:
     fields (their id -> those fields); empty once the campaign is valid."""
     warnings: list[Problem] = field(default_factory=list)
 
+    unrehearsed: object | None = field(default=None, repr=False, compare=False)
+    """What ``load_campaign(rehearse=False)`` kept to render the copies later
+    (:func:`.templates.rehearse_copies`); None once they are rehearsed, or when they were."""
+
     _rows: dict | None = field(default=None, repr=False, compare=False)
     """(prefix..., row id) -> the table file holding that row, made when first asked."""
+
+    def __getstate__(self) -> dict:
+        # What is left to rehearse holds a Jinja environment, which cannot be pickled: a
+        # worker is sent the campaign, never that.
+        return {**self.__dict__, "unrehearsed": None}
 
     def source_of(self, loc: tuple) -> YamlFile:
         """The file a value of the campaign at ``loc`` stands in: a row of a recipient table

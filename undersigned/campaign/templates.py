@@ -5,9 +5,9 @@ the copies are rendered (:mod:`.rehearsal`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import Problems, did_you_mean
+from ..errors import CampaignInvalid, Problems, did_you_mean
 from ..model.i18n import REFERENCE_LANGUAGE
 from ..model.yamlfile import dotted
 from ..render.environment import make_environment
@@ -17,13 +17,17 @@ from .loaded import CAMPAIGN_FILE
 from .plan import all_outputs
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
+
     from .loaded import LoadedCampaign
+    from .plan import Output
 
 
-def check_templates(loaded: LoadedCampaign, problems: Problems) -> None:
+def check_templates(loaded: LoadedCampaign, problems: Problems, rehearse_now: bool = True) -> None:
     """Templates exist, are UTF-8 and parse; every template they name exists; every
     phrase they use is in the catalogue of every language they are rendered in; every
-    copy renders."""
+    copy renders. Without ``rehearse_now``, a campaign with no error so far keeps its
+    copies to be rehearsed by :func:`rehearse_copies`."""
     data_valid = not problems.errors
     env = make_environment(loaded.templates_dir)
     scan = TemplateScan(env, loaded.root)
@@ -62,8 +66,11 @@ def check_templates(loaded: LoadedCampaign, problems: Problems) -> None:
     for label, line, column, message in scan.faults:
         problems.add(label, line, column, message=message)
 
-    from .rehearsal import rehearse  # (imports the fonts' coverage only when rendering)
-    rehearse(loaded, outputs, env, scan, problems, data_valid)
+    if rehearse_now or problems.errors:  # errors: every copy's faults are reported with them
+        from .rehearsal import rehearse  # (imports the fonts' coverage only when rendering)
+        rehearse(loaded, outputs, env, scan, problems, data_valid)
+    else:
+        loaded.unrehearsed = _Unrehearsed(env, scan, outputs)
 
     reference = loaded.catalogues.get(REFERENCE_LANGUAGE)
     for lang in sorted(languages & set(loaded.catalogues) - {REFERENCE_LANGUAGE}):
@@ -75,6 +82,32 @@ def check_templates(loaded: LoadedCampaign, problems: Problems) -> None:
             label = next(iter(catalogue.where.values()), (f"catalogues/{lang}.yaml",))[0]
             problems.add(label, message=f"phrases missing from the '{lang}' catalogue: "
                          + ", ".join(missing))
+
+
+class _Unrehearsed(NamedTuple):
+    env: Environment
+    scan: TemplateScan
+    outputs: list[Output]
+
+
+def rehearse_copies(loaded: LoadedCampaign, outputs: list[Output] | None = None) -> None:
+    """Render the copies ``load_campaign(rehearse=False)`` left unrendered, ``outputs`` of
+    them (all when None), as ``check`` would; raise CampaignInvalid with what fails. The
+    caller vouches for the others: none is left to rehearse.
+
+    ``build`` rehearses only the copies it is about to render: the others are up to date,
+    so they were rehearsed, and built, from the very inputs their hash covers (templates,
+    the files they fetch, data, catalogues, fonts, the toolkit)."""
+    kept, loaded.unrehearsed = loaded.unrehearsed, None
+    if kept is None or outputs == []:
+        return
+    from .rehearsal import rehearse
+
+    problems = Problems()
+    rehearse(loaded, kept.outputs if outputs is None else outputs, kept.env, kept.scan,
+             problems, True)
+    if problems.errors:
+        raise CampaignInvalid(problems.items)
 
 
 def _needed_in(loaded: LoadedCampaign, key: str, lang: str) -> bool:

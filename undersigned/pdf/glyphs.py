@@ -63,6 +63,38 @@ def _ranges(table: bytes) -> list[tuple[int, int]] | None:
     return None
 
 
+def table_directories(path) -> bytes:
+    """The table directories of a font file (of each font of a collection): every table's
+    tag, checksum, offset and length, as the file declares them.
+
+    They change with any table's content, so they stand for a large font's content
+    (Noto Serif CJK: 53 MB to hash, 60 ms a build; its directories are 1 KB).
+    OSError or ValueError for a file that is not a font or is cut short."""
+    with open(path, "rb") as file:
+        head = file.read(12)
+        starts = [0]
+        if head[:4] == b"ttcf":
+            count = struct.unpack_from(">I", head, 8)[0]
+            if count > 1024:
+                raise ValueError(f"{path}: not a font collection ({count:,} fonts)")
+            data = file.read(4 * count)
+            starts = list(struct.unpack(f">{count}I", data)) if len(data) == 4 * count else []
+            if len(starts) != count:
+                raise ValueError(f"{path}: cut short")
+        parts = [head]
+        for start in starts:
+            file.seek(start)
+            offset_table = file.read(12)
+            if len(offset_table) != 12:
+                raise ValueError(f"{path}: cut short")
+            tables = struct.unpack_from(">H", offset_table, 4)[0]
+            records = file.read(16 * tables)
+            if len(records) != 16 * tables:
+                raise ValueError(f"{path}: cut short")
+            parts += [offset_table, records]
+    return b"".join(parts)
+
+
 class _TextCollector(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
