@@ -120,6 +120,32 @@ def test_the_cjk_font_is_read_as_ranges_with_every_character_fonttools_finds():
         assert _code_points(CJK_FONT, CJK_FACE) == frozenset(font.getBestCmap())
 
 
+@pytest.mark.parametrize("html, missing", [
+    ("<p>Қазақстан, 中华人民共和国</p>", []),
+    ("<p>&#x915; &amp; &#2325</p>", ["क"]),  # only a character reference prints it
+    ('<p title="क">text</p><img alt="&#x1F4F0;" src="a.png">', ["📰"]),  # alt, not title
+    ("<style>/* क */</style><p>&bogus; &#xD800; ok</p>", ["क"]),  # the parser's own reading
+    ("<p>\x00\u200b\u00a0 &nbsp;</p>", []),
+])
+def test_the_characters_no_font_draws_are_found_with_or_without_parsing(html, missing):
+    # The whole page's characters are read first, and the markup parsed only when the fonts
+    # lack one of them: both ways must agree with the parser.
+    from undersigned.pdf.glyphs import _TextCollector, missing_glyphs, undrawable
+
+    collector = _TextCollector()
+    collector.feed(html)
+    assert undrawable(collector.chars) == missing
+    assert missing_glyphs(html) == missing
+
+
+def test_images_without_alt_are_found_in_any_case():
+    from undersigned.render.scan import images_without_alt
+
+    assert images_without_alt('<p>no image</p><a href="img.png">img</a>') == []
+    assert images_without_alt('<IMG SRC="a.png"><img alt="" src="b.png"><Img src=c.png>') == [
+        "a.png", "c.png"]
+
+
 def test_the_cjk_fonts_table_directories_are_every_table_fonttools_finds(tmp_path):
     # They stand for the 53 MB font in every output's input hash: each table's checksum.
     from fontTools.ttLib import TTCollection

@@ -6,6 +6,7 @@ from __future__ import annotations
 import struct
 import unicodedata
 from functools import lru_cache
+from html import unescape
 from html.parser import HTMLParser
 
 from ..errors import RenderError
@@ -116,6 +117,11 @@ FONT_HELP = 'see "Adding a font" in README.md'
 
 def missing_glyphs(html: str) -> list[str]:
     """The characters of a document's text the shipped fonts cannot draw, sorted."""
+    # The page's characters, and what its character references stand for, hold every
+    # character of its text: when the fonts draw them all, the text need not be parsed
+    # out of the markup (a quarter of a millisecond instead of a millisecond or more).
+    if not undrawable(set(html).union(unescape(html)) if "&" in html else set(html)):
+        return []
     collector = _TextCollector()
     collector.feed(html)
     return undrawable(collector.chars)

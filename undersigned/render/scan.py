@@ -83,12 +83,17 @@ def fetched_by_html(html: str) -> list[str]:
     return [url.strip() for url in urls if url.strip() and not url.strip().startswith("#")]
 
 
+_IMG = re.compile("<img", re.IGNORECASE)
+
+
 def images_without_alt(html: str) -> list[str]:
     """The ``src`` of each image of a rendered page that has no ``alt`` attribute: a tagged
     PDF needs its text alternative (``alt=""`` says it is decoration)."""
     from html.parser import HTMLParser
 
     found: list[str] = []
+    if not _IMG.search(html):  # no image at all: nothing to parse
+        return found
 
     class _Images(HTMLParser):
         def handle_starttag(self, tag, attrs):
