@@ -164,12 +164,17 @@ def test_a_template_broken_after_a_build_fails_the_next_build_as_check_says(buil
     before = files()
     path = built / "templates" / "letter-appeal.html"
     path.write_text(path.read_text().replace(*BROKEN))
+    with open(built / "cases" / "atabek.yaml", "a") as case:  # and a warning, listed with it
+        case.write("released: 2017-12-01\n")
     runner = CliRunner()
     check = runner.invoke(cli, ["check", str(built)])
     result = runner.invoke(cli, ["build", str(built), "-j", "2"])
     assert check.exit_code == result.exit_code == 1
-    assert check.stderr.splitlines()[0].startswith(BROKEN_MESSAGE)
-    assert result.stderr.splitlines()[0] == check.stderr.splitlines()[0]
+    assert any(line.startswith(BROKEN_MESSAGE) for line in check.stderr.splitlines())
+    assert check.stderr.splitlines()[-1] == "1 error, 1 warning; nothing was written"
+    assert result.stderr == check.stderr
+    strict = runner.invoke(cli, ["build", str(built), "-j", "2", "--strict"])
+    assert strict.stderr == runner.invoke(cli, ["check", str(built), "--strict"]).stderr
     assert files() == before
 
 

@@ -72,7 +72,8 @@ def _load_campaign(root: Path, strict: bool, campaign_bytes: bytes | None,
         Checker(loaded, problems).run()
         # Late import: the template checks pull in Jinja, which loading needs only here.
         from .templates import check_templates
-        check_templates(_complete_part(loaded), problems, rehearse)
+        # (--strict fails on warnings too: all copies are rehearsed, to be listed with them.)
+        check_templates(_complete_part(loaded), problems, rehearse or strict)
 
     failing = problems.errors + (problems.warnings if strict else [])
     if failing or loaded is None:

@@ -106,8 +106,8 @@ def rehearse_copies(loaded: LoadedCampaign, outputs: list[Output] | None = None)
     problems = Problems()
     rehearse(loaded, kept.outputs if outputs is None else outputs, kept.env, kept.scan,
              problems, True)
-    if problems.errors:
-        raise CampaignInvalid(problems.items)
+    if problems.errors:  # listed with the campaign's warnings, as check lists them
+        raise CampaignInvalid(loaded.warnings + problems.items)
 
 
 def _needed_in(loaded: LoadedCampaign, key: str, lang: str) -> bool:

@@ -186,7 +186,7 @@ def markdown_inline(text: str | None, lang: str = "en") -> Markup:
 
 MARKDOWN_MEMO = 256
 """Texts whose HTML a process keeps: a case's summary and facts are printed in every copy
-of every letter that names it (7 of a copy's 10 ms of context were this). Markup cannot be
+of every letter that names it (about 5 of a copy's 7 ms of context were this). Markup cannot be
 changed, so a copy cannot alter what the next one prints; the bound keeps a worker's
 memory flat over thousands of copies of distinct cases."""
 
