@@ -95,6 +95,20 @@ def test_schema_is_json_schema_with_field_descriptions(kind):
         assert field.get("description"), f"{kind}.{name} has no description"
 
 
+def test_the_schema_describes_nested_fields_by_the_docstrings_under_them():
+    # The models do not have pydantic read their docstrings at every start: the schema does.
+    from undersigned.model.models import Person
+    from undersigned.schema import attribute_docstrings
+
+    schema = json.loads(run("schema", "case").stdout)
+    person = schema["$defs"]["Person"]["properties"]
+    docs = attribute_docstrings(Person)
+    assert person and set(person) == set(docs)
+    for name, field in person.items():
+        assert field["description"] == docs[name]
+    assert Person.model_fields["title"].description is None
+
+
 def test_schema_validates_the_example_files(tmp_path):
     import jsonschema
     import yaml

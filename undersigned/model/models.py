@@ -122,8 +122,9 @@ class Model(BaseModel):
     """The base of every model: unknown fields are errors, values are frozen, and no text
     piles more combining marks on a letter than can be printed."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True,
-                              frozen=True, validate_default=False)
+    # (The docstrings under fields describe them in the JSON Schema: undersigned.schema
+    # reads them when it is asked for, not pydantic at every start.)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=False)
 
     @model_validator(mode="after")
     def _printable_letters(self):
