@@ -16,6 +16,7 @@ from undersigned.cli import cli
 from undersigned.errors import FetchRefused, RenderError
 from undersigned.pdf.fetcher import make_fetcher
 from undersigned.pdf.writer import render_pdf
+from undersigned.resources import FONTS_DIR
 from undersigned.campaign.plan import plan_outputs
 
 QUESTION = "question-political-prisoners"
@@ -111,13 +112,18 @@ def test_chinese_is_drawn_from_the_system_cjk_font_and_only_what_no_font_has_fai
     assert "the font has no glyph for 'क' (U+0915 DEVANAGARI LETTER KA); use" in str(caught.value)
 
 
-def test_the_cjk_font_is_read_as_ranges_with_every_character_fonttools_finds():
+@pytest.mark.parametrize("font", ["NotoSerifCJK-Regular.ttc"] + sorted(
+    p.name for p in FONTS_DIR.glob("*.ttf")))
+def test_each_fonts_characters_are_read_as_fonttools_reads_them(font):
+    # Decoded here (format 12: the CJK font's ranges; format 4: the shipped fonts), without
+    # fontTools.
     from fontTools.ttLib import TTFont
     from undersigned.pdf.glyphs import _code_points
     from undersigned.resources import CJK_FACE, CJK_FONT
 
-    with TTFont(CJK_FONT, lazy=True, fontNumber=CJK_FACE) as font:
-        assert _code_points(CJK_FONT, CJK_FACE) == frozenset(font.getBestCmap())
+    path, face = (CJK_FONT, CJK_FACE) if font.endswith(".ttc") else (FONTS_DIR / font, 0)
+    with TTFont(path, lazy=True, fontNumber=face) as reference:
+        assert _code_points(path, face) == frozenset(reference.getBestCmap())
 
 
 @pytest.mark.parametrize("html, missing", [
@@ -165,7 +171,7 @@ def test_the_cjk_fonts_table_directories_are_every_table_fonttools_finds(tmp_pat
     with pytest.raises(ValueError, match="cut short"):
         table_directories(cut)
     changed = bytearray(CJK_FONT.read_bytes()[:4096])
-    start = directories.index(b"CFF ")  # the same place in the file: the first font's directory
+    start = changed.index(b"CFF ")  # in the first font's directory
     changed[start + 4] ^= 1  # the checksum of its outlines
     other = tmp_path / "changed.ttc"
     other.write_bytes(bytes(changed))
