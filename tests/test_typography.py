@@ -3,6 +3,8 @@ inside a date, after "No." or an initial; French spacing; the language's quotati
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from undersigned.campaign.html import render_html
@@ -284,6 +286,16 @@ def test_a_date_in_markdown_is_one_unbroken_unhyphenated_unit():
     html = str(markdown("aresztowany 13 listopada 2017 r. w Ałmaty", "pl"))
     assert (f'<span class="date" style="white-space: nowrap; hyphens: manual">'
             f"13{NB}listopada{NB}2017{NB}r.</span>") in html
+
+
+def test_names_apart_by_white_space_only_share_one_unhyphenated_span():
+    # Each span is an inline box, which a paragraph's layout pays for: "Mukhtar Ablyazov"
+    # is one, and still breaks between its words.
+    html = str(markdown("Mukhtar Ablyazov, Kazatomprom and the UN Working Group on "
+                        "Arbitrary Detention met Nazarbayev.", "en"))
+    kept = re.findall(r'<span style="hyphens: manual">([^<]*)</span>', html)
+    assert kept == ["Mukhtar Ablyazov", "Kazatomprom", "Working Group", "Arbitrary Detention",
+                    "Nazarbayev"]
 
 
 def test_latin_names_in_chinese_text_are_not_stretched(example):
