@@ -298,6 +298,19 @@ def test_names_apart_by_white_space_only_share_one_unhyphenated_span():
                     "Nazarbayev"]
 
 
+def test_the_html_of_short_texts_is_kept_and_of_long_ones_made_each_time():
+    # What the memo of Markdown texts can add to a worker's memory is bounded.
+    from undersigned.render.filters import MARKDOWN_MEMO, MEMO_TEXT, _rendered
+
+    _rendered.cache_clear()
+    long = "Mukhtar Ablyazov " * (MEMO_TEXT // 10)
+    assert markdown(long, "en") == markdown(long, "en")
+    assert _rendered.cache_info().currsize == 0
+    short = [markdown(f"case {n} of Mukhtar Ablyazov", "en") for n in range(MARKDOWN_MEMO + 9)]
+    assert short[3] == markdown("case 3 of Mukhtar Ablyazov", "en")
+    assert _rendered.cache_info().currsize == MARKDOWN_MEMO
+
+
 def test_latin_names_in_chinese_text_are_not_stretched(example):
     """A Chinese copy is not justified (WeasyPrint would stretch only the spaces of the
     Latin names in it): no text box of the question's body is given extra spacing

@@ -185,19 +185,28 @@ MARK_TYPES = frozenset({"code_inline", "em_open", "strong_open", "s_open", "link
 
 def markdown(text: str | None, lang: str = "en") -> Markup:
     """Markdown paragraphs as HTML, with the language's quotes; raw HTML is printed as text."""
-    return _rendered(str(text), lang, False) if text else Markup("")
+    return _markdown_of(str(text), lang, False) if text else Markup("")
 
 
 def markdown_inline(text: str | None, lang: str = "en") -> Markup:
     """One Markdown paragraph as inline HTML (no ``<p>``), for list items and sentences."""
-    return _rendered(str(text).strip(), lang, True) if text else Markup("")
+    return _markdown_of(str(text).strip(), lang, True) if text else Markup("")
 
 
 MARKDOWN_MEMO = 256
 """Texts whose HTML a process keeps: a case's summary and facts are printed in every copy
-of every letter that names it (about 5 of a copy's 7 ms of context were this). Markup cannot be
-changed, so a copy cannot alter what the next one prints; the bound keeps a worker's
-memory flat over thousands of copies of distinct cases."""
+of every letter that names it (about 5 of a copy's 7 ms of context were this). Markup
+cannot be changed, so a copy cannot alter what the next one prints."""
+MEMO_TEXT = 4096
+"""The longest text kept (the example's longest is 550 characters): with the number of
+texts, it bounds what the memo adds to a worker's memory (a few MiB at most), however
+long and many the texts of a campaign."""
+
+
+def _markdown_of(text: str, lang: str, inline: bool) -> Markup:
+    if len(text) > MEMO_TEXT:
+        return _rendered.__wrapped__(text, lang, inline)
+    return _rendered(text, lang, inline)
 
 
 @lru_cache(maxsize=MARKDOWN_MEMO)
