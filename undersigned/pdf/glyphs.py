@@ -41,7 +41,7 @@ def _code_points(path, face: int = 0) -> frozenset[int]:
         with open(path, "rb") as file:
             table = _table(file, b"cmap", face)
         found = _decoded(table) if table is not None else None
-    except (OSError, ValueError, struct.error):
+    except (OSError, ValueError, IndexError, struct.error):  # (IndexError: no such face)
         found = None  # fontTools says what is wrong with it
     if found is not None:
         return found
