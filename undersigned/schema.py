@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from .files import write_atomically, write_error
@@ -51,6 +52,7 @@ def _defining_class(cls: type, name: str) -> type:
                  if name in klass.__dict__.get("__annotations__", {})), cls)
 
 
+@lru_cache(maxsize=None)
 def attribute_docstrings(cls: type) -> dict[str, str]:
     """The string written under each annotated attribute in a class's body (PEP 257's
     attribute docstrings), by attribute; {} when its source cannot be read."""

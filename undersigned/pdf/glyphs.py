@@ -113,30 +113,31 @@ def _format_4(table: bytes, at: int) -> frozenset[int] | None:
     return frozenset(found)
 
 
+def _read(file, size: int, at: int | None = None) -> bytes:
+    """``size`` bytes of a font file (from ``at``); ValueError for a file cut short."""
+    if at is not None:
+        file.seek(at)
+    data = file.read(size)
+    if len(data) != size:
+        raise ValueError(f"{file.name}: cut short")
+    return data
+
+
 def _faces(file) -> list[tuple[bytes, bytes]]:
     """Each font's offset table and table records in a font file (one; several in a
     collection); ValueError for a file cut short."""
-    head = file.read(12)
+    head = _read(file, 12, 0)
     starts = [0]
     if head[:4] == b"ttcf":
         count = struct.unpack_from(">I", head, 8)[0]
         if count > 1024:
             raise ValueError(f"{file.name}: not a font collection ({count:,} fonts)")
-        data = file.read(4 * count)
-        if len(data) != 4 * count:
-            raise ValueError(f"{file.name}: cut short")
-        starts = list(struct.unpack(f">{count}I", data))
+        starts = list(struct.unpack(f">{count}I", _read(file, 4 * count)))
     faces = []
     for start in starts:
-        file.seek(start)
-        offset_table = file.read(12)
-        if len(offset_table) != 12:
-            raise ValueError(f"{file.name}: cut short")
+        offset_table = _read(file, 12, start)
         tables = struct.unpack_from(">H", offset_table, 4)[0]
-        records = file.read(16 * tables)
-        if len(records) != 16 * tables:
-            raise ValueError(f"{file.name}: cut short")
-        faces.append((offset_table, records))
+        faces.append((offset_table, _read(file, 16 * tables)))
     return faces
 
 
@@ -145,11 +146,7 @@ def _table(file, tag: bytes, face: int = 0) -> bytes | None:
     _, records = _faces(file)[face]
     for found, _, offset, length in struct.iter_unpack(">4sIII", records):
         if found == tag:
-            file.seek(offset)
-            data = file.read(length)
-            if len(data) != length:
-                raise ValueError(f"{file.name}: cut short")
-            return data
+            return _read(file, length, offset)
     return None
 
 
@@ -161,9 +158,8 @@ def table_directories(path) -> bytes:
     (Noto Serif CJK: 53 MB to hash, 60 ms a build; its directories are 1 KB).
     OSError or ValueError for a file that is not a font or is cut short."""
     with open(path, "rb") as file:
-        head = file.read(12)
-        file.seek(0)
-        return head + b"".join(offset_table + records for offset_table, records in _faces(file))
+        faces = _faces(file)
+        return _read(file, 12, 0) + b"".join(table + records for table, records in faces)
 
 
 class _TextCollector(HTMLParser):
