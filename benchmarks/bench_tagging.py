@@ -3,6 +3,7 @@ PDF/UA-1, the default) and untagged (PDF/A-3b, the default before), in one proce
 alternating the two in every round so that both meet the same machine load.
 
     .venv/bin/python benchmarks/bench_tagging.py [--rounds N]
+    .venv/bin/python benchmarks/bench_tagging.py --quick   # one round, no warm-up: it runs
 
 Each copy is rendered as a build renders it: its HTML from the templates, WeasyPrint's
 layout, the signature fields, the PDF. Target: tagged at most 10% slower. Prints the
@@ -51,12 +52,16 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--quick", action="store_true",
+                        help="one round without warm-up: that it runs, not a measure "
+                             "(the test suite runs it, so that it cannot rot)")
+    args = parser.parse_args()
+    rounds = 1 if args.quick else args.rounds
     with tempfile.TemporaryDirectory() as tmp:
         loaded = load_campaign(copy_example(Path(tmp) / "campaign"))
         outputs = [o for o in plan_outputs(loaded) if o.pdf.endswith(".pdf")]
         font_config = FontConfiguration()
-        for standard in STANDARDS:  # warm-up: fonts, templates, imports
+        for standard in () if args.quick else STANDARDS:  # warm-up: fonts, templates, imports
             render_all(loaded, outputs, standard, font_config)
         times: dict[str, list[tuple[float, float]]] = {standard: [] for standard in STANDARDS}
         for index in range(rounds):

@@ -17,7 +17,8 @@ BENCHMARKS = REPO / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 QUICK = {"bench.py": "undersigned build", "bench_signon.py": "invite, 20 Members",
-         "bench_tables.py": "1,000 recipients", "bench_serve.py": "save -> page shown"}
+         "bench_tables.py": "1,000 recipients", "bench_serve.py": "save -> page shown",
+         "bench_tagging.py": "tagged / untagged"}
 
 
 @pytest.mark.parametrize("script", sorted(QUICK))
