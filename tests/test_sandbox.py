@@ -272,11 +272,17 @@ def test_a_worker_stuck_past_its_time_limit_is_killed_and_the_build_goes_on(unch
     assert len(list((example / "outputs").glob("*.pdf"))) == 5
 
 
+MEMORY_HOG = "{% for i in range(75000) %}<p>w</p><p>w</p>{% endfor %}"
+"""A letter of 150,000 paragraphs: each element's styles take memory, so a worker under a
+320 MiB cap runs out of it within seconds (380,000 words in one paragraph took minutes,
+and on a busy machine sometimes hit the time limit first)."""
+
+
 def test_a_render_past_the_workers_memory_cap_fails_that_output_only(example, monkeypatch,
                                                                      unchecked):
-    """Under a 320 MiB address-space cap (the real one is 1 GiB), a letter of 380,000 words
-    runs out of memory in its worker: its copies fail with that message, the build goes
-    on, and nothing else fails but for that reason.
+    """Under a 320 MiB address-space cap (the real one is 1 GiB), a letter of 150,000
+    paragraphs runs out of memory in its worker: its copies fail with that message, the
+    build goes on, and nothing else fails but for that reason.
 
     Known limit: when GLib aborts the worker (instead of Python raising MemoryError), the
     pool breaks, and an output that shared it may fail as "not rendered, the worker pool
@@ -285,7 +291,7 @@ def test_a_render_past_the_workers_memory_cap_fails_that_output_only(example, mo
 
     real_cap = limits.MEMORY_BYTES
     monkeypatch.setattr(limits, "MEMORY_BYTES", 320 * 1024 ** 2)
-    intro(example, '{% set w = "word " * 190000 %}{{ w }}{{ w }}')
+    intro(example, MEMORY_HOG)
     report = build(example, jobs=2)
     out_of_memory = ("ran out of memory while rendering",
                      "a worker process died while rendering it (killed, or out of memory)")
@@ -320,7 +326,7 @@ def test_invite_renders_its_drafts_under_the_same_memory_cap_and_fails_the_same_
 
     monkeypatch.setattr(limits, "MEMORY_BYTES", 320 * 1024 ** 2)
     root = campaign_with_mail(example, 25)  # (no mail is sent: the drafts fail first)
-    intro(root, '{% set w = "word " * 190000 %}{{ w }}{{ w }}')
+    intro(root, MEMORY_HOG)
     started = time.monotonic()
     result = run("invite", APPEAL, root)
     assert time.monotonic() - started < limits.RENDER_SECONDS
