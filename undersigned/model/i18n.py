@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .. import kept
 from ..errors import Problems, UndersignedError, did_you_mean
 from ..resources import CATALOGUES_DIR
 from .models import PartialDate
 from .yamlfile import YamlFile, read_yaml
 
 BUILTIN_CATALOGUES = CATALOGUES_DIR
+BUILTIN_LABEL = "<built-in>/catalogues"
+"""How messages name the built-in catalogues' folder."""
 REFERENCE_LANGUAGE = "en"
 """The catalogue every other one must match, key for key."""
 
@@ -123,56 +126,104 @@ def fill(text: str, values: dict, what: str) -> str:
 
 def load_catalogues(campaign_root: Path | None, problems: Problems) -> dict[str, Catalogue]:
     """Every language's catalogue: built-in phrases, then the campaign's overrides."""
-    catalogues: dict[str, Catalogue] = {}
-    sources = [(BUILTIN_CATALOGUES, None)]
-    if campaign_root is not None:
-        sources.append((campaign_root / "catalogues", campaign_root))
-    builtin_reference: dict[str, str] = {}
-    for folder, root in sources:
-        if root is not None and REFERENCE_LANGUAGE in catalogues:
-            builtin_reference = dict(catalogues[REFERENCE_LANGUAGE].phrases)
-        if not folder.is_dir():
-            continue
-        if root is not None and not folder.resolve().is_relative_to(root.resolve()):
-            problems.add("catalogues/", message=f"links to {folder.resolve()}, outside the "
-                         "campaign folder; campaign files must be inside it")
-            continue
-        for path in sorted(folder.glob("*.yaml")):
-            label = str(path.relative_to(root)) if root else f"<built-in>/catalogues/{path.name}"
-            loaded = read_yaml(path, label, problems, inside=root)
-            if loaded is None:
-                continue
-            if loaded.data is None:
-                catalogues.setdefault(path.stem, Catalogue(path.stem))
-                if path.stem not in BUILTIN_LANGUAGES or root is None:
-                    problems.add(label, message=f"the file is empty; `undersigned catalogue "
-                                 f"{path.stem}` writes one with every phrase to translate")
-                else:
-                    problems.add(label, message=f"the file is empty: it changes no phrase of "
-                                 f"the built-in '{path.stem}' catalogue", severity="warning")
-                continue
-            if not isinstance(loaded.data, dict):
-                problems.add(label, 1, 1, message="a catalogue is a mapping from phrase keys "
-                             "to text")
-                continue
-            catalogue = catalogues.setdefault(path.stem, Catalogue(path.stem))
-            phrases = {k: v for k, v in loaded.data.items() if k != SOURCES_KEY}
-            _flatten(loaded, phrases, (), catalogue, problems)
-            if SOURCES_KEY in loaded.data:
-                _read_sources(loaded, loaded.data[SOURCES_KEY], catalogue, problems)
+    catalogues = builtin_catalogues(problems)
+    if campaign_root is None:
+        return catalogues
+    builtin_reference = (dict(catalogues[REFERENCE_LANGUAGE].phrases)
+                         if REFERENCE_LANGUAGE in catalogues else {})
+    folder = campaign_root / "catalogues"
+    if not folder.is_dir():
+        return catalogues
+    if not folder.resolve().is_relative_to(campaign_root.resolve()):
+        problems.add("catalogues/", message=f"links to {folder.resolve()}, outside the "
+                     "campaign folder; campaign files must be inside it")
+        return catalogues
+    _read_catalogues(folder, campaign_root, catalogues, problems)
     if REFERENCE_LANGUAGE in catalogues:
+        # (The built-in phrases were checked against the built-in English: only the
+        # campaign's own are checked here.)
         reference = {**catalogues[REFERENCE_LANGUAGE].phrases, **builtin_reference}
-        _check_placeholders(catalogues, reference, problems)
+        _check_placeholders(catalogues, reference, problems, builtin=False)
     return catalogues
 
 
+def builtin_catalogues(problems: Problems) -> dict[str, Catalogue]:
+    """The built-in catalogues, read and checked once and then kept between runs
+    (:mod:`undersigned.kept`) as long as their files are as they were; a fresh copy each
+    call, which a campaign's catalogues may extend."""
+    def read() -> tuple[dict[str, Catalogue], Problems]:
+        found, catalogues = Problems(), {}
+        _read_catalogues(BUILTIN_CATALOGUES, None, catalogues, found)
+        if REFERENCE_LANGUAGE in catalogues:
+            _check_placeholders(catalogues, catalogues[REFERENCE_LANGUAGE].phrases, found)
+        return catalogues, found
+
+    try:
+        inputs = kept.content_digest(sorted(BUILTIN_CATALOGUES.glob("*.yaml")))
+    except OSError:
+        inputs = None
+    if inputs is None:
+        catalogues, found = read()
+    else:
+        catalogues, found = kept.remembered(
+            "catalogues", kept.key("built-in catalogues", inputs), read,
+            lambda result: [_catalogue_json(c) for c in result[0].values()],
+            lambda data: ({c["lang"]: _catalogue_of(c) for c in data}, Problems()),
+            worth_keeping=lambda result: not result[1].items)  # a fault is said every time
+    problems.items += found.items
+    return catalogues
+
+
+def _catalogue_json(catalogue: Catalogue) -> dict:
+    return {"lang": catalogue.lang, "phrases": catalogue.phrases, "where": catalogue.where,
+            "sources": catalogue.sources}
+
+
+def _catalogue_of(data: dict) -> Catalogue:
+    return Catalogue(str(data["lang"]), dict(data["phrases"]),
+                     {key: (label, line, column)
+                      for key, (label, line, column) in data["where"].items()},
+                     dict(data["sources"]))
+
+
+def _read_catalogues(folder: Path, root: Path | None, catalogues: dict[str, Catalogue],
+                     problems: Problems) -> None:
+    """Read the catalogues of one folder (the package's, or a campaign's: ``root``) into
+    ``catalogues``, over what they hold."""
+    for path in sorted(folder.glob("*.yaml")):
+        label = str(path.relative_to(root)) if root else f"{BUILTIN_LABEL}/{path.name}"
+        loaded = read_yaml(path, label, problems, inside=root)
+        if loaded is None:
+            continue
+        if loaded.data is None:
+            catalogues.setdefault(path.stem, Catalogue(path.stem))
+            if path.stem not in BUILTIN_LANGUAGES or root is None:
+                problems.add(label, message=f"the file is empty; `undersigned catalogue "
+                             f"{path.stem}` writes one with every phrase to translate")
+            else:
+                problems.add(label, message=f"the file is empty: it changes no phrase of "
+                             f"the built-in '{path.stem}' catalogue", severity="warning")
+            continue
+        if not isinstance(loaded.data, dict):
+            problems.add(label, 1, 1, message="a catalogue is a mapping from phrase keys "
+                         "to text")
+            continue
+        catalogue = catalogues.setdefault(path.stem, Catalogue(path.stem))
+        phrases = {k: v for k, v in loaded.data.items() if k != SOURCES_KEY}
+        _flatten(loaded, phrases, (), catalogue, problems)
+        if SOURCES_KEY in loaded.data:
+            _read_sources(loaded, loaded.data[SOURCES_KEY], catalogue, problems)
+
+
 def _check_placeholders(catalogues: dict[str, Catalogue], reference: dict[str, str],
-                        problems: Problems) -> None:
+                        problems: Problems, builtin: bool = True) -> None:
     """Every phrase uses only the placeholders of its built-in English original: the
-    templates fill in exactly those."""
+    templates fill in exactly those. (Without ``builtin``, the built-in phrases are not
+    checked again.)"""
     for catalogue in catalogues.values():
         for key, text in catalogue.phrases.items():
-            if key not in reference:
+            if key not in reference or not builtin and catalogue.where[key][0].startswith(
+                    BUILTIN_LABEL):
                 continue
             allowed = set(placeholders(reference[key])) | OPTIONAL_VALUES.get(key, set())
             unknown = [n for n in placeholders(text) if n not in allowed]

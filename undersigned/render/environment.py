@@ -28,6 +28,7 @@ from .compat import CodeGenerator, split_template_path
 from ..errors import RenderError, UndersignedError, did_you_mean
 from ..resources import TEMPLATES_DIR
 from . import limits
+from .cache import BUILTIN_CACHE
 from .filters import css_counters, css_string, markdown, plain
 from .limits import MAX_TEMPLATE_TEXT
 
@@ -173,7 +174,8 @@ class _Sandbox(SandboxedEnvironment):
 
 
 def make_environment(campaign_templates: Path | None) -> SandboxedEnvironment:
-    """The Jinja environment for a campaign (or for the built-in templates alone)."""
+    """The Jinja environment for a campaign (or for the built-in templates alone). The
+    built-in templates' compiled code is kept between runs (:mod:`.cache`)."""
     loaders = []
     if (campaign_templates is not None and campaign_templates.is_dir()
             and campaign_templates.resolve().is_relative_to(campaign_templates.parent.resolve())):
@@ -188,6 +190,7 @@ def make_environment(campaign_templates: Path | None) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=BUILTIN_CACHE,
     )
     env.filters = limits.bounded_filters(env.filters)
     env.globals["lipsum"] = limits.bounded_lipsum

@@ -14,6 +14,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..errors import Problems, did_you_mean
 from ..model.yamlfile import decode_utf8
 from ..resources import TEMPLATES_DIR
+from .cache import BUILTIN_CACHE
 from .environment import TemplateOutsideCampaign, template_label
 
 _FETCHED = re.compile(
@@ -149,6 +150,21 @@ class Parsed(NamedTuple):
     urls: list[tuple[str, int]]
     """(URL, line) of each resource it makes the renderer fetch by a constant URL."""
 
+    def to_json(self) -> dict:
+        return {**self._asdict(), "all_blocks": sorted(self.all_blocks)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Parsed:
+        return cls({str(k): int(v) for k, v in data["phrases"].items()},
+                   _pairs(data["references"]), bool(data["dynamic"]),
+                   _pairs([data["extends"]])[0] if data["extends"] else None,
+                   _pairs(data["blocks"]), frozenset(map(str, data["all_blocks"])),
+                   _pairs(data["urls"]))
+
+
+def _pairs(items) -> list[tuple[str, int]]:
+    return [(str(text), int(line)) for text, line in items]
+
 
 class Fetch(NamedTuple):
     """A resource a template makes the renderer fetch: where it is asked for, and the file
@@ -191,13 +207,16 @@ class TemplateScan:
         return None
 
     def parse(self, name: str):
-        """(phrases, references, dynamic) of one template; None if it cannot be read."""
+        """What one template uses and reaches; None if it cannot be read. (What a built-in
+        template uses is kept between runs: :mod:`.cache`.)"""
         if name in self._parsed:
             return self._parsed[name]
         self._parsed[name] = None
         try:
             source, filename, _ = self.env.loader.get_source(self.env, name)
-            tree = self.env.parse(source, name, filename)
+            parsed = BUILTIN_CACHE.scanned(name, filename, source,
+                                           lambda: self._scan(source, name, filename),
+                                           Parsed.to_json, Parsed.from_json)
         except TemplateNotFound:
             return None
         except TemplateOutsideCampaign as exc:
@@ -212,6 +231,13 @@ class TemplateScan:
             decode_utf8(self._path(name).read_bytes(), self.label(name), found)
             self.faults += [(p.path, p.line, p.column, p.message) for p in found.items]
             return None
+        self._parsed[name] = parsed
+        return parsed
+
+    def _scan(self, source: str, name: str, filename: str | None) -> Parsed:
+        """Parse one template and read what it uses (TemplateSyntaxError if it does not
+        parse)."""
+        tree = self.env.parse(source, name, filename)
         phrases: dict[str, int] = {}
         for call in tree.find_all(nodes.Call):
             if (isinstance(call.node, nodes.Name) and call.node.name == "t" and call.args
@@ -231,9 +257,8 @@ class TemplateScan:
                   for inner in outer.find_all(nodes.Block)}
         blocks = [(b.name, b.lineno) for b in tree.find_all(nodes.Block) if id(b) not in nested]
         all_blocks = frozenset(b.name for b in tree.find_all(nodes.Block))
-        self._parsed[name] = Parsed(phrases, references, dynamic, extends, blocks, all_blocks,
-                                    fetched_urls(source))
-        return self._parsed[name]
+        return Parsed(phrases, references, dynamic, extends, blocks, all_blocks,
+                      fetched_urls(source))
 
     def unknown_blocks(self, name: str) -> None:
         """Record a fault for each block a child template defines that no template it
