@@ -229,32 +229,49 @@ def install_revision(work: Path, rev: str) -> Path:
     return python
 
 
-def timed_build(python: Path, pristine: Path, target: Path, cwd: Path) -> float:
-    """Seconds of `build` of a fresh copy of ``pristine`` (nothing built yet)."""
+def timed_build(python: Path, pristine: Path, target: Path, cwd: Path) -> tuple[float, float]:
+    """Seconds of `build` of a fresh copy of ``pristine`` (nothing built yet), then of a
+    no-op rebuild of it."""
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(pristine, target)
-    return timed([str(python), "-m", "undersigned.cli", "build", str(target)], cwd=cwd)
+    command = [str(python), "-m", "undersigned.cli", "build", str(target)]
+    return timed(command, cwd=cwd), timed(command, cwd=cwd)
 
 
 def against(work: Path, rev: str, letters: int, rounds: int) -> dict:
-    """`build` of one campaign with this tree and with REV, alternating, in one run."""
+    """`build` of one campaign with this tree and with REV, then its no-op rebuild, and
+    `check` of each one's example campaign, alternating, in one run."""
     python = install_revision(work, rev)
     pristine = make_campaign(work / "pristine", letters)
-    sides = {"this tree": (Path(sys.executable), REPO), rev: (python, work)}
-    times: dict[str, list[float]] = {side: [] for side in sides}
+    sides = {"this tree": (Path(sys.executable), REPO, REPO),
+             rev: (python, work, work / "rev-source")}
+    measures = ("build", "no-op rebuild", "check")
+    times: dict[str, dict[str, list[float]]] = {m: {side: [] for side in sides}
+                                                for m in measures}
     for n in range(rounds):
-        for side, (exe, cwd) in (sides.items() if n % 2 == 0 else reversed(sides.items())):
-            times[side].append(timed_build(exe, pristine, work / "built", cwd))
-            print(f"round {n + 1}: {side}: {times[side][-1]:.2f} s", file=sys.stderr)
-    best = {side: min(values) for side, values in times.items()}
-    ratio = best[rev] / best["this tree"]
-    print(f"build of {letters} letters, best of {rounds}, alternating:")
-    for side, seconds in best.items():
-        print(f"  {side:<10} {seconds:7.2f} s   {letters / seconds:6.2f} letters/s")
-    print(f"  this tree is {ratio:.2f}x as fast as {rev}")
+        for side, (exe, cwd, example) in (sides.items() if n % 2 == 0
+                                          else reversed(sides.items())):
+            built, noop = timed_build(exe, pristine, work / "built", cwd)
+            checked = min(timed([str(exe), "-m", "undersigned.cli", "check", str(example)],
+                                cwd=cwd) for _ in range(3))
+            for measure, seconds in zip(measures, (built, noop, checked)):
+                times[measure][side].append(seconds)
+            print(f"round {n + 1}: {side}: build {built:.2f} s, no-op {noop:.3f} s, "
+                  f"check {checked:.3f} s", file=sys.stderr)
+    best = {m: {side: min(values) for side, values in times[m].items()} for m in measures}
+    speedup = {m: round(best[m][rev] / best[m]["this tree"], 2) for m in measures}
+    print(f"best of {rounds} rounds, alternating ({letters} letters; check: each one's "
+          "example, best of 3 a round):")
+    print(f"  {'':<16} {'this tree':>10} {rev[:10]:>10}   speed-up")
+    for m in measures:
+        print(f"  {m:<16} {best[m]['this tree']:9.3f}s {best[m][rev]:9.3f}s   "
+              f"{speedup[m]:.2f}x")
+    print(f"  build: {letters / best['build']['this tree']:.2f} against "
+          f"{letters / best['build'][rev]:.2f} letters/s")
     return {"against": rev, "letters": letters, "rounds": rounds,
-            "seconds": {side: [round(t, 2) for t in values] for side, values in times.items()},
-            "speedup": round(ratio, 2)}
+            "seconds": {m: {side: [round(t, 3) for t in values]
+                            for side, values in times[m].items()} for m in measures},
+            "speedup": speedup}
 
 
 PACKAGES = (("template rendering (Jinja, Markdown)", ("jinja2/", "markupsafe/", "markdown_it/")),
