@@ -236,3 +236,14 @@ def test_processes_keeping_the_same_files_at_once_each_get_them_whole(kept_dir):
     assert results == [expected] * 8
     assert _catalogues_and_template() == expected
     assert not [p for p in kept_dir.iterdir() if ".part" in p.name or p.name.startswith(".")]
+
+
+def test_a_text_that_cannot_be_kept_as_utf8_is_read_each_time(catalogues, kept_dir):
+    fr = catalogues / "fr.yaml"
+    fr.write_text(fr.read_text(encoding="utf-8").replace('yours_sincerely: "Nous',
+                                                         'yours_sincerely: "\\ud800 Nous', 1),
+                  encoding="utf-8")
+    for _ in range(2):
+        phrase = i18n.builtin_catalogues(Problems())["fr"].phrases["yours_sincerely"]
+        assert phrase.startswith("\ud800 Nous")
+    assert list(kept_dir.glob("catalogues~*")) == []

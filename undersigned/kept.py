@@ -128,6 +128,9 @@ def remembered(label: str, key: str, compute: Callable[[], Any],
             pass
     found = compute()
     if worth_keeping(found):
-        write(label, key, ".json",
-              json.dumps(to_json(found), ensure_ascii=False).encode("utf-8"))
+        try:
+            data = json.dumps(to_json(found), ensure_ascii=False).encode("utf-8")
+        except ValueError:  # a lone surrogate in a text: not kept, done again next time
+            return found
+        write(label, key, ".json", data)
     return found

@@ -18,7 +18,7 @@ from .. import kept
 from ..errors import Problems, UndersignedError, did_you_mean
 from ..resources import CATALOGUES_DIR
 from .models import PartialDate
-from .yamlfile import YamlFile, read_yaml
+from .yamlfile import PARSER, YamlFile, read_yaml
 
 BUILTIN_CATALOGUES = CATALOGUES_DIR
 BUILTIN_LABEL = "<built-in>/catalogues"
@@ -166,7 +166,7 @@ def builtin_catalogues(problems: Problems) -> dict[str, Catalogue]:
         catalogues, found = read()
     else:
         catalogues, found = kept.remembered(
-            "catalogues", kept.key("built-in catalogues", inputs), read,
+            "catalogues", kept.key("built-in catalogues", PARSER, inputs), read,
             lambda result: [_catalogue_json(c) for c in result[0].values()],
             lambda data: ({c["lang"]: _catalogue_of(c) for c in data}, Problems()),
             worth_keeping=lambda result: not result[1].items)  # a fault is said every time

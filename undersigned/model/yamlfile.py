@@ -35,6 +35,8 @@ MAX_DEPTH = 64
 """How deeply values may nest."""
 MAX_TEXT_CHARS = 50_000
 """How long one value may be: far above any real name, fact or paragraph."""
+PARSER = f"PyYAML {yaml.__version__}"
+"""What parses YAML here: what is kept of a parsed file (:mod:`undersigned.kept`) names it."""
 
 Key = str | int
 Position = tuple[int, int]
