@@ -3,18 +3,19 @@
 Every ``check`` and ``build`` used to redo the same work on files that ship with the
 package and never change between two runs: compiling and scanning the built-in templates,
 reading the 33 built-in catalogues, decoding the shipped fonts' character maps. That was
-about a third of a ``check`` of the example campaign. The results are kept here, in the
+about 30% of a ``check`` of the example campaign. The results are kept here, in the
 package's own ``__pycache__`` folder, which only whoever installed the package can write,
 as for its Python bytecode. **Nothing derived from a campaign is ever kept**: a campaign's
 folder comes from many hands, so nothing in it, or named after it, may stand in for code
 or for what a check found.
 
 A kept result is used only when it was made by the same code from the same inputs: its
-key covers the caller's inputs (the content of the files it read), the Python release, the
-releases of the libraries it names, and the size and time of every Python file of the
-package (as Python's own bytecode is checked against its source). A file that cannot be
-read or written (a read-only installation, a damaged file) costs the work, never an
-error; ``PYTHONDONTWRITEBYTECODE`` stops writes, as it does Python's.
+key covers the caller's inputs (the content of the files it read, or for fonts their size
+and time), the Python release, the releases of the libraries it names, and the size and
+time of every Python file of the package (as Python's own bytecode is checked against its
+source). A file that cannot be read or written (a read-only installation, a damaged file)
+costs the work, never an error; ``PYTHONDONTWRITEBYTECODE`` stops writes, as it does
+Python's.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from .resources import PACKAGE_DIR
 KEPT_DIR = PACKAGE_DIR / "__pycache__" / "kept"
 """Where what is derived from the package's files is kept."""
 MAX_KEPT_BYTES = 8 * 1024 * 1024
-"""A kept file larger than this is not read (the largest, the built-in catalogues, is about 350 KB)."""
+"""A kept file larger than this is not read (the largest, the built-in catalogues, is
+about 350 KB)."""
 
 _code: str | None = None
 
