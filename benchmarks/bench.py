@@ -109,8 +109,8 @@ def timed(command: list[str], cwd: Path | None = None) -> float:
     return time.perf_counter() - started
 
 
-def best_of(n: int, command: list[str]) -> float:
-    return min(timed(command) for _ in range(n))
+def best_of(n: int, command: list[str], cwd: Path | None = None) -> float:
+    return min(timed(command, cwd) for _ in range(n))
 
 
 def naive_loop(campaign: Path, out: Path) -> tuple[int, float]:
@@ -252,8 +252,8 @@ def against(work: Path, rev: str, letters: int, rounds: int) -> dict:
         for side, (exe, cwd, example) in (sides.items() if n % 2 == 0
                                           else reversed(sides.items())):
             built, noop = timed_build(exe, pristine, work / "built", cwd)
-            checked = min(timed([str(exe), "-m", "undersigned.cli", "check", str(example)],
-                                cwd=cwd) for _ in range(3))
+            checked = best_of(3, [str(exe), "-m", "undersigned.cli", "check", str(example)],
+                              cwd)
             for measure, seconds in zip(measures, (built, noop, checked)):
                 times[measure][side].append(seconds)
             print(f"round {n + 1}: {side}: build {built:.2f} s, no-op {noop:.3f} s, "
