@@ -138,6 +138,63 @@ def test_names_in_running_text_are_never_hyphenated(example):
     assert split == []
 
 
+def test_names_are_kept_whole_by_the_dictionary_and_other_words_still_hyphenated(example):
+    """The PDF is laid out without the names' spans (a box each): its hyphenation keeps
+    their words whole instead, also before a possessive ending, while the long words
+    around them are still split (checked: with dictionaries that keep nothing whole, these
+    16 layouts split a name 10 times)."""
+    campaign = example / "campaign.yaml"
+    original = campaign.read_text()
+    start = original.index("        Further to our letter of today")
+    end = original.index("      ru: |\n        В дополнение", start)
+    names = ("Kushakbayev", "Taychibekov", "Eleusinov", "Nazarbayev")
+    split, hyphenated = [], 0
+    for shift in range(16):
+        intro = ("        " + "wide " * shift + ("the responsibilities of Kushakbayev’s "
+                 "counsel, Taychibekov's family, responsibilities of Eleusinov and "
+                 "responsibilities of Nazarbayev. ") * 3 + "\n")
+        campaign.write_text(original[:start] + intro + original[end:])
+        loaded = load_campaign(example)
+        [output] = plan_outputs(loaded, documents=["appeal-dzhakishev-tokmadi"],
+                                recipients=["president"], langs=["en"])
+        for line in lines_of(layout(render_html(loaded, output), loaded.root, output.label)):
+            text = line.rstrip()
+            if text.endswith(("‐", "-")):
+                fragment = text[:-1].split()[-1]
+                hyphenated += "responsibilities".startswith(fragment)
+                if any(name.startswith(fragment) for name in names):
+                    split.append((shift, text[-25:]))
+    assert split == []
+    assert hyphenated >= 8
+
+
+@pytest.mark.parametrize("word, kept", [
+    ("Ablyazov", True), ("ablyazov", True), ("ABLYAZOV", True), ("Ablyazov’s", True),
+    ("Ablyazov's", True), ("Kazatomprom-Ablyazov", True), ("Ablyazova", False),
+    ("responsibilities", False),
+])
+def test_a_word_is_kept_whole_if_a_kept_word_is_one_of_its_parts(word, kept):
+    from undersigned.pdf.hyphens import kept as is_kept, unwrapped
+
+    html, words = unwrapped(str(markdown("Mukhtar Ablyazov wrote.", "en")))
+    assert words == {"mukhtar", "ablyazov"} and "<span" not in html
+    assert is_kept(word, words) is kept
+
+
+def test_only_spans_that_just_keep_text_unhyphenated_are_unwrapped():
+    from undersigned.pdf.hyphens import unwrapped
+
+    date = str(markdown("arrested on 13 November 2017", "en"))
+    html = (date + '<span style="hyphens: manual">O&#39;Brien &amp; Sons</span>'
+            '<span style="hyphens: manual" lang="kk">Астана</span>'
+            '<span style="hyphens: manual"><b>Bold</b></span>')
+    unwrapped_html, words = unwrapped(html)
+    assert unwrapped_html == (date + "O&#39;Brien &amp; Sons"
+                              '<span style="hyphens: manual" lang="kk">Астана</span>'
+                              '<span style="hyphens: manual"><b>Bold</b></span>')
+    assert words == {"o", "brien", "sons"}
+
+
 def test_a_russian_letter_states_its_subject_without_an_e_mail_label(built_example):
     from conftest import pdf_pages_text
 

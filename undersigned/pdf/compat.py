@@ -5,11 +5,16 @@ written for, so that an upgrade fails loudly here instead of quietly elsewhere.
 - WeasyPrint 70 exposes a page's laid-out boxes only as the private ``_page_box``
   (``page_box``);
 - WeasyPrint 70's tagged PDF lacks a few things PDF/UA asks for (``tagging_fixes``);
+- WeasyPrint 70 keeps text unhyphenated only through a box per span; its hyphenation
+  dictionaries can do it for nothing (``kept_whole``);
+- WeasyPrint 70 parses a document's ``<style>`` anew for every document
+  (``stylesheets_shared``);
 - pyHanko rewrites a signed PDF's XMP metadata in a form PDF/A refuses (``metadata_kept``).
 """
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 
 from ..errors import UnsupportedVersion
@@ -137,6 +142,94 @@ def tagging_fixes() -> None:
     tags._build_box_tree = build
     weasyprint.document.draw_page = draw
     stream_module.Stream.marked = marked_or_artifact
+
+
+@lru_cache(maxsize=1)
+def kept_whole() -> None:
+    """Give the layout of a WeasyPrint ``HTML`` that has ``undersigned_kept_whole`` (words,
+    see :mod:`.hyphens`) hyphenation dictionaries that do not split them.
+
+    WeasyPrint 70 makes a layout's dictionaries in ``LayoutContext.dictionaries``, a dict
+    it creates empty in ``Document._build_layout_context`` and fills as languages need.
+    """
+    _check_weasyprint("the words kept whole")
+    from weasyprint.document import Document
+
+    from .hyphens import Dictionaries
+
+    build_layout_context = Document._build_layout_context.__func__
+
+    def build(cls, html, *args, **kwargs):
+        context = build_layout_context(cls, html, *args, **kwargs)
+        words = getattr(html, "undersigned_kept_whole", None)
+        if words:
+            context.dictionaries = Dictionaries(words)
+        return context
+
+    Document._build_layout_context = classmethod(build)
+
+
+_PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Per font configuration, the ``<style>`` sheets parsed with it: (text, base URL, media)
+to (base URL, matcher, page rules), the most recently used last."""
+SHARED_STYLESHEETS = 16
+"""The most sheets kept per font configuration: a worker's memory stays flat however many
+documents and languages a campaign has (a build renders a document's copies one after
+the other)."""
+
+
+@lru_cache(maxsize=1)
+def stylesheets_shared() -> None:
+    """Parse the text of a ``<style>`` element once per font configuration, as WeasyPrint
+    70 parses its own browser stylesheet once per process: a build's worker has one font
+    configuration for all its letters, whose stylesheet is the same for every recipient of
+    a document in a language (8 ms of a letter's 170, measured on the benchmark's).
+
+    WeasyPrint 70 makes a ``CSS`` for each ``<style>`` of each document (``find_stylesheets``
+    in ``weasyprint.css``): its selectors in a ``cssselect2.Matcher``, which the cascade only
+    reads, its ``@page`` rules added to the document's list, its ``@font-face`` fonts to the
+    font configuration. A sheet is shared only if parsing it said nothing (a warning fails
+    the document that has it, every time: ``writer._failures_named``) and added no counter
+    style, colour profile or cascade layer (which live in the document, not in the sheet).
+    Any other ``CSS`` (a ``<link>``, an ``@import``) is made as WeasyPrint makes it.
+    """
+    _check_weasyprint("the shared stylesheets")
+    import weasyprint.css
+
+    from .messages import weasyprint_messages
+
+    make = weasyprint.css.CSS
+    expected = {"string", "base_url", "url_fetcher", "media_type", "font_config",
+                "counter_style", "page_rules", "color_profiles", "layers"}
+
+    def css(**given):
+        font_config = given.get("font_config")
+        if font_config is None or given.keys() != expected:
+            return make(**given)
+        parsed = _PARSED.setdefault(font_config, {})
+        key = (given["string"], given["base_url"], given["media_type"])
+        page_rules, layers = given["page_rules"], given["layers"]
+        found = parsed.pop(key, None)
+        if found is not None:
+            parsed[key] = found  # the most recently used last
+        else:
+            first = len(page_rules)
+            before = (dict(given["counter_style"]), dict(given["color_profiles"]), len(layers))
+            with weasyprint_messages() as said:
+                sheet = make(**given)
+            after = (dict(given["counter_style"]), dict(given["color_profiles"]), len(layers))
+            if not said and after == before:
+                if len(parsed) >= SHARED_STYLESHEETS:
+                    del parsed[next(iter(parsed))]
+                parsed[key] = (sheet.base_url, sheet.matcher, page_rules[first:])
+            return sheet
+        shared = object.__new__(make)
+        shared.base_url, shared.matcher, rules = found
+        page_rules.extend(rules)
+        shared.page_rules, shared.layers = page_rules, layers
+        return shared
+
+    weasyprint.css.CSS = css
 
 
 PYHANKO_VERSIONS = ("0.38.",)

@@ -17,36 +17,19 @@ Three guarantees are enforced here rather than hoped for:
 
 from __future__ import annotations
 
-import logging
 import re
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import FetchRefused, RenderError
-from .compat import tagging_fixes, unambiguous_stream_ends
+from .compat import kept_whole, stylesheets_shared, tagging_fixes, unambiguous_stream_ends
 from .fetcher import make_fetcher
 from .fontconfig import confine_fonts
 from .glyphs import check_glyphs
+from .hyphens import unwrapped
+from .messages import weasyprint_messages
 from .standards import DEFAULT_STANDARD, STANDARDS, add_ua_identification
 from .structure import join_signature_rows
-
-
-@contextmanager
-def _weasyprint_messages():
-    """Collect WeasyPrint's warnings and errors during a render."""
-    records: list[logging.LogRecord] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            records.append(record)
-
-    logger = logging.getLogger("weasyprint")
-    handler = Collect(level=logging.WARNING)
-    logger.addHandler(handler)
-    try:
-        yield records
-    finally:
-        logger.removeHandler(handler)
 
 
 def render_pdf(html: str, campaign_root: Path, what: str, font_config=None,
@@ -94,15 +77,21 @@ def _images_not_interpolated(pdf) -> None:
 
 
 def layout(html: str, campaign_root: Path, what: str, font_config=None):
-    """WeasyPrint's laid-out document (pages and boxes) of ``html``."""
+    """WeasyPrint's laid-out document (pages and boxes) of ``html``; the words of its
+    spans that only keep text unhyphenated are kept whole by the hyphenation dictionaries
+    instead, at no cost in boxes (:mod:`.hyphens`)."""
     confine_fonts()
     import weasyprint
 
     check_glyphs(html, what)
+    kept_whole()
+    stylesheets_shared()
+    html, words = unwrapped(html)
     with _failures_named(what):
         document = weasyprint.HTML(string=html,
                                    base_url=campaign_root.resolve().as_uri() + "/",
                                    url_fetcher=make_fetcher(campaign_root))
+        document.undersigned_kept_whole = words
         return web_links_only(document.render(font_config=font_config))
 
 
@@ -127,7 +116,7 @@ def _failures_named(what: str):
     from weasyprint.urls import FatalURLFetchingError
 
     try:
-        with _weasyprint_messages() as messages:
+        with weasyprint_messages() as messages:
             yield
     except FatalURLFetchingError as exc:
         raise FetchRefused(f"{what}: {exc}") from exc

@@ -1,0 +1,90 @@
+"""What a worker shares between the letters it renders (its font configuration, each
+document's parsed stylesheet) changes nothing in them: every copy has the bytes it has when
+a fresh process renders it alone, and a stylesheet WeasyPrint warns about fails every copy
+that has it, not only the first."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from undersigned.campaign.html import render_html
+from undersigned.campaign.load import load_campaign
+from undersigned.campaign.plan import plan_outputs
+
+BUILT_IN_CSS = Path(__file__).resolve().parent.parent / "undersigned" / "templates" / "letter.css"
+COPIES = ["appeal-dzhakishev-tokmadi.president.ru",
+          "appeal-dzhakishev-tokmadi.prosecutor-general.ru",
+          "appeal-political-prisoners.president.ru",
+          "appeal-political-prisoners.prosecutor-general.ru"]
+
+
+def build(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "undersigned.cli", "build", str(root),
+                           "--jobs", "1", "--lang", "ru", *args],
+                          capture_output=True, text=True)
+
+
+def one_after_the_other_then_alone(root: Path) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The four Russian letters rendered by one process, then each by a fresh one."""
+    outputs = root / "outputs"
+    built = build(root, "-d", "appeal-dzhakishev-tokmadi", "-d", "appeal-political-prisoners")
+    assert built.returncode == 0, built.stderr
+    together = {p.stem: p.read_bytes() for p in outputs.glob("*.pdf")}
+    alone = {}
+    for stem in COPIES:
+        document, recipient, _ = stem.split(".")
+        for path in outputs.glob("*.pdf"):
+            path.unlink()
+        built = build(root, "-d", document, "-r", recipient)
+        assert built.returncode == 0, built.stderr
+        alone[stem] = (outputs / f"{stem}.pdf").read_bytes()
+    return together, alone
+
+
+def test_a_letters_stylesheet_is_the_same_text_for_every_recipient(example):
+    """So a worker parses it once per document and language (the bookmark, which names
+    the recipient, is an attribute of the address)."""
+    loaded = load_campaign(example)
+    styles = {}
+    for output in plan_outputs(loaded, langs=["ru"]):
+        if output.kind == "letter":
+            html = render_html(loaded, output)
+            styles.setdefault(output.document, set()).add(
+                re.search(r"<style>(.*?)</style>", html, re.S).group(1))
+            assert f'data-bookmark="{output.recipient}' not in html  # the name, not the id
+    assert sorted(styles) == ["appeal-dzhakishev-tokmadi", "appeal-political-prisoners"]
+    assert all(len(texts) == 1 for texts in styles.values())
+    assert styles["appeal-dzhakishev-tokmadi"] != styles["appeal-political-prisoners"]
+
+
+@pytest.mark.parametrize("addition", [
+    "",
+    # A counter style lives in the document: a sheet that adds one is parsed for each.
+    '@counter-style stars { system: cyclic; symbols: "*"; suffix: " "; }\n'
+    "ol.requests { list-style: stars; }\n",
+])
+def test_each_copy_has_the_bytes_a_fresh_process_gives_it(example, addition):
+    (example / "templates" / "letter.css").write_text(BUILT_IN_CSS.read_text() + addition)
+    together, alone = one_after_the_other_then_alone(example)
+    assert sorted(together) == COPIES
+    assert [stem for stem in COPIES if together[stem] != alone[stem]] == []
+    if addition:
+        from conftest import pdf_text
+
+        assert "* " in pdf_text(example / "outputs" / f"{COPIES[-1]}.pdf")
+
+
+def test_a_stylesheet_weasyprint_warns_about_fails_every_copy(example):
+    (example / "templates" / "letter.css").write_text(BUILT_IN_CSS.read_text()
+                                                      + "p { colr: red; }\n")
+    built = build(example, "-d", "appeal-dzhakishev-tokmadi", "-d", "appeal-political-prisoners")
+    assert built.returncode != 0
+    for stem in COPIES:
+        assert (f"  {stem}: WeasyPrint reported: Ignored `colr: red` at 147:5, unknown property."
+                in built.stderr), built.stderr
+    assert list((example / "outputs").glob("*.pdf")) == []
