@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import FetchRefused, RenderError
-from .compat import kept_whole, stylesheets_shared, tagging_fixes, unambiguous_stream_ends
+from .compat import (ids_unanchored, kept_whole, stylesheets_shared, tagging_fixes,
+                     unambiguous_stream_ends)
 from .fetcher import make_fetcher
 from .fontconfig import confine_fonts
 from .glyphs import check_glyphs
@@ -79,7 +80,8 @@ def _images_not_interpolated(pdf) -> None:
 def layout(html: str, campaign_root: Path, what: str, font_config=None):
     """WeasyPrint's laid-out document (pages and boxes) of ``html``; the words of its
     spans that only keep text unhyphenated are kept whole by the hyphenation dictionaries
-    instead, at no cost in boxes (:mod:`.hyphens`)."""
+    instead, at no cost in boxes (:mod:`.hyphens`), and an ``id`` nothing links to makes
+    no anchor (:func:`unlinked`)."""
     confine_fonts()
     import weasyprint
 
@@ -92,7 +94,16 @@ def layout(html: str, campaign_root: Path, what: str, font_config=None):
                                    base_url=campaign_root.resolve().as_uri() + "/",
                                    url_fetcher=make_fetcher(campaign_root))
         document.undersigned_kept_whole = words
+        ids_unanchored(document, unlinked(document.etree_element, html))
         return web_links_only(document.render(font_config=font_config))
+
+
+def unlinked(root, html: str) -> set:
+    """The elements under ``root`` with an ``id`` that nothing in ``html`` names ("#id"
+    nowhere: no link, no ``target-counter``): their ids need no anchor (``compat.ids_unanchored``).
+    The signature boxes' and signing spaces' ids are read from the boxes, not linked to."""
+    return {element for element in root.iter()
+            if (name := element.get("id")) and f"#{name}" not in html}
 
 
 LINK_SCHEMES = re.compile(r"(?i)^(https?|mailto):")

@@ -1,7 +1,11 @@
-"""What a worker shares between the letters it renders (its font configuration, each
+"""What the build does to spend less time per letter changes nothing a reader sees.
+
+What a worker shares between the letters it renders (its font configuration, each
 document's parsed stylesheet) changes nothing in them: every copy has the bytes it has when
 a fresh process renders it alone, and a stylesheet WeasyPrint warns about fails every copy
-that has it, not only the first."""
+that has it, not only the first. An ``id`` nothing links to makes no anchor; one that a link
+or a ``target-counter`` names still does. (Names kept whole without a box each:
+test_typography.py.)"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from undersigned.campaign.html import render_html
 from undersigned.campaign.load import load_campaign
@@ -88,3 +93,22 @@ def test_a_stylesheet_weasyprint_warns_about_fails_every_copy(example):
         assert (f"  {stem}: WeasyPrint reported: Ignored `colr: red` at 147:5, unknown property."
                 in built.stderr), built.stderr
     assert list((example / "outputs").glob("*.pdf")) == []
+
+
+ANCHORS = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Anchors</title>'
+           '<style>.counted::after { content: " on page " target-counter("#counted", page) }'
+           '</style></head><body><p><a href="#there">See there</a></p><p class="counted">'
+           'Counted</p><p id="there">There</p><p style="break-before: page" id="counted">'
+           'Here</p><div id="alone">Alone</div></body></html>')
+
+
+def test_an_id_is_a_destination_only_if_something_in_the_document_names_it(tmp_path):
+    from io import BytesIO
+
+    from undersigned.pdf.writer import render_pdf
+
+    pdf = PdfReader(BytesIO(render_pdf(ANCHORS, tmp_path, "anchors")))
+    assert sorted(pdf.named_destinations) == ["counted", "there"]
+    assert [annotation.get_object()["/Dest"] for annotation in pdf.pages[0]["/Annots"]] == [
+        "there"]
+    assert "Counted on page 2" in pdf.pages[0].extract_text()
