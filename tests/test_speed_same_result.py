@@ -112,3 +112,30 @@ def test_an_id_is_a_destination_only_if_something_in_the_document_names_it(tmp_p
     assert [annotation.get_object()["/Dest"] for annotation in pdf.pages[0]["/Annots"]] == [
         "there"]
     assert "Counted on page 2" in pdf.pages[0].extract_text()
+
+
+def test_a_copy_cascaded_without_the_footnote_rules_has_the_same_bytes(example):
+    """A letter has no footnote, so the browser stylesheet's footnote and note rules are
+    left out of its cascade: the PDF is the one made with them (a comment that says
+    "footnote" keeps them)."""
+    from undersigned.pdf.compat import NOTES
+    from undersigned.pdf.writer import render_pdf
+
+    loaded = load_campaign(example)
+    output = next(o for o in plan_outputs(loaded, langs=["ru"]) if o.kind == "letter")
+    html = render_html(loaded, output)
+    assert NOTES.search(html) is None
+    with_rules = html.replace("</body>", "<!-- a footnote --></body>")
+    assert render_pdf(html, loaded.root, "without") == render_pdf(with_rules, loaded.root, "with")
+
+
+def test_a_footnote_still_gets_its_call_and_its_marker(tmp_path):
+    from io import BytesIO
+
+    from undersigned.pdf.writer import render_pdf
+
+    html = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Note</title>'
+            '</head><body><p>Text<span style="float: footnote">The footnote.</span> goes on.'
+            '</p></body></html>')
+    page = PdfReader(BytesIO(render_pdf(html, tmp_path, "note"))).pages[0]
+    assert page.extract_text() == "Text1 goes on.\n1. The footnote."

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..errors import FetchRefused, RenderError
 from .compat import (ids_unanchored, kept_whole, stylesheets_shared, tagging_fixes,
-                     unambiguous_stream_ends)
+                     unambiguous_stream_ends, without_notes)
 from .fetcher import make_fetcher
 from .fontconfig import confine_fonts
 from .glyphs import check_glyphs
@@ -80,8 +80,9 @@ def _images_not_interpolated(pdf) -> None:
 def layout(html: str, campaign_root: Path, what: str, font_config=None):
     """WeasyPrint's laid-out document (pages and boxes) of ``html``; the words of its
     spans that only keep text unhyphenated are kept whole by the hyphenation dictionaries
-    instead, at no cost in boxes (:mod:`.hyphens`), and an ``id`` nothing links to makes
-    no anchor (:func:`unlinked`)."""
+    instead, at no cost in boxes (:mod:`.hyphens`); an ``id`` nothing links to makes
+    no anchor (:func:`unlinked`), and a document without footnotes or notes is cascaded
+    without their rules (``compat.without_notes``)."""
     confine_fonts()
     import weasyprint
 
@@ -95,6 +96,7 @@ def layout(html: str, campaign_root: Path, what: str, font_config=None):
                                    url_fetcher=make_fetcher(campaign_root))
         document.undersigned_kept_whole = words
         ids_unanchored(document, unlinked(document.etree_element, html))
+        without_notes(document, html)
         return web_links_only(document.render(font_config=font_config))
 
 
