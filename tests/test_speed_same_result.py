@@ -139,3 +139,38 @@ def test_a_footnote_still_gets_its_call_and_its_marker(tmp_path):
             '</p></body></html>')
     page = PdfReader(BytesIO(render_pdf(html, tmp_path, "note"))).pages[0]
     assert page.extract_text() == "Text1 goes on.\n1. The footnote."
+
+
+ODD_HTML = ('<!DOCTYPE html><html><head><title>a &amp; b < c</title><style>p>a{x:"<"}</style>'
+            '<script>if (a < b && c) {}</script></head><body><!-- a -- comment -->'
+            '<p class=x id=\'y\' data-z="1 &quot;2&quot;">text &nbsp; &#x41; &lt;tag&gt;\r\n'
+            '<textarea>&lt;raw</textarea><svg><![CDATA[ <cdata> ]]></svg><br/><img alt=a\tb>'
+            '</p><plaintext><p>all of it text</body>')
+
+
+def test_html_is_parsed_into_the_same_tree_with_the_kept_regular_expressions(example):
+    """tinyhtml5's regular expressions, kept under the right key, parse each document as
+    tinyhtml5 made anew for every run of text did."""
+    import xml.etree.ElementTree as ET
+
+    import tinyhtml5
+    from tinyhtml5 import inputstream
+
+    from undersigned.pdf.compat import html_parsing_cached
+
+    loaded = load_campaign(example)
+    documents = [render_html(loaded, o) for o in plan_outputs(loaded)][:4] + [ODD_HTML]
+    html_parsing_cached()
+    kept = inputstream.characters_until_regex
+
+    def trees() -> list[bytes]:
+        return [ET.tostring(tinyhtml5.parse(html, namespace_html_elements=False))
+                for html in documents]
+
+    with_kept = trees()
+    assert len(kept) >= 5
+    try:
+        inputstream.characters_until_regex = {}
+        assert trees() == with_kept
+    finally:
+        inputstream.characters_until_regex = kept

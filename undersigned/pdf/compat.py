@@ -13,6 +13,7 @@ written for, so that an upgrade fails loudly here instead of quietly elsewhere.
   anew (``ids_unanchored``);
 - WeasyPrint 70 computes five footnote and note styles for every element, footnotes or
   not (``without_notes``);
+- tinyhtml5 2.1 never finds the regular expressions it keeps (``html_parsing_cached``);
 - pyHanko rewrites a signed PDF's XMP metadata in a form PDF/A refuses (``metadata_kept``).
 """
 
@@ -327,6 +328,32 @@ def _browser_stylesheet_without_notes() -> None:
         return stylesheets(self, forms)
 
     weasyprint.HTML._ua_stylesheets = ua_stylesheets
+
+
+class _UntilRegexes(dict):
+    """tinyhtml5's regular expressions for ``chars_until``, made the first time a set of
+    characters is asked for, as tinyhtml5 makes them."""
+
+    def __missing__(self, key):
+        characters, opposite = key
+        regex = "".join([f"\\x{ord(character):02x}" for character in characters])
+        self[key] = compiled = re.compile(f"[{'' if opposite else '^'}{regex}]+")
+        return compiled
+
+
+@lru_cache(maxsize=1)
+def html_parsing_cached() -> None:
+    """Let tinyhtml5 (WeasyPrint's HTML parser) find the regular expressions it keeps.
+
+    tinyhtml5 2.1 keeps them in ``inputstream.characters_until_regex`` under the wrong key
+    (``characters = cache[key] = regex`` stores the regex under ``(regex, opposite)``), so
+    it builds one for every run of text it reads: 631 times for a letter, half of the
+    10 ms it takes to parse one. Here the cache makes them on a miss, under the key asked.
+    """
+    from tinyhtml5 import inputstream
+
+    if type(inputstream.characters_until_regex) is dict:
+        inputstream.characters_until_regex = _UntilRegexes()
 
 
 PYHANKO_VERSIONS = ("0.38.",)

@@ -22,8 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import FetchRefused, RenderError
-from .compat import (ids_unanchored, kept_whole, stylesheets_shared, tagging_fixes,
-                     unambiguous_stream_ends, without_notes)
+from .compat import (html_parsing_cached, ids_unanchored, kept_whole, stylesheets_shared,
+                     tagging_fixes, unambiguous_stream_ends, without_notes)
 from .fetcher import make_fetcher
 from .fontconfig import confine_fonts
 from .glyphs import check_glyphs
@@ -89,6 +89,7 @@ def layout(html: str, campaign_root: Path, what: str, font_config=None):
     check_glyphs(html, what)
     kept_whole()
     stylesheets_shared()
+    html_parsing_cached()
     html, words = unwrapped(html)
     with _failures_named(what):
         document = weasyprint.HTML(string=html,
