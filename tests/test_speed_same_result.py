@@ -114,6 +114,21 @@ def test_an_id_is_a_destination_only_if_something_in_the_document_names_it(tmp_p
     assert "Counted on page 2" in pdf.pages[0].extract_text()
 
 
+def test_an_id_named_by_a_linked_stylesheet_is_still_a_destination(tmp_path):
+    """CSS the HTML does not show may name any id: then every id is an anchor."""
+    from io import BytesIO
+
+    from undersigned.pdf.writer import render_pdf
+
+    (tmp_path / "more.css").write_text('.counted::after { content: " on page "'
+                                       ' target-counter("#counted", page) }')
+    html = ANCHORS.replace("<style>.counted::after", '<link rel="stylesheet" href="more.css">'
+                           "<style>.unused::after")
+    pdf = PdfReader(BytesIO(render_pdf(html, tmp_path, "linked")))
+    assert sorted(pdf.named_destinations) == ["alone", "counted", "there"]
+    assert "Counted on page 2" in pdf.pages[0].extract_text()
+
+
 def test_a_copy_cascaded_without_the_footnote_rules_has_the_same_bytes(example):
     """A letter has no footnote, so the browser stylesheet's footnote and note rules are
     left out of its cascade: the PDF is the one made with them (a comment that says

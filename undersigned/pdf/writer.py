@@ -104,9 +104,15 @@ def layout(html: str, campaign_root: Path, what: str, font_config=None):
 def unlinked(root, html: str) -> set:
     """The elements under ``root`` with an ``id`` that nothing in ``html`` names ("#id"
     nowhere: no link, no ``target-counter``): their ids need no anchor (``compat.ids_unanchored``).
-    The signature boxes' and signing spaces' ids are read from the boxes, not linked to."""
+    The signature boxes' and signing spaces' ids are read from the boxes, not linked to.
+    None if ``html`` brings CSS it does not show (``<link>``, ``@import``)."""
+    if EXTERNAL_CSS.search(html):
+        return set()
     return {element for element in root.iter()
             if (name := element.get("id")) and f"#{name}" not in html}
+
+
+EXTERNAL_CSS = re.compile(r"(?i)<link|@import")
 
 
 LINK_SCHEMES = re.compile(r"(?i)^(https?|mailto):")
