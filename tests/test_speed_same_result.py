@@ -189,3 +189,36 @@ def test_html_is_parsed_into_the_same_tree_with_the_kept_regular_expressions(exa
         assert trees() == with_kept
     finally:
         inputstream.characters_until_regex = kept
+
+
+def test_a_shared_stylesheet_resolves_each_documents_own_custom_properties(tmp_path):
+    """The same <style> with var() in two documents whose custom properties differ: the
+    second, made with the first's parsed stylesheet, is the one a fresh process makes."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    from undersigned.pdf.fontconfig import confine_fonts
+    from undersigned.pdf.writer import render_pdf
+
+    def document(colour: str) -> str:
+        return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>V</title>'
+                '<style>p { color: var(--c); width: var(--w, 50mm) }</style></head>'
+                f'<body style="--c: {colour}; --w: 80mm"><p>Text</p></body></html>')
+
+    confine_fonts()
+    shared = FontConfiguration()
+    render_pdf(document("#0000ff"), tmp_path, "blue", shared)
+    green = render_pdf(document("#00ff00"), tmp_path, "green", shared)
+    assert green == render_pdf(document("#00ff00"), tmp_path, "green", FontConfiguration())
+    assert b"0 1 0 rg" in b"".join(_streams(green))
+
+
+def _streams(pdf: bytes) -> list[bytes]:
+    import zlib
+
+    found = []
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            found.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            pass
+    return found
