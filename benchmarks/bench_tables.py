@@ -38,6 +38,21 @@ def timed(*args: str) -> tuple[float, float]:
     return took, max(peak, before) / 1024
 
 
+def not_announcing_the_table(folder: Path) -> None:
+    """The example's announcement lists every recipient of the letters it reports: with
+    the table's 100,000 rows its page would pass the 2,000,000 characters a template may
+    produce, and `check` refuses it (rightly: no one publishes such a page). What is
+    measured is the letter sent to the table, so the page reports the other documents."""
+    campaign = folder / "campaign.yaml"
+    text = campaign.read_text(encoding="utf-8")
+    reports = "    reports: [appeal-political-prisoners, appeal-dzhakishev-tokmadi,"
+    if reports not in text:
+        sys.exit("bench_tables: the example's announcement no longer reports the first "
+                 "letter as this benchmark expects; update not_announcing_the_table")
+    campaign.write_text(text.replace(reports, "    reports: [appeal-dzhakishev-tokmadi,"),
+                        encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -47,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = 1000 if options.quick else options.rows
     with tempfile.TemporaryDirectory() as tmp:
         folder = make_table_campaign(Path(tmp) / "campaign", rows)
+        not_announcing_the_table(folder)
         passes_check(folder)
         size = (folder / "recipients.csv").stat().st_size
         print(f"{rows:,} recipients in recipients.csv ({size / 1e6:.1f} MB)")
