@@ -4,7 +4,7 @@ A template keeps text whole with ``<span style="hyphens: manual">…</span>``, a
 the ``markdown`` filter for each capitalised word of a case's text ("Аблязова" is never
 printed as "Аблязо-ва"). In WeasyPrint each such span is an inline box that the layout of
 every line of its paragraph pays for: a tenth of an English letter of the benchmark's
-campaign (``bench.py --profile``; 156 ms with its 20 spans, 142 ms without).
+campaign (156 ms with its 20 spans, 142 ms without, in one process, best of 3).
 
 The PDF gets the same guarantee from the hyphenation dictionaries instead: it is made from
 the HTML without these spans (:func:`unwrapped`), and each dictionary of its layout refuses
