@@ -254,7 +254,6 @@ def ids_unanchored(document, elements: set) -> None:
     144 (the benchmark's; 14 ms with the signing spaces' ids). The ``id`` stays on the
     element, for what reads the laid-out boxes and the tagged structure.
     """
-    _check_weasyprint("the anchors left out")
     _anchors_left_out()
     if elements:
         _UNANCHORED[document.etree_element] = elements
@@ -262,6 +261,7 @@ def ids_unanchored(document, elements: set) -> None:
 
 @lru_cache(maxsize=1)
 def _anchors_left_out() -> None:
+    _check_weasyprint("the anchors left out")
     import weasyprint.css
 
     find = weasyprint.css.find_style_attributes
@@ -285,9 +285,10 @@ def _anchor_of_id(element, declarations) -> bool:
     return strings == [element.get("id")]
 
 
-NOTES = re.compile(r"(?i)footnote|note\(|<link|@import")
+NOTES = re.compile(r"(?i)footnote|note\(")
 """What in a document's HTML may ask for footnotes (``float: footnote``) or notes
-(``position: note()``), or bring CSS the HTML does not show."""
+(``position: note()``). (Whether it brings CSS it does not show is the writer's
+question: ``writer.EXTERNAL_CSS``.)"""
 
 
 def without_notes(document, html: str) -> None:
@@ -301,7 +302,6 @@ def without_notes(document, html: str) -> None:
     letter's 131 (the benchmark's, en and ru). The styles of everything that is drawn
     are the same.
     """
-    _check_weasyprint("the browser stylesheet without notes")
     _browser_stylesheet_without_notes()
     if not NOTES.search(html):
         document.undersigned_without_notes = True
@@ -309,6 +309,7 @@ def without_notes(document, html: str) -> None:
 
 @lru_cache(maxsize=1)
 def _browser_stylesheet_without_notes() -> None:
+    _check_weasyprint("the browser stylesheet without notes")
     import weasyprint
     from weasyprint import html as weasyprint_html
     from weasyprint.css.counters import CounterStyle

@@ -96,8 +96,9 @@ def layout(html: str, campaign_root: Path, what: str, font_config=None):
                                    base_url=campaign_root.resolve().as_uri() + "/",
                                    url_fetcher=make_fetcher(campaign_root))
         document.undersigned_kept_whole = words
-        ids_unanchored(document, unlinked(document.etree_element, html))
-        without_notes(document, html)
+        if not EXTERNAL_CSS.search(html):  # all the document's CSS is in its HTML
+            ids_unanchored(document, unlinked(document.etree_element, html))
+            without_notes(document, html)
         return web_links_only(document.render(font_config=font_config))
 
 
@@ -105,14 +106,14 @@ def unlinked(root, html: str) -> set:
     """The elements under ``root`` with an ``id`` that nothing in ``html`` names ("#id"
     nowhere: no link, no ``target-counter``): their ids need no anchor (``compat.ids_unanchored``).
     The signature boxes' and signing spaces' ids are read from the boxes, not linked to.
-    None if ``html`` brings CSS it does not show (``<link>``, ``@import``)."""
-    if EXTERNAL_CSS.search(html):
-        return set()
+    (Asked only of a document whose CSS is all in ``html``: :data:`EXTERNAL_CSS`.)"""
     return {element for element in root.iter()
             if (name := element.get("id")) and f"#{name}" not in html}
 
 
 EXTERNAL_CSS = re.compile(r"(?i)<link|@import")
+"""What in a document's HTML brings CSS the HTML does not show: such a CSS may name any
+id or ask for footnotes, so every id stays an anchor and the footnote rules stay."""
 
 
 LINK_SCHEMES = re.compile(r"(?i)^(https?|mailto):")
