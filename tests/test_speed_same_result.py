@@ -3,7 +3,8 @@
 What a worker shares between the letters it renders (its font configuration, each
 document's parsed stylesheet) changes nothing in them: every copy has the bytes it has when
 a fresh process renders it alone, and a stylesheet WeasyPrint warns about fails every copy
-that has it, not only the first. An ``id`` nothing links to makes no anchor; one that a link
+that has it, not only the first. Each object of a PDF is encoded (and compressed) once,
+and the bytes are pydyf's own. An ``id`` nothing links to makes no anchor; one that a link
 or a ``target-counter`` names still does. (Names kept whole without a box each:
 test_typography.py.)"""
 
@@ -222,3 +223,40 @@ def _streams(pdf: bytes) -> list[bytes]:
         except zlib.error:
             pass
     return found
+
+
+def test_each_stream_is_compressed_once_and_the_pdf_has_pydyfs_own_bytes(example, monkeypatch):
+    """pydyf encodes every object a second time to hash them for the file identifier PDF/A
+    asks for; the writer keeps the first encoding: one compression per stream written,
+    and the very bytes pydyf's own ``write`` gives."""
+    import zlib
+
+    import pydyf
+
+    from undersigned.pdf.writer import layout, write_pdf
+
+    loaded = load_campaign(example)
+    output = next(o for o in plan_outputs(loaded, langs=["ru"]) if o.kind == "letter")
+    html = render_html(loaded, output)
+    compressed: list[int] = []
+
+    class Counting:
+        compress = staticmethod(zlib.compress)
+
+        @staticmethod
+        def compressobj(**options):
+            compressed.append(1)
+            return zlib.compressobj(**options)
+
+    def written() -> tuple[bytes, int]:
+        compressed.clear()
+        pdf = write_pdf(layout(html, loaded.root, output.label), output.label)
+        return pdf, len(compressed)
+
+    monkeypatch.setattr(pydyf, "zlib", Counting)
+    once, compressions = written()
+    assert compressions == once.count(b"/FlateDecode") > 5
+    monkeypatch.setattr(pydyf.PDF, "write", pydyf.PDF.write.__wrapped__)
+    twice, compressions_by_pydyf = written()
+    assert once == twice
+    assert compressions_by_pydyf == 2 * compressions - 1  # all but the cross-reference stream
