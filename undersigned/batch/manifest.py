@@ -28,7 +28,7 @@ import hashlib
 import json
 import os
 import stat as stat_module
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from .. import __version__
@@ -81,6 +81,11 @@ class Entry:
                 and all(isinstance(name, str) for name in entry.files)):
             raise ValueError("not an entry")
         return entry
+
+    def to_json(self) -> dict:
+        """The entry's JSON form. (Not ``dataclasses.asdict``, which copies every list and
+        dict in it: on a no-op rebuild of 200 letters, that was 10 of its 400 ms.)"""
+        return dict(vars(self))
 
 
 def _write_if_changed(path: Path, data: bytes, name: str) -> None:
@@ -159,7 +164,7 @@ class Manifest:
             self.journal.setdefault(stem, []).append(entry)
 
     def to_json(self) -> str:
-        outputs = {stem: asdict(self.entries[stem]) for stem in sorted(self.entries)}
+        outputs = {stem: self.entries[stem].to_json() for stem in sorted(self.entries)}
         return json.dumps({"generator": f"undersigned {__version__}", "outputs": outputs},
                           indent=2, ensure_ascii=False) + "\n"
 
@@ -188,7 +193,7 @@ class Manifest:
                 match.size, match.mtime_ns, match.inode = disk.size, disk.mtime_ns, disk.inode
                 self.entries[stem] = match
         self.save()
-        lines = [json.dumps({"stem": stem, "entry": asdict(self.entries[stem])},
+        lines = [json.dumps({"stem": stem, "entry": self.entries[stem].to_json()},
                             ensure_ascii=False) + "\n" for stem in sorted(self.entries)]
         _write_if_changed(self.journal_path, "".join(lines).encode("utf-8"), JOURNAL)
         self.journal = {stem: [entry] for stem, entry in self.entries.items()}
@@ -275,7 +280,7 @@ class Manifest:
     def record(self, stem: str, entry: Entry) -> None:
         """Append a file's record to the journal, durably, before the file is renamed into
         place: whatever kills the build after, the file is known as ours."""
-        line = json.dumps({"stem": stem, "entry": asdict(entry)}, ensure_ascii=False) + "\n"
+        line = json.dumps({"stem": stem, "entry": entry.to_json()}, ensure_ascii=False) + "\n"
         fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
                      | os.O_CLOEXEC, 0o644)
         try:
