@@ -42,6 +42,45 @@ def test_check_does_not_import_weasyprint(example):
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
+PLUGIN = """import sys
+sys.stderr.write("a pydantic plugin was loaded\\n")
+
+class Watching:
+    def new_schema_validator(self, *args, **kwargs):
+        return None, None, None
+
+plugin = Watching()
+"""
+
+
+def test_a_pydantic_plugin_installed_alongside_changes_nothing_the_command_does(example, tmp_path):
+    """A package that registers a pydantic plugin is loaded by any program that builds a
+    pydantic model; the command line validates with pydantic alone, and does not even
+    read the installed packages' entry points (``importlib.metadata``: 20 ms of ``check``)."""
+    import os
+
+    site = tmp_path / "site"
+    (site / "watching-1.0.dist-info").mkdir(parents=True)
+    (site / "watching-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: watching\nVersion: 1.0\n")
+    (site / "watching-1.0.dist-info" / "entry_points.txt").write_text(
+        "[pydantic]\nwatching = watching:plugin\n")
+    (site / "watching.py").write_text(PLUGIN)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(site)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+    other_program = subprocess.run(
+        [sys.executable, "-c", "import pydantic\nclass M(pydantic.BaseModel):\n    x: int"],
+        env=env, capture_output=True, text=True)
+    assert other_program.stderr == "a pydantic plugin was loaded\n"
+    code = ("import sys; from undersigned.cli import main; sys.argv=['undersigned','check',"
+            f"{str(example)!r}]\ntry: main()\nexcept SystemExit: pass\n"
+            "print('importlib.metadata' in sys.modules)")
+    checked = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True)
+    assert checked.stderr == ""
+    assert checked.stdout.splitlines()[-2:] == ["ok", "False"]
+
+
 def test_verify_prints_no_warning_of_a_library(built_example):
     """pyHanko imports DSA, which cryptography 51 deprecates with a warning: `sign` and
     `verify` printed it above their own lines (found by a fresh install in CI)."""

@@ -171,6 +171,28 @@ def shown(path: Path) -> str:
         return str(path)
 
 
+PYDANTIC_PLUGIN_LOADER = "pydantic.plugin._loader"
+"""The pydantic 2 module that finds plugins among the installed packages' entry points."""
+
+
+def without_pydantic_plugins() -> None:
+    """Validate campaign files with pydantic alone, whatever else is installed.
+
+    pydantic 2 looks for plugins (third-party code that watches or changes validation)
+    when it builds the first model: it imports ``importlib.metadata`` and reads every
+    installed package's entry points, 20 ms of the 0.4 s ``check`` and a no-op rebuild
+    take. A command's result must not depend on what else shares the environment, so the
+    command line has none: its process gets a loader that finds no plugin. (The library,
+    imported by a program of its own, leaves that program's pydantic as it is.)"""
+    if PYDANTIC_PLUGIN_LOADER in sys.modules:
+        return
+    import types
+
+    loader = types.ModuleType(PYDANTIC_PLUGIN_LOADER, "No pydantic plugin (undersigned).")
+    loader.get_plugins = lambda: ()
+    sys.modules[PYDANTIC_PLUGIN_LOADER] = loader
+
+
 def main() -> None:
     """The console command: SIGTERM interrupts like Ctrl-C, then the group runs."""
     import signal
@@ -178,6 +200,8 @@ def main() -> None:
     import time
 
     from ..errors import Terminated
+
+    without_pydantic_plugins()
 
     def terminate(signum, frame):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: then let running work finish
