@@ -22,8 +22,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import FetchRefused, RenderError
-from .compat import (html_parsing_cached, ids_unanchored, kept_whole, objects_encoded_once,
-                     stylesheets_shared, tagging_fixes, unambiguous_stream_ends, without_notes)
+from .compat import (default_compression, html_parsing_cached, ids_unanchored, kept_whole,
+                     objects_encoded_once, stylesheets_shared, tagging_fixes,
+                     unambiguous_stream_ends, without_notes)
 from .fetcher import make_fetcher
 from .fontconfig import confine_fonts
 from .glyphs import check_glyphs
@@ -55,6 +56,7 @@ def write_pdf(document, what: str, finisher=None, variant: str = DEFAULT_STANDAR
 
     unambiguous_stream_ends()
     objects_encoded_once()
+    default_compression()
     tagging_fixes()
     with _failures_named(what):
         return document.write_pdf(pdf_variant=standard.weasyprint_variant, finisher=finish)
