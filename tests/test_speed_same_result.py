@@ -4,7 +4,8 @@ What a worker shares between the letters it renders (its font configuration, eac
 document's parsed stylesheet) changes nothing in them: every copy has the bytes it has when
 a fresh process renders it alone, and a stylesheet WeasyPrint warns about fails every copy
 that has it, not only the first. Each object of a PDF is encoded (and compressed) once,
-and the bytes are pydyf's own. An ``id`` nothing links to makes no anchor; one that a link
+and the bytes are pydyf's own. WeasyPrint is imported without running a program to find
+its libraries. An ``id`` nothing links to makes no anchor; one that a link
 or a ``target-counter`` names still does. (Names kept whole without a box each:
 test_typography.py.)"""
 
@@ -296,3 +297,49 @@ def test_streams_are_compressed_at_zlibs_default_level_with_the_same_content(exa
     slowest = streams()
     assert {stream[:2] for stream in slowest} == {b"\x78\xda"}
     assert [s[2:] for s in default] == [s[2:] for s in slowest]
+
+
+PROGRAMS_RUN = """
+import sys
+run = []
+sys.addaudithook(lambda event, args: run.append(args[0]) if event == "subprocess.Popen" else None)
+"""
+LIBRARIES = """
+from weasyprint.text import ffi
+print(run, ffi.pango.pango_version() > 0, ffi.harfbuzz_subset is not None)
+"""
+
+
+def test_weasyprint_is_imported_without_running_a_program():
+    """WeasyPrint's own import asks ctypes about library names Linux does not know, which
+    runs ldconfig, the C compiler and the linker; undersigned's loads the same libraries
+    by their sonames, running nothing."""
+    ours = subprocess.run([sys.executable, "-c", PROGRAMS_RUN + "from undersigned.pdf.compat "
+                           "import weasyprint_imported\nweasyprint_imported()" + LIBRARIES],
+                          capture_output=True, text=True, check=True)
+    assert ours.stdout == "[] True True\n"
+    plain = subprocess.run([sys.executable, "-c", PROGRAMS_RUN + "import weasyprint" + LIBRARIES],
+                           capture_output=True, text=True, check=True)
+    assert plain.stdout.startswith("[") and "ldconfig" in plain.stdout
+    assert plain.stdout.endswith(" True True\n")
+
+
+def test_weasyprint_is_imported_the_usual_way_when_a_soname_does_not_load():
+    """A library that does not load by its soname (one day, another soname): the import is
+    made again the usual way, which finds it, and WeasyPrint's message about missing
+    libraries is never printed."""
+    code = PROGRAMS_RUN + """
+import cffi.api
+load = cffi.api._load_backend_lib
+def no_soname(backend, name, flags):
+    if str(name).endswith(".so.0"):
+        raise OSError(f"{name}: no such file")
+    return load(backend, name, flags)
+cffi.api._load_backend_lib = no_soname
+from undersigned.pdf.compat import weasyprint_imported
+weasyprint_imported()
+""" + LIBRARIES
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert "ldconfig" in result.stdout and result.stdout.endswith(" True True\n")
+    assert "WeasyPrint could not import" not in result.stdout + result.stderr

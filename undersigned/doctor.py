@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pdf.compat import supported_weasyprint
+from .pdf.compat import supported_weasyprint, weasyprint_imported
 from .resources import CJK_FONT, FONTS_DIR
 
 APT_FIX = "sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
@@ -33,7 +33,7 @@ def diagnose() -> list[Finding]:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # doctor reports the missing library itself
-            import weasyprint
+            weasyprint = weasyprint_imported()
             from weasyprint.text import ffi
     except OSError as exc:  # Pango or another system library is missing
         findings.append(Finding("WeasyPrint", False, f"cannot load its libraries: {exc}", APT_FIX))

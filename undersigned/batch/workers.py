@@ -152,10 +152,12 @@ class Renderer:
     @property
     def font_config(self):
         if self._font_config is None:
+            from ..pdf.compat import weasyprint_imported
             from ..pdf.fontconfig import confine_fonts
-            from weasyprint.text.fonts import FontConfiguration
 
             confine_fonts()
+            weasyprint_imported()
+            from weasyprint.text.fonts import FontConfiguration
 
             self._font_config = FontConfiguration()
         return self._font_config

@@ -16,8 +16,9 @@ from .lifeline import (OWNER_PID_VARIABLE, OWNER_TEMP_VARIABLE, TEMP_PREFIX,
 
 silence_output()
 ignore_interruptions()
-# Its temporary files (ctypes writes one while WeasyPrint's libraries are looked up) go to
-# the owner's folder, which goes with the owner.
+# Its temporary files (ctypes writes one when it has to look WeasyPrint's libraries up
+# with the C compiler: see compat.weasyprint_imported) go to the owner's folder, which goes
+# with the owner.
 if os.environ.get(OWNER_TEMP_VARIABLE):
     tempfile.tempdir = os.environ[OWNER_TEMP_VARIABLE]
 # The owner started this process with these signals blocked (so that none could interrupt
@@ -38,10 +39,11 @@ atexit.register(_remove_owners_temp)
 die_with_parent(int(os.environ.get(OWNER_PID_VARIABLE) or os.getppid()), parent_signal=False,
                 before=_remove_owners_temp)
 
+from ..pdf.compat import weasyprint_imported  # noqa: E402
 from ..pdf.fontconfig import confine_fonts  # noqa: E402
 
 confine_fonts()  # before WeasyPrint, so that no worker ever sees the machine's fonts
-import weasyprint  # noqa: E402,F401  (loaded once here, shared by every forked worker)
+weasyprint_imported()  # (loaded once here, shared by every forked worker)
 
 from ..pdf import writer  # noqa: E402,F401
 from . import pool  # noqa: E402,F401

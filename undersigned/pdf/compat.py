@@ -5,6 +5,8 @@ written for, so that an upgrade fails loudly here instead of quietly elsewhere.
   encodes (and compresses) every object twice when the PDF has an identifier
   (``objects_encoded_once``), and compresses at zlib's slowest level
   (``default_compression``);
+- WeasyPrint 70 looks for its C libraries under names that make Linux run the C compiler
+  (``weasyprint_imported``);
 - WeasyPrint 70 exposes a page's laid-out boxes only as the private ``_page_box``
   (``page_box``);
 - WeasyPrint 70's tagged PDF lacks a few things PDF/UA asks for (``tagging_fixes``);
@@ -142,6 +144,48 @@ def _encoded_once(encode):
             kept = encoded[self.number] = (self, encode(self))
         return kept[1]
     return data
+
+
+@lru_cache(maxsize=1)
+def weasyprint_imported():
+    """WeasyPrint, imported with its C libraries loaded by the names Linux knows them by.
+
+    WeasyPrint 70 tries each library under several names, for Linux, macOS and Windows
+    (``libpango-1.0-0``, ``pango-1.0-0``, ``pango-1.0``, ``libpango-1.0.so.0``, …); cffi
+    asks ``ctypes.util.find_library`` about each name the loader does not know, which on
+    Linux runs ``ldconfig -p``, then the C compiler and the linker (writing temporary
+    files): 0.17 of the 0.45 s its import takes, in every process that renders (a build's
+    fork server, ``send``, the preview, ``doctor``). On Linux, those names are "not found"
+    at once during the import, so the first one the loader knows, the library's soname
+    (``libpango-1.0.so.0``), is loaded, as ``find_library``'s answer would have been.
+    Should none load, the import is made again the usual way, and fails or not as it would
+    have.
+    """
+    import sys
+
+    if sys.platform.startswith("linux") and "weasyprint.text.ffi" not in sys.modules:
+        import contextlib
+        import ctypes.util
+        import io
+
+        find_library = ctypes.util.find_library
+        ctypes.util.find_library = _not_looked_up
+        try:
+            # (WeasyPrint prints its installation help to stdout when a library is missing.)
+            with contextlib.redirect_stdout(io.StringIO()):
+                import weasyprint
+            return weasyprint
+        except OSError:
+            pass  # the usual way, below
+        finally:
+            ctypes.util.find_library = find_library
+    import weasyprint
+
+    return weasyprint
+
+
+def _not_looked_up(name: str) -> None:
+    return None
 
 
 def page_box(page):

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..errors import FetchRefused, RenderError
 from .compat import (default_compression, html_parsing_cached, ids_unanchored, kept_whole,
                      objects_encoded_once, stylesheets_shared, tagging_fixes,
-                     unambiguous_stream_ends, without_notes)
+                     unambiguous_stream_ends, weasyprint_imported, without_notes)
 from .fetcher import make_fetcher
 from .fontconfig import confine_fonts
 from .glyphs import check_glyphs
@@ -87,7 +87,7 @@ def layout(html: str, campaign_root: Path, what: str, font_config=None):
     no anchor (:func:`unlinked`), and a document without footnotes or notes is cascaded
     without their rules (``compat.without_notes``)."""
     confine_fonts()
-    import weasyprint
+    weasyprint = weasyprint_imported()
 
     check_glyphs(html, what)
     kept_whole()
