@@ -343,3 +343,23 @@ weasyprint_imported()
                             check=True)
     assert "ldconfig" in result.stdout and result.stdout.endswith(" True True\n")
     assert "WeasyPrint could not import" not in result.stdout + result.stderr
+
+
+def test_typeset_texts_kept_by_a_process_give_every_copy_the_same_html(example, monkeypatch):
+    """The example's copies rendered with the typeset texts a process keeps, and with
+    every text typeset anew: the same HTML. A text longer than the memo's limit is typeset
+    and not kept."""
+    from undersigned.render import typography
+
+    loaded = load_campaign(example)
+    outputs = plan_outputs(loaded)
+    typography._typeset.cache_clear()
+    kept = [render_html(loaded, o) for o in outputs] + [render_html(loaded, o) for o in outputs]
+    assert typography._typeset.cache_info().hits > 500
+    monkeypatch.setattr(typography, "_typeset", typography._typeset.__wrapped__)
+    assert [render_html(loaded, o) for o in outputs] * 2 == kept
+    monkeypatch.undo()
+    size = typography._typeset.cache_info().currsize
+    long_text = "No. 5 " * 200
+    assert typography.typeset(long_text, "en") == "No.\u00a05 " * 199 + "No.\u00a05 "
+    assert typography._typeset.cache_info().currsize == size
