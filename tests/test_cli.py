@@ -42,8 +42,10 @@ def test_check_does_not_import_weasyprint(example):
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
 
 
-PLUGIN = """import sys
+PLUGIN = """import os, sys
 sys.stderr.write("a pydantic plugin was loaded\\n")
+with open(os.environ["PLUGIN_MARK"], "a") as mark:  # (a fork server's stderr is silenced)
+    mark.write(f"loaded in {os.getpid()}\\n")
 
 class Watching:
     def new_schema_validator(self, *args, **kwargs):
@@ -55,8 +57,9 @@ plugin = Watching()
 
 def test_a_pydantic_plugin_installed_alongside_changes_nothing_the_command_does(example, tmp_path):
     """A package that registers a pydantic plugin is loaded by any program that builds a
-    pydantic model; the command line validates with pydantic alone, and does not even
-    read the installed packages' entry points (``importlib.metadata``: 20 ms of ``check``)."""
+    pydantic model; the command line, and the fork server its workers come from, validate
+    with pydantic alone, and do not even read the installed packages' entry points
+    (``importlib.metadata``: 20 ms of ``check``)."""
     import os
 
     site = tmp_path / "site"
@@ -66,12 +69,15 @@ def test_a_pydantic_plugin_installed_alongside_changes_nothing_the_command_does(
     (site / "watching-1.0.dist-info" / "entry_points.txt").write_text(
         "[pydantic]\nwatching = watching:plugin\n")
     (site / "watching.py").write_text(PLUGIN)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    mark = tmp_path / "loaded"
+    env = {**os.environ, "PLUGIN_MARK": str(mark), "PYTHONPATH": os.pathsep.join(
         [str(site)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
     other_program = subprocess.run(
         [sys.executable, "-c", "import pydantic\nclass M(pydantic.BaseModel):\n    x: int"],
         env=env, capture_output=True, text=True)
     assert other_program.stderr == "a pydantic plugin was loaded\n"
+    assert mark.read_text().count("loaded in") == 1
+    mark.unlink()
     code = ("import sys; from undersigned.cli import main; sys.argv=['undersigned','check',"
             f"{str(example)!r}]\ntry: main()\nexcept SystemExit: pass\n"
             "print('importlib.metadata' in sys.modules)")
@@ -79,6 +85,12 @@ def test_a_pydantic_plugin_installed_alongside_changes_nothing_the_command_does(
                              text=True)
     assert checked.stderr == ""
     assert checked.stdout.splitlines()[-2:] == ["ok", "False"]
+    built = subprocess.run([sys.executable, "-m", "undersigned.cli", "build", str(example),
+                            "-d", "appeal-dzhakishev-tokmadi", "-l", "en", "--jobs", "2"],
+                           env=env, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    assert "1 built" in built.stdout
+    assert not mark.exists()
 
 
 def test_verify_prints_no_warning_of_a_library(built_example):

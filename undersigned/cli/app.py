@@ -171,28 +171,6 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-PYDANTIC_PLUGIN_LOADER = "pydantic.plugin._loader"
-"""The pydantic 2 module that finds plugins among the installed packages' entry points."""
-
-
-def without_pydantic_plugins() -> None:
-    """Validate campaign files with pydantic alone, whatever else is installed.
-
-    pydantic 2 looks for plugins (third-party code that watches or changes validation)
-    when it builds the first model: it imports ``importlib.metadata`` and reads every
-    installed package's entry points, 20 ms of the 0.4 s ``check`` and a no-op rebuild
-    take. A command's result must not depend on what else shares the environment, so the
-    command line has none: its process gets a loader that finds no plugin. (The library,
-    imported by a program of its own, leaves that program's pydantic as it is.)"""
-    if PYDANTIC_PLUGIN_LOADER in sys.modules:
-        return
-    import types
-
-    loader = types.ModuleType(PYDANTIC_PLUGIN_LOADER, "No pydantic plugin (undersigned).")
-    loader.get_plugins = lambda: ()
-    sys.modules[PYDANTIC_PLUGIN_LOADER] = loader
-
-
 def main() -> None:
     """The console command: SIGTERM interrupts like Ctrl-C, then the group runs."""
     import signal
@@ -200,6 +178,7 @@ def main() -> None:
     import time
 
     from ..errors import Terminated
+    from ..model.plugins import without_pydantic_plugins
 
     without_pydantic_plugins()
 
@@ -242,6 +221,9 @@ def main() -> None:
         signal.pthread_kill(threading.main_thread().ident, number)
 
     sys.unraisablehook = unraisable
+    # Ctrl-C is a KeyboardInterrupt from here on (while the command was importing, the
+    # package's start handler ended it at once: see undersigned/__init__.py).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, terminate)
     # A parent may have started us with these held (a signal mask is inherited through fork
     # and exec): Ctrl-C and SIGTERM would then never arrive, and a command never end.

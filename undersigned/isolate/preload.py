@@ -39,8 +39,11 @@ atexit.register(_remove_owners_temp)
 die_with_parent(int(os.environ.get(OWNER_PID_VARIABLE) or os.getppid()), parent_signal=False,
                 before=_remove_owners_temp)
 
+from ..model.plugins import without_pydantic_plugins  # noqa: E402
 from ..pdf.compat import weasyprint_imported  # noqa: E402
 from ..pdf.fontconfig import confine_fonts  # noqa: E402
+
+without_pydantic_plugins()  # before any model is built here (the workers' modules)
 
 confine_fonts()  # before WeasyPrint, so that no worker ever sees the machine's fonts
 weasyprint_imported()  # (loaded once here, shared by every forked worker)
