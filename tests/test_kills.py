@@ -339,3 +339,20 @@ def test_a_command_writes_no_file_in_the_system_temporary_folder_beside_its_own(
     found = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True,
                            text=True, timeout=60)
     assert found.stdout == "[] True\n", found.stderr
+
+
+def test_ctrl_c_while_the_command_is_still_importing_says_one_line():
+    """Ctrl-C while ``python -m undersigned.cli`` imports the package (before the command's
+    own handling starts) ends it with "interrupted" and 130, not an import's traceback; a
+    program that imports the library keeps Python's handling of Ctrl-C."""
+    code = ("import os, signal, sys, time\nsys.argv[0] = '-m'  # as while `python -m` imports\n"
+            "import undersigned\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(5)\n"
+            "print('not interrupted')")
+    command = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=30)
+    assert (command.returncode, command.stdout, command.stderr) == (130, "", "interrupted\n")
+    library = subprocess.run([sys.executable, "-c", "import signal, undersigned\n"
+                              "print(signal.getsignal(signal.SIGINT) is "
+                              "signal.default_int_handler)"],
+                             capture_output=True, text=True, timeout=30)
+    assert library.stdout == "True\n"

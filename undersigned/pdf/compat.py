@@ -89,8 +89,8 @@ def objects_encoded_once() -> None:
     twice, 7 ms of the example's letters' 43 ms of drawing and writing (in one process,
     writing the same laid-out copies both ways, best of 5 rounds: 42.6 → 35.7 ms). While
     ``PDF.write`` runs, nothing changes the objects it writes, so the second encoding is
-    the first's bytes, kept. Only the PDF's own (numbered) objects are kept, and only until ``write``
-    returns; the bytes written are the same.
+    the first's bytes, kept. Only the PDF's own (numbered) objects are kept, and only until
+    ``write`` returns; the bytes written are the same.
     """
     import pydyf
 
@@ -126,7 +126,7 @@ def default_compression() -> None:
 
     Writing the example's 8 letters and questions from the same layouts, in one process,
     best of 5 rounds: 36.6 ms a copy at level 9, 33.3 ms at level 6, for PDFs 1.0% larger
-    (276,719 against 279,507 bytes in all). What a reader sees is the same; a PDF is as
+    (279,507 bytes in all, against 276,719). What a reader sees is the same; a PDF is as
     reproducible as before."""
     import pydyf
 
