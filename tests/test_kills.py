@@ -356,3 +356,19 @@ def test_ctrl_c_while_the_command_is_still_importing_says_one_line():
                               "signal.default_int_handler)"],
                              capture_output=True, text=True, timeout=30)
     assert library.stdout == "True\n"
+
+
+def test_a_command_started_with_ctrl_c_ignored_keeps_ignoring_it(example):
+    """A background job of a script is started with SIGINT ignored: the command leaves it
+    so (Python itself does), while it imports and while it runs."""
+    code = ("import os, signal, sys, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+            "sys.argv[0] = '-m'\nimport undersigned\nos.kill(os.getpid(), signal.SIGINT)\n"
+            "from undersigned.cli import main\n"
+            f"sys.argv = ['undersigned', 'check', {str(example)!r}]\n"
+            "before = signal.getsignal(signal.SIGINT)\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(before is signal.SIG_IGN, signal.getsignal(signal.SIGINT) is signal.SIG_IGN)")
+    command = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=60)
+    assert command.returncode == 0, command.stderr
+    assert command.stdout.splitlines()[-2:] == ["ok", "True True"]

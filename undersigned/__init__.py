@@ -17,14 +17,16 @@ def _interrupted_while_starting(signum, frame):
 # The command line (``python -m undersigned.cli``, the ``undersigned`` script, ``cli.py``)
 # says "interrupted" and nothing else when Ctrl-C comes while it is still importing, before
 # ``cli.app.main`` takes interruptions over (Python would print the import's traceback).
-# A program that imports the library keeps its own handling.
+# A program that imports the library keeps its own handling, and a command started with
+# Ctrl-C ignored (a background job of a script) keeps ignoring it.
 if _sys.argv[:1] == ["-m"] or _sys.argv[0].rsplit("/", 1)[-1] in ("undersigned", "cli.py"):
     import signal as _signal
 
-    try:
-        _signal.signal(_signal.SIGINT, _interrupted_while_starting)
-    except ValueError:  # imported by another thread than the main one: not the command
-        pass
+    if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+        try:
+            _signal.signal(_signal.SIGINT, _interrupted_while_starting)
+        except ValueError:  # imported by another thread than the main one: not the command
+            pass
 
 # pyHanko 0.38 imports cryptography's DSA key type at import time, and cryptography 51
 # deprecates DSA with a warning there: every `sign` and `verify` printed it to the user,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from .. import __version__
+from .. import __version__, _interrupted_while_starting
 
 campaign_argument = click.argument(
     "campaign_dir", required=False, default=".",
@@ -223,7 +223,8 @@ def main() -> None:
     sys.unraisablehook = unraisable
     # Ctrl-C is a KeyboardInterrupt from here on (while the command was importing, the
     # package's start handler ended it at once: see undersigned/__init__.py).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGINT) is _interrupted_while_starting:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, terminate)
     # A parent may have started us with these held (a signal mask is inherited through fork
     # and exec): Ctrl-C and SIGTERM would then never arrive, and a command never end.
