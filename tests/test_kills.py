@@ -356,6 +356,10 @@ def test_ctrl_c_while_the_command_is_still_importing_says_one_line():
                               "signal.default_int_handler)"],
                              capture_output=True, text=True, timeout=30)
     assert library.stdout == "True\n"
+    embedded = subprocess.run([sys.executable, "-c", "import sys\ndel sys.argv  # (embedded)\n"
+                               "import undersigned\nprint(undersigned.__version__)"],
+                              capture_output=True, text=True, timeout=30)
+    assert embedded.returncode == 0, embedded.stderr
 
 
 def test_a_command_started_with_ctrl_c_ignored_keeps_ignoring_it(example):

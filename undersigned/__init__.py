@@ -19,7 +19,8 @@ def _interrupted_while_starting(signum, frame):
 # ``cli.app.main`` takes interruptions over (Python would print the import's traceback).
 # A program that imports the library keeps its own handling, and a command started with
 # Ctrl-C ignored (a background job of a script) keeps ignoring it.
-if _sys.argv[:1] == ["-m"] or _sys.argv[0].rsplit("/", 1)[-1] in ("undersigned", "cli.py"):
+_started_as = (getattr(_sys, "argv", None) or [""])[0]  # (an embedded Python may have none)
+if _started_as == "-m" or _started_as.rsplit("/", 1)[-1] in ("undersigned", "cli.py"):
     import signal as _signal
 
     if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
